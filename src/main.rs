@@ -1,0 +1,3 @@
+fn main() {
+    println!("cip {}", env!("CARGO_PKG_VERSION"));
+}
