@@ -5,4 +5,8 @@
 //! with `status` and `archive` on top. The binary (`src/main.rs`, `src/cli/`)
 //! only parses arguments and prints; everything else lives here.
 
+pub mod check;
 pub mod documents;
+pub mod fonts;
+pub mod init;
+pub mod model;

@@ -1,0 +1,166 @@
+//! `cip check`: every requirement of the CIP framework as a rule with a
+//! stable id. Rules return findings (severity, span, field path, message,
+//! hint); nothing here prints or knows about PDFs. The only I/O is reading
+//! the supporting documents the plan names, to hash them.
+
+mod rules;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::model::{self, LoadError, Plan, Span};
+
+pub use rules::RULES;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// One problem found in a plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Stable rule id, e.g. `step-target-missing`.
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// Field path, e.g. `deficiency[2].step[1].target`.
+    pub path: String,
+    /// Byte range in the plan source.
+    #[serde(skip)]
+    pub span: Option<Span>,
+    /// 1-based line and column of the span start.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// Plain words, usable in a letter to the company.
+    pub message: String,
+    /// What would be valid.
+    pub hint: String,
+    /// Index of the deficiency the finding belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deficiency: Option<usize>,
+}
+
+/// The result of checking one plan file.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub file: String,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    pub source: String,
+}
+
+impl Report {
+    pub fn errors(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.findings.len() - self.errors()
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.errors() > 0
+    }
+}
+
+/// Check a loaded plan against every rule.
+pub fn check(plan: &Plan) -> Vec<Finding> {
+    let mut out = Findings {
+        plan,
+        list: Vec::new(),
+    };
+    for rule in rules::GROUPS {
+        rule(plan, &mut out);
+    }
+    let mut list = out.list;
+    list.sort_by_key(|f| (f.span.as_ref().map_or(0, |s| s.start), f.rule));
+    list
+}
+
+/// Load and check a plan file. A file that is not readable TOML is an
+/// `Err`; a TOML file whose shape is wrong gives a report with that finding.
+pub fn check_file(path: &Path) -> Result<(Option<Plan>, Report), LoadError> {
+    match model::load_file(path) {
+        Ok(plan) => {
+            let findings = check(&plan);
+            let report = Report {
+                file: plan.source.name.clone(),
+                source: plan.source.text.clone(),
+                findings,
+            };
+            Ok((Some(plan), report))
+        }
+        Err(LoadError::Schema(e)) => {
+            let (line, column) = e
+                .span
+                .as_ref()
+                .map(|s| model::line_col(&e.text, s.start))
+                .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+            let finding = Finding {
+                rule: e.rule,
+                severity: Severity::Error,
+                path: e.path.clone(),
+                span: e.span.clone(),
+                line,
+                column,
+                message: e.message.clone(),
+                hint: e.hint.clone(),
+                deficiency: None,
+            };
+            Ok((
+                None,
+                Report {
+                    file: e.name.clone(),
+                    source: e.text.clone(),
+                    findings: vec![finding],
+                },
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Collects findings, filling in line and column from the span.
+pub(crate) struct Findings<'a> {
+    plan: &'a Plan,
+    list: Vec<Finding>,
+}
+
+impl Findings<'_> {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        rule: &'static str,
+        path: impl Into<String>,
+        span: Option<Span>,
+        deficiency: Option<usize>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let severity = rules::severity(rule);
+        let (line, column) = match &span {
+            Some(s) => {
+                let (l, c) = self.plan.line_col(s.start);
+                (Some(l), Some(c))
+            }
+            None => (None, None),
+        };
+        self.list.push(Finding {
+            rule,
+            severity,
+            path: path.into(),
+            span,
+            line,
+            column,
+            message: message.into(),
+            hint: hint.into(),
+            deficiency,
+        });
+    }
+}

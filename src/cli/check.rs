@@ -1,0 +1,159 @@
+//! `cip check PLAN.toml [--format human|json]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use cip::check::{self, Report, Severity};
+use cip::model::LoadError;
+
+use super::{Format, exit};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The plan (TOML).
+    plan: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// List every rule id with its severity and exit.
+    #[arg(long, conflicts_with = "format")]
+    rules: bool,
+}
+
+pub fn run(a: Args) -> ExitCode {
+    if a.rules {
+        for (id, sev, what) in check::RULES {
+            println!("{id:36} {:7} {what}", severity_word(*sev));
+        }
+        return exit::ok();
+    }
+    match check::check_file(&a.plan) {
+        Ok((_, report)) => {
+            match a.format {
+                Format::Json => print_json(&report),
+                Format::Human => print_human(&report),
+            }
+            if report.has_errors() {
+                exit::failed()
+            } else {
+                exit::ok()
+            }
+        }
+        Err(e) => {
+            match a.format {
+                Format::Json => {
+                    let v = serde_json::json!({
+                        "file": a.plan.display().to_string(),
+                        "error": load_error_json(&e),
+                    });
+                    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                }
+                Format::Human => eprintln!("{}", render_load_error(&e)),
+            }
+            exit::unreadable()
+        }
+    }
+}
+
+fn severity_word(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn print_json(report: &Report) {
+    let v = serde_json::json!({
+        "file": report.file,
+        "errors": report.errors(),
+        "warnings": report.warnings(),
+        "findings": report.findings,
+    });
+    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+}
+
+fn print_human(report: &Report) {
+    for f in &report.findings {
+        let location = match (f.line, f.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", report.file),
+            _ => report.file.clone(),
+        };
+        let diag = miette::MietteDiagnostic::new(format!("{}: {}", f.path, f.message))
+            .with_code(f.rule)
+            .with_severity(match f.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            })
+            .with_help(format!("{} ({location})", f.hint));
+        let diag = match &f.span {
+            Some(s) => diag.with_label(miette::LabeledSpan::at(s.clone(), f.path.clone())),
+            None => diag,
+        };
+        let report_ = miette::Report::new(diag).with_source_code(miette::NamedSource::new(
+            &report.file,
+            report.source.clone(),
+        ));
+        eprintln!("{report_:?}");
+    }
+    let summary = format!(
+        "{}: {} error{}, {} warning{}",
+        report.file,
+        report.errors(),
+        plural(report.errors()),
+        report.warnings(),
+        plural(report.warnings())
+    );
+    if report.findings.is_empty() {
+        println!("{summary}: the plan meets every rule of the CIP framework");
+    } else {
+        println!("{summary}");
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn load_error_json(e: &LoadError) -> serde_json::Value {
+    let (line, column) = match e {
+        LoadError::Syntax { line, column, .. } => (Some(*line), Some(*column)),
+        LoadError::NotUtf8 { line, column, .. } => (Some(*line), Some(*column)),
+        _ => (None, None),
+    };
+    let rule = match e {
+        LoadError::Syntax { .. } => "toml-syntax",
+        LoadError::NotUtf8 { .. } => "not-utf8",
+        LoadError::TooLarge { .. } => "too-large",
+        LoadError::Io { .. } => "unreadable",
+        LoadError::Schema(s) => s.rule,
+    };
+    serde_json::json!({ "rule": rule, "line": line, "column": column, "message": e.to_string() })
+}
+
+/// A human diagnostic for a file that could not be read as TOML, with the
+/// offending line underlined where there is one.
+pub fn render_load_error(e: &LoadError) -> String {
+    match e {
+        LoadError::Syntax {
+            name,
+            text,
+            message,
+            span,
+            line,
+            column,
+        } => {
+            let diag = miette::MietteDiagnostic::new(format!("not valid TOML: {message}"))
+                .with_code("toml-syntax")
+                .with_help(format!(
+                    "fix the TOML syntax at {name}:{line}:{column}; dates are written 2026-12-15, text in \"quotes\""
+                ));
+            let diag = match span {
+                Some(s) => diag.with_label(miette::LabeledSpan::at(s.clone(), "here")),
+                None => diag,
+            };
+            let r = miette::Report::new(diag)
+                .with_source_code(miette::NamedSource::new(name, text.clone()));
+            format!("{r:?}")
+        }
+        other => format!("error: {other}"),
+    }
+}

@@ -1,0 +1,58 @@
+//! clap definitions and dispatch. Output formats: human (diagnostics,
+//! tables) or JSON (every field), chosen per command with `--format`.
+
+mod check;
+mod init;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "cip",
+    version,
+    about = "Compliance Improvement Plans for U.S. Customs: check, render, sign, verify, letters, archive"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a plan against every requirement of the CIP framework.
+    Check(check::Args),
+    /// Write a fully commented starter plan.
+    Init(init::Args),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Init(a) => init::run(a),
+    }
+}
+
+/// Exit codes shared by all commands.
+pub mod exit {
+    use std::process::ExitCode;
+    pub fn ok() -> ExitCode {
+        ExitCode::SUCCESS
+    }
+    /// The input was read but fails (check errors, invalid signature).
+    pub fn failed() -> ExitCode {
+        ExitCode::from(1)
+    }
+    /// The input could not be read at all.
+    pub fn unreadable() -> ExitCode {
+        ExitCode::from(2)
+    }
+}
