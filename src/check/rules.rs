@@ -280,6 +280,7 @@ fn at<T>(f: &Field<T>, table: &model::Span) -> Option<model::Span> {
     span_of(f).or_else(|| Some(table.clone()))
 }
 
+#[allow(clippy::too_many_arguments)] // one call per required text field reads best flat
 fn missing_str(
     out: &mut Findings,
     f: &Field<String>,

@@ -125,7 +125,7 @@ pub fn parse(name: &str, base_dir: PathBuf, text: String) -> Result<Plan, LoadEr
         base_dir,
         text,
     };
-    convert(raw, source).map_err(|e| LoadError::Schema(Box::new(e)))
+    convert(raw, source).map_err(LoadError::Schema)
 }
 
 fn schema_error(
@@ -339,18 +339,20 @@ impl Conv<'_> {
         })
     }
 
-    fn date(&self, f: S<Datetime>, path: &str) -> Result<Field<NaiveDate>, SchemaError> {
+    fn date(&self, f: S<Datetime>, path: &str) -> Result<Field<NaiveDate>, Box<SchemaError>> {
         let Some(f) = f else { return Ok(None) };
         let span = f.span();
         let dt = f.into_inner();
-        let bad = |what: &str| SchemaError {
-            name: self.source.name.clone(),
-            text: self.source.text.clone(),
-            rule: "wrong-type",
-            path: path.to_string(),
-            message: format!("`{dt}` is {what}, not a date"),
-            hint: "write a plain TOML date, e.g. 2026-12-15".to_string(),
-            span: Some(span.clone()),
+        let bad = |what: &str| {
+            Box::new(SchemaError {
+                name: self.source.name.clone(),
+                text: self.source.text.clone(),
+                rule: "wrong-type",
+                path: path.to_string(),
+                message: format!("`{dt}` is {what}, not a date"),
+                hint: "write a plain TOML date, e.g. 2026-12-15".to_string(),
+                span: Some(span.clone()),
+            })
         };
         if dt.time.is_some() || dt.offset.is_some() {
             return Err(bad("a date and time"));
@@ -363,7 +365,7 @@ impl Conv<'_> {
     }
 }
 
-fn convert(raw: RawFile, source: Source) -> Result<Plan, SchemaError> {
+fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
     let c = Conv { source: &source };
     let whole = 0..0;
 
