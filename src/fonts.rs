@@ -18,6 +18,16 @@ pub fn font_lacks(c: char) -> bool {
     if matches!(c, '\n' | '\t' | '\r') {
         return false;
     }
+    // Plans are mostly ASCII: answer those from a table built once.
+    static ASCII: OnceLock<[bool; 128]> = OnceLock::new();
+    if c.is_ascii() {
+        let table = ASCII.get_or_init(|| std::array::from_fn(|i| lacks_slow(char::from(i as u8))));
+        return table[c as usize];
+    }
+    lacks_slow(c)
+}
+
+fn lacks_slow(c: char) -> bool {
     faces()
         .iter()
         .any(|f| f.as_ref().is_none_or(|f| f.glyph_index(c).is_none()))

@@ -144,6 +144,15 @@ impl Findings<'_> {
         hint: impl Into<String>,
     ) {
         let severity = rules::severity(rule);
+        // A table's span covers all its lines; underlining its header line
+        // is enough to show where it is, and keeps the diagnostic short.
+        let span = span.map(|s| {
+            let text = self.plan.source.text.get(s.clone()).unwrap_or("");
+            match text.find('\n') {
+                Some(nl) if nl > 0 => s.start..s.start + nl,
+                _ => s,
+            }
+        });
         let (line, column) = match &span {
             Some(s) => {
                 let (l, c) = self.plan.line_col(s.start);

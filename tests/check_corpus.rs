@@ -1,0 +1,195 @@
+//! `cip check` on a corpus of broken plans: each file in tests/corpus is the
+//! smallest plan that breaks one rule, and says on its first line which rule
+//! must fire on which line (`# expect: RULE at line N`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn cip() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_cip"))
+}
+
+fn check_json(path: &Path) -> (i32, Value) {
+    let out = cip()
+        .args(["check", "--format", "json"])
+        .arg(path)
+        .output()
+        .expect("run cip");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: stdout is not JSON ({e}): {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (out.status.code().unwrap_or(-1), json)
+}
+
+fn expectation(path: &Path) -> (String, u64) {
+    let text = std::fs::read_to_string(path).expect("read corpus file");
+    let first = text.lines().next().unwrap_or_default();
+    let rest = first
+        .strip_prefix("# expect: ")
+        .unwrap_or_else(|| panic!("{}: no `# expect:` line", path.display()));
+    let (rule, line) = rest.split_once(" at line ").expect("RULE at line N");
+    (rule.to_string(), line.trim().parse().expect("line number"))
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("tests/corpus")
+        .expect("tests/corpus")
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn corpus_has_at_least_25_broken_plans() {
+    assert!(corpus().len() >= 25, "only {} corpus files", corpus().len());
+}
+
+#[test]
+fn minimal_plan_is_clean() {
+    let (code, json) = check_json(Path::new("tests/plans/minimal.toml"));
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["findings"].as_array().map(Vec::len), Some(0), "{json}");
+}
+
+#[test]
+fn each_broken_plan_fires_exactly_its_rule_on_its_line() {
+    let mut failures = Vec::new();
+    for path in corpus() {
+        let (rule, line) = expectation(&path);
+        let (code, json) = check_json(&path);
+        if rule == "toml-syntax" {
+            let got = (&json["error"]["rule"], &json["error"]["line"]);
+            if code != 2 || got.0 != rule.as_str() || got.1 != line {
+                failures.push(format!("{}: exit {code}, got {json}", path.display()));
+            }
+            continue;
+        }
+        let errors: Vec<&Value> = json["findings"]
+            .as_array()
+            .map(|a| a.iter().filter(|f| f["severity"] == "error").collect())
+            .unwrap_or_default();
+        let ok = code == 1
+            && errors.len() == 1
+            && errors[0]["rule"] == rule.as_str()
+            && errors[0]["line"] == line
+            && errors[0]["path"].as_str().is_some_and(|p| !p.is_empty());
+        if !ok {
+            failures.push(format!(
+                "{}: expected {rule} at line {line} (exit 1), got exit {code}: {errors:?}",
+                path.display()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn sample_plan_passes() {
+    let (code, json) = check_json(Path::new("samples/acme.toml"));
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["errors"], 0);
+    assert_eq!(json["warnings"], 0, "{json}");
+}
+
+#[test]
+fn human_output_names_file_line_rule_and_hint() {
+    let out = cip()
+        .args(["check", "tests/corpus/24-validation-transactions-zero.toml"])
+        .output()
+        .expect("run cip");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    let (_, line) = expectation(Path::new(
+        "tests/corpus/24-validation-transactions-zero.toml",
+    ));
+    assert!(err.contains("validation-transactions"), "{err}");
+    assert!(
+        err.contains(&format!("24-validation-transactions-zero.toml:{line}:")),
+        "{err}"
+    );
+    assert!(
+        err.contains("deficiency[0].validation.transactions"),
+        "{err}"
+    );
+    assert!(err.contains("a whole number above zero"), "{err}");
+    assert!(err.contains("transactions = 0"), "snippet missing: {err}");
+}
+
+#[test]
+fn not_utf8_is_unreadable_with_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("latin1.toml");
+    let mut bytes = b"[plan]\ncompany = \"M".to_vec();
+    bytes.push(0xFC); // 'ü' in Latin-1
+    bytes.extend_from_slice(b"ller\"\n");
+    std::fs::write(&p, bytes).expect("write");
+    let (code, json) = check_json(&p);
+    assert_eq!(code, 2);
+    assert_eq!(json["error"]["rule"], "not-utf8");
+    assert_eq!(json["error"]["line"], 2);
+    assert_eq!(json["error"]["column"], 13);
+}
+
+#[test]
+fn empty_file_reports_every_missing_part() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("empty.toml");
+    std::fs::write(&p, "").expect("write");
+    let (code, json) = check_json(&p);
+    assert_eq!(code, 1);
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    for r in [
+        "company-missing",
+        "report-date-missing",
+        "responsible-official-missing",
+        "approving-official-missing",
+        "no-deficiency",
+    ] {
+        assert!(rules.contains(&r), "{r} not in {rules:?}");
+    }
+}
+
+#[test]
+fn five_megabyte_file_is_handled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("big.toml");
+    let base = std::fs::read_to_string("tests/plans/minimal.toml").expect("minimal");
+    let filler = "x".repeat(5 * 1024 * 1024);
+    let text = base.replace(
+        "condition = \"Wrong codes.\"",
+        &format!("condition = \"{filler}\""),
+    );
+    std::fs::write(&p, text).expect("write");
+    let (code, json) = check_json(&p);
+    assert_eq!(code, 0, "{}", json["findings"]);
+}
+
+#[test]
+fn missing_file_is_unreadable() {
+    let (code, json) = check_json(Path::new("tests/corpus/does-not-exist.toml"));
+    assert_eq!(code, 2);
+    assert_eq!(json["error"]["rule"], "unreadable");
+}
+
+#[test]
+fn every_finding_rule_is_listed() {
+    let out = cip().args(["check", "x", "--rules"]).output().expect("run");
+    let listed = String::from_utf8_lossy(&out.stdout);
+    for path in corpus() {
+        let (rule, _) = expectation(&path);
+        assert!(listed.contains(&rule), "{rule} not in --rules");
+    }
+}
