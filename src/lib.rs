@@ -9,4 +9,5 @@ pub mod check;
 pub mod documents;
 pub mod fonts;
 pub mod init;
+pub mod manifest;
 pub mod model;

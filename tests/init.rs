@@ -12,7 +12,11 @@ fn starter_fails_on_placeholders_then_passes_once_filled() {
     let dir = tempfile::tempdir().expect("tempdir");
     let plan = dir.path().join("plan.toml");
     let out = cip().arg("init").arg(&plan).output().expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = cip()
         .args(["check", "--format", "json"])

@@ -6,6 +6,8 @@
 //! Nothing here knows about pages or fonts: sizes are in PDF points only
 //! where a block needs a fixed size (drawings, spacers, signature boxes).
 
+pub mod plan;
+
 use chrono::NaiveDateTime;
 
 /// A complete document, ready for layout.
