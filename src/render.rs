@@ -1,0 +1,157 @@
+//! `cip render`: plan → checked → blocks → pages → PDF bytes, with the
+//! manifest, `plan.toml` and the supporting documents attached.
+
+use std::path::Path;
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::check::{self, Report};
+use crate::documents::plan::{plan_document, PlanOptions};
+use crate::documents::{Attachment, Block, Paper, Relationship};
+use crate::manifest::{self, Manifest, ManifestError};
+use crate::model::{self, date, LoadError, Plan};
+
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub paper: Paper,
+    /// Render even with check errors, marked "DRAFT" on every page.
+    pub draft: bool,
+    /// Leave the supporting documents out (manifest and plan source stay).
+    pub no_attach: bool,
+    /// The PDF's creation date; default: the date issued (or prepared).
+    pub date: Option<NaiveDateTime>,
+    /// Extra blocks before the manifest (e.g. the timeline chart).
+    pub extra: Vec<Block>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The plan has check errors and `--draft` was not given.
+    #[error("{} has {} check error(s); fix them or render with --draft", .0.file, .0.errors())]
+    Refused(Box<Report>),
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("cannot typeset the plan: {0}")]
+    Pdf(#[from] crate::pdf::PdfError),
+}
+
+/// What `render` made: the PDF and the check report it was made with.
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub report: Report,
+    pub manifest: Manifest,
+}
+
+/// Load, check and render a plan file.
+pub fn render_file(path: &Path, opts: &RenderOptions) -> Result<Rendered, RenderError> {
+    let (plan, report) = check::check_file(path)?;
+    let Some(plan) = plan else {
+        return Err(RenderError::Refused(Box::new(report)));
+    };
+    if report.has_errors() && !opts.draft {
+        return Err(RenderError::Refused(Box::new(report)));
+    }
+    let (pdf, manifest) = render_plan(&plan, opts)?;
+    Ok(Rendered {
+        pdf,
+        report,
+        manifest,
+    })
+}
+
+/// Render a loaded plan (no check: the caller decided).
+pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> Result<(Vec<u8>, Manifest), RenderError> {
+    let (manifest, files) = manifest::build(plan, !opts.no_attach)?;
+    let manifest_json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+    let mut attachments = vec![
+        Attachment {
+            name: "plan.toml".into(),
+            description: "The plan's source (TOML), exactly as checked".into(),
+            mime: "application/toml".into(),
+            relationship: Relationship::Source,
+            bytes: plan.source.text.as_bytes().to_vec(),
+        },
+        Attachment {
+            name: "manifest.json".into(),
+            description: "Supporting documentation manifest (SHA-256 of every document)".into(),
+            mime: "application/json".into(),
+            relationship: Relationship::Data,
+            bytes: manifest_json,
+        },
+    ];
+    attachments.extend(files.into_iter().map(|f| Attachment {
+        mime: mime_for(&f.name).into(),
+        description: f.title,
+        name: f.name,
+        relationship: Relationship::Supplement,
+        bytes: f.bytes,
+    }));
+    let doc = plan_document(
+        plan,
+        &manifest,
+        attachments,
+        PlanOptions {
+            paper: opts.paper,
+            draft: opts.draft,
+            date: opts.date.unwrap_or_else(|| default_date(plan)),
+            extra: opts.extra.clone(),
+        },
+    );
+    let pdf = crate::pdf::render(&doc)?;
+    Ok((pdf, manifest))
+}
+
+/// A fixed date from the plan, so that the same plan gives the same bytes.
+pub fn default_date(plan: &Plan) -> NaiveDateTime {
+    date(&plan.approving_official.date)
+        .or_else(|| date(&plan.header.prepared))
+        .unwrap_or(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default())
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible-builds convention) as a date, if set.
+pub fn source_date_epoch() -> Option<NaiveDateTime> {
+    let secs: i64 = std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()?;
+    chrono::DateTime::from_timestamp(secs, 0).map(|d| d.naive_utc())
+}
+
+fn mime_for(name: &str) -> &'static str {
+    let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "pdf" => "application/pdf",
+        "md" => "text/markdown",
+        "txt" => "text/plain",
+        "csv" => "text/csv",
+        "json" => "application/json",
+        "toml" => "application/toml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _ => "application/octet-stream",
+    }
+}
+
+/// True when `out` names the same file as `input` (refuse to overwrite a source).
+pub fn same_file(out: &Path, input: &Path) -> bool {
+    match (out.canonicalize(), input.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Every input file of a plan: the plan itself and its documents.
+pub fn inputs(plan_path: &Path, plan: Option<&Plan>) -> Vec<std::path::PathBuf> {
+    let mut v = vec![plan_path.to_path_buf()];
+    if let Some(plan) = plan {
+        for d in &plan.documents {
+            if let Some(rel) = model::text(&d.path) {
+                v.push(plan.source.base_dir.join(rel));
+            }
+        }
+    }
+    v
+}
