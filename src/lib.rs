@@ -6,3 +6,7 @@
 //! only parses arguments and prints; everything else lives here.
 
 pub mod documents;
+pub mod atomic;
+pub mod fonts;
+pub mod layout;
+pub mod pdf;
