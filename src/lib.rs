@@ -5,9 +5,13 @@
 //! with `status` and `archive` on top. The binary (`src/main.rs`, `src/cli/`)
 //! only parses arguments and prints; everything else lives here.
 
+pub mod atomic;
 pub mod check;
 pub mod documents;
 pub mod fonts;
 pub mod init;
+pub mod layout;
 pub mod manifest;
 pub mod model;
+pub mod pdf;
+pub mod render;

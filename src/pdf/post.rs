@@ -1,0 +1,450 @@
+//! Post-processing of printpdf's lopdf document into the file we ship.
+//!
+//! printpdf writes `%PDF-1.3`, an Info dictionary with an empty
+//! `/GTS_PDFXVersion` (which makes `pdfinfo` claim PDF/X), no XMP, and an
+//! `/ID` from a process-wide counter. Everything here replaces those with
+//! values derived from the [`Document`] alone, and adds what printpdf has no
+//! notion of: attachments, associated files, signature fields.
+
+use std::io::Write;
+
+use chrono::NaiveDateTime;
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
+use lopdf::{Dictionary, Document as LoDoc, Object, ObjectId, Stream, StringFormat};
+use sha2::{Digest, Sha256};
+
+use super::{PdfError, icc};
+use crate::documents::{Attachment, DocInfo, Document, Relationship};
+use crate::layout::Laid;
+
+/// `/Producer`, also in the XMP.
+pub const PRODUCER: &str = concat!("cip ", env!("CARGO_PKG_VERSION"), " (printpdf 0.12, lopdf 0.44)");
+
+/// Raw bytes of the `/ID` placeholder; replaced after hashing the file.
+const ID_PLACEHOLDER: [u8; 16] = [0xC1; 16];
+
+pub fn finish(mut lo: LoDoc, doc: &Document, laid: &Laid) -> Result<Vec<u8>, PdfError> {
+    lo.version = "1.7".to_string();
+    let catalog_id = lo
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(|_| PdfError::Structure("no catalog".into()))?;
+    let pages: Vec<ObjectId> = lo.get_pages().into_values().collect();
+
+    fix_pages(&mut lo, &pages, laid)?;
+    fix_fonts(&mut lo);
+
+    let info = info_dict(&doc.info);
+    let info_id = lo.add_object(info);
+    lo.trailer.set("Info", info_id);
+
+    let mut xmp = Stream::new(
+        Dictionary::from_iter([
+            ("Type", Object::Name(b"Metadata".to_vec())),
+            ("Subtype", Object::Name(b"XML".to_vec())),
+        ]),
+        xmp(&doc.info).into_bytes(),
+    );
+    // PDF/A readers must be able to find the XMP without a decoder.
+    xmp.allows_compression = false;
+    let xmp_id = lo.add_object(xmp);
+
+    let profile = icc::srgb();
+    let icc_id = lo.add_object(Stream::new(
+        Dictionary::from_iter([("N", Object::Integer(3))]),
+        profile,
+    ));
+    let intent = Dictionary::from_iter([
+        ("Type", Object::Name(b"OutputIntent".to_vec())),
+        ("S", Object::Name(b"GTS_PDFA1".to_vec())),
+        ("OutputConditionIdentifier", text_string("sRGB IEC61966-2.1")),
+        ("RegistryName", text_string("http://www.color.org")),
+        ("Info", text_string("sRGB IEC61966-2.1")),
+        ("DestOutputProfile", Object::Reference(icc_id)),
+    ]);
+
+    let files = attachments(&mut lo, &doc.attachments, doc.info.date)?;
+    let fields = signature_fields(&mut lo, &pages, laid)?;
+
+    let catalog = lo.get_dictionary_mut(catalog_id)?;
+    catalog.set("Metadata", xmp_id);
+    catalog.set("OutputIntents", vec![Object::Dictionary(intent)]);
+    catalog.set(
+        "ViewerPreferences",
+        Dictionary::from_iter([("DisplayDocTitle", Object::Boolean(true))]),
+    );
+    if !files.is_empty() {
+        let mut names = Vec::new();
+        for (name, id) in &files {
+            names.push(text_string(name));
+            names.push(Object::Reference(*id));
+        }
+        catalog.set(
+            "Names",
+            Dictionary::from_iter([(
+                "EmbeddedFiles",
+                Object::Dictionary(Dictionary::from_iter([("Names", Object::Array(names))])),
+            )]),
+        );
+        catalog.set(
+            "AF",
+            files
+                .iter()
+                .map(|(_, id)| Object::Reference(*id))
+                .collect::<Vec<_>>(),
+        );
+    }
+    if !fields.is_empty() {
+        catalog.set(
+            "AcroForm",
+            Dictionary::from_iter([(
+                "Fields",
+                Object::Array(fields.into_iter().map(Object::Reference).collect()),
+            )]),
+        );
+    }
+
+    lo.prune_objects();
+    lo.renumber_objects();
+    compress(&mut lo)?;
+    lo.trailer.set(
+        "ID",
+        vec![
+            Object::String(ID_PLACEHOLDER.to_vec(), StringFormat::Hexadecimal),
+            Object::String(ID_PLACEHOLDER.to_vec(), StringFormat::Hexadecimal),
+        ],
+    );
+    let mut out = Vec::new();
+    lo.save_to(&mut out)
+        .map_err(|e| PdfError::Structure(e.to_string()))?;
+    patch_id(&mut out)?;
+    Ok(out)
+}
+
+/// Exact page boxes (printpdf round-trips them through millimetres) and no
+/// empty annotation arrays or resource dictionaries.
+fn fix_pages(lo: &mut LoDoc, pages: &[ObjectId], laid: &Laid) -> Result<(), PdfError> {
+    let media = vec![
+        Object::Integer(0),
+        Object::Integer(0),
+        Object::Real(laid.page_width),
+        Object::Real(laid.page_height),
+    ];
+    for id in pages {
+        let page = lo.get_dictionary_mut(*id)?;
+        page.set("MediaBox", media.clone());
+        page.remove(b"TrimBox");
+        page.remove(b"CropBox");
+        page.remove(b"Annots");
+        let res = match page.get(b"Resources") {
+            Ok(Object::Reference(r)) => Some(*r),
+            _ => None,
+        };
+        if let Some(r) = res {
+            let unused: Vec<Vec<u8>> = {
+                let dict = lo.get_dictionary(r)?;
+                dict.iter()
+                    .filter(|(_, v)| match v {
+                        Object::Reference(rr) => {
+                            matches!(lo.get_dictionary(*rr), Ok(d) if d.is_empty())
+                        }
+                        Object::Dictionary(d) => d.is_empty(),
+                        _ => false,
+                    })
+                    .map(|(k, _)| k.clone())
+                    .collect()
+            };
+            let dict = lo.get_dictionary_mut(r)?;
+            for k in unused {
+                dict.remove(&k);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// PDF/A wants an explicit `/CIDToGIDMap` on TrueType CID fonts; our
+/// subsets are addressed by glyph id, so it is the identity.
+fn fix_fonts(lo: &mut LoDoc) {
+    for obj in lo.objects.values_mut() {
+        let Object::Dictionary(d) = obj else { continue };
+        if !matches!(d.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Type0") {
+            continue;
+        }
+        if let Ok(Object::Array(desc)) = d.get_mut(b"DescendantFonts") {
+            for f in desc.iter_mut() {
+                if let Object::Dictionary(fd) = f {
+                    fd.set("CIDToGIDMap", Object::Name(b"Identity".to_vec()));
+                }
+            }
+        }
+    }
+}
+
+/// A PDF text string: PDFDocEncoding-compatible ASCII as is, anything else
+/// as UTF-16BE with a byte order mark.
+fn text_string(s: &str) -> Object {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
+    } else {
+        let mut bytes = vec![0xFE, 0xFF];
+        for u in s.encode_utf16() {
+            bytes.extend_from_slice(&u.to_be_bytes());
+        }
+        Object::String(bytes, StringFormat::Hexadecimal)
+    }
+}
+
+fn pdf_date(d: NaiveDateTime) -> Object {
+    Object::String(
+        d.format("D:%Y%m%d%H%M%S+00'00'").to_string().into_bytes(),
+        StringFormat::Literal,
+    )
+}
+
+fn info_dict(info: &DocInfo) -> Dictionary {
+    Dictionary::from_iter([
+        ("Title", text_string(&info.title)),
+        ("Author", text_string(&info.author)),
+        ("Subject", text_string(&info.subject)),
+        ("Keywords", text_string(&info.keywords.join(", "))),
+        ("Creator", text_string(&info.creator)),
+        ("Producer", text_string(PRODUCER)),
+        ("CreationDate", pdf_date(info.date)),
+        ("ModDate", pdf_date(info.date)),
+    ])
+}
+
+fn xml_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            // XML 1.0 forbids most control characters outright.
+            c if c.is_control() && !matches!(c, '\n' | '\t') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn xmp(info: &DocInfo) -> String {
+    let date = info.date.format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
+    let e = xml_escape;
+    format!(
+        "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
+<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
+<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n\
+<rdf:Description rdf:about=\"\"\n\
+ xmlns:dc=\"http://purl.org/dc/elements/1.1/\"\n\
+ xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n\
+ xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n\
+ xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\n\
+<dc:format>application/pdf</dc:format>\n\
+<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{title}</rdf:li></rdf:Alt></dc:title>\n\
+<dc:creator><rdf:Seq><rdf:li>{author}</rdf:li></rdf:Seq></dc:creator>\n\
+<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">{subject}</rdf:li></rdf:Alt></dc:description>\n\
+<pdf:Keywords>{keywords}</pdf:Keywords>\n\
+<pdf:Producer>{producer}</pdf:Producer>\n\
+<xmp:CreatorTool>{creator}</xmp:CreatorTool>\n\
+<xmp:CreateDate>{date}</xmp:CreateDate>\n\
+<xmp:ModifyDate>{date}</xmp:ModifyDate>\n\
+<xmp:MetadataDate>{date}</xmp:MetadataDate>\n\
+<pdfaid:part>3</pdfaid:part>\n\
+<pdfaid:conformance>B</pdfaid:conformance>\n\
+</rdf:Description>\n\
+</rdf:RDF>\n\
+</x:xmpmeta>\n\
+<?xpacket end=\"w\"?>",
+        title = e(&info.title),
+        author = e(&info.author),
+        subject = e(&info.subject),
+        keywords = e(&info.keywords.join(", ")),
+        producer = e(PRODUCER),
+        creator = e(&info.creator),
+    )
+}
+
+fn relationship(r: Relationship) -> &'static [u8] {
+    match r {
+        Relationship::Source => b"Source",
+        Relationship::Data => b"Data",
+        Relationship::Supplement => b"Supplement",
+        Relationship::Alternative => b"Alternative",
+        Relationship::Unspecified => b"Unspecified",
+    }
+}
+
+/// Embedded file streams and their file specifications, sorted by name
+/// (the order a name tree requires).
+fn attachments(
+    lo: &mut LoDoc,
+    list: &[Attachment],
+    date: NaiveDateTime,
+) -> Result<Vec<(String, ObjectId)>, PdfError> {
+    let mut sorted: Vec<&Attachment> = list.iter().collect();
+    sorted.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
+    for pair in sorted.windows(2) {
+        if pair[0].name == pair[1].name {
+            return Err(PdfError::DuplicateAttachment(pair[0].name.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    for a in sorted {
+        if a.name.is_empty() {
+            return Err(PdfError::EmptyAttachmentName);
+        }
+        let mime = if a.mime.is_empty() { "application/octet-stream" } else { &a.mime };
+        let stream = Stream::new(
+            Dictionary::from_iter([
+                ("Type", Object::Name(b"EmbeddedFile".to_vec())),
+                ("Subtype", Object::Name(mime.as_bytes().to_vec())),
+                (
+                    "Params",
+                    Object::Dictionary(Dictionary::from_iter([
+                        ("Size", Object::Integer(a.bytes.len() as i64)),
+                        ("ModDate", pdf_date(date)),
+                    ])),
+                ),
+            ]),
+            a.bytes.clone(),
+        );
+        let file_id = lo.add_object(stream);
+        // /F is the legacy byte-string name: keep it to printable ASCII.
+        let ascii: String = a
+            .name
+            .chars()
+            .map(|c| if (' '..='~').contains(&c) { c } else { '_' })
+            .collect();
+        let spec = Dictionary::from_iter([
+            ("Type", Object::Name(b"Filespec".to_vec())),
+            ("F", Object::String(ascii.into_bytes(), StringFormat::Literal)),
+            ("UF", text_string(&a.name)),
+            ("Desc", text_string(&a.description)),
+            ("AFRelationship", Object::Name(relationship(a.relationship).to_vec())),
+            (
+                "EF",
+                Object::Dictionary(Dictionary::from_iter([
+                    ("F", Object::Reference(file_id)),
+                    ("UF", Object::Reference(file_id)),
+                ])),
+            ),
+        ]);
+        out.push((a.name.clone(), lo.add_object(spec)));
+    }
+    Ok(out)
+}
+
+/// Unsigned signature fields (merged field/widget dictionaries), each with
+/// an empty appearance so that PDF/A checkers are content.
+fn signature_fields(
+    lo: &mut LoDoc,
+    pages: &[ObjectId],
+    laid: &Laid,
+) -> Result<Vec<ObjectId>, PdfError> {
+    let mut ids = Vec::new();
+    for f in &laid.signature_fields {
+        let Some(&page_id) = pages.get(f.page_index) else {
+            return Err(PdfError::Structure(format!(
+                "signature field {:?} is on page {} of {}",
+                f.name,
+                f.page_index + 1,
+                pages.len()
+            )));
+        };
+        let r = &f.rect;
+        let ap = lo.add_object(Stream::new(
+            Dictionary::from_iter([
+                ("Type", Object::Name(b"XObject".to_vec())),
+                ("Subtype", Object::Name(b"Form".to_vec())),
+                (
+                    "BBox",
+                    Object::Array(vec![0.into(), 0.into(), Object::Real(r.w), Object::Real(r.h)]),
+                ),
+                ("Resources", Object::Dictionary(Dictionary::new())),
+            ]),
+            Vec::new(),
+        ));
+        let widget = Dictionary::from_iter([
+            ("Type", Object::Name(b"Annot".to_vec())),
+            ("Subtype", Object::Name(b"Widget".to_vec())),
+            ("FT", Object::Name(b"Sig".to_vec())),
+            ("T", text_string(&f.name)),
+            (
+                "Rect",
+                Object::Array(vec![
+                    Object::Real(r.x),
+                    Object::Real(r.y),
+                    Object::Real(r.right()),
+                    Object::Real(r.top()),
+                ]),
+            ),
+            ("P", Object::Reference(page_id)),
+            ("F", Object::Integer(4)),
+            (
+                "AP",
+                Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(ap))])),
+            ),
+        ]);
+        let id = lo.add_object(widget);
+        let page = lo.get_dictionary_mut(page_id)?;
+        match page.get_mut(b"Annots") {
+            Ok(Object::Array(a)) => a.push(Object::Reference(id)),
+            _ => page.set("Annots", vec![Object::Reference(id)]),
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Flate-compress every stream that is not compressed yet (except the XMP).
+/// Default level: `best` costs several times the time for ~2% of size.
+fn compress(lo: &mut LoDoc) -> Result<(), PdfError> {
+    for obj in lo.objects.values_mut() {
+        let Object::Stream(s) = obj else { continue };
+        if !s.allows_compression || s.dict.has(b"Filter") || s.content.len() < 64 {
+            continue;
+        }
+        let mut enc = ZlibEncoder::new(Vec::new(), Compression::default());
+        enc.write_all(&s.content)
+            .map_err(|e| PdfError::Structure(e.to_string()))?;
+        let packed = enc.finish().map_err(|e| PdfError::Structure(e.to_string()))?;
+        if packed.len() + 20 < s.content.len() {
+            s.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+            s.set_content(packed);
+        }
+    }
+    Ok(())
+}
+
+/// Replace the `/ID` placeholder with a SHA-256 of the file as written, so
+/// the ID identifies the content and nothing else.
+fn patch_id(out: &mut [u8]) -> Result<(), PdfError> {
+    let placeholder = hex::encode_upper(ID_PLACEHOLDER);
+    let digest = Sha256::digest(&*out);
+    let id = hex::encode_upper(&digest[..16]);
+    let mut patched = 0;
+    let mut end = out.len();
+    while patched < 2 {
+        let hay = &out[..end];
+        let Some(pos) = hay
+            .windows(placeholder.len())
+            .rposition(|w| w == placeholder.as_bytes())
+        else {
+            break;
+        };
+        out[pos..pos + id.len()].copy_from_slice(id.as_bytes());
+        patched += 1;
+        end = pos;
+    }
+    if patched == 2 {
+        Ok(())
+    } else {
+        Err(PdfError::Structure("document ID placeholder not found".into()))
+    }
+}
