@@ -139,7 +139,10 @@ impl FaceMetrics {
             return ((v >> 16) as u16, v as u16);
         }
         let (gid, adv) = self.lookup(c);
-        slot.store(FILLED | (u64::from(gid) << 16) | u64::from(adv), Ordering::Relaxed);
+        slot.store(
+            FILLED | (u64::from(gid) << 16) | u64::from(adv),
+            Ordering::Relaxed,
+        );
         (gid, adv)
     }
 
@@ -213,7 +216,9 @@ mod tests {
 
     #[test]
     fn common_text_is_covered() {
-        assert!(missing_chars("Müller & Søn Import-Export GmbH — Ελληνικά § 1.2 “quoted” €").is_empty());
+        assert!(
+            missing_chars("Müller & Søn Import-Export GmbH — Ελληνικά § 1.2 “quoted” €").is_empty()
+        );
         assert!(!font_lacks('\n'));
     }
 

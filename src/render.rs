@@ -6,10 +6,10 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::check::{self, Report};
-use crate::documents::plan::{plan_document, PlanOptions};
+use crate::documents::plan::{PlanOptions, plan_document};
 use crate::documents::{Attachment, Block, Paper, Relationship};
 use crate::manifest::{self, Manifest, ManifestError};
-use crate::model::{self, date, LoadError, Plan};
+use crate::model::{self, LoadError, Plan, date};
 
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
@@ -114,7 +114,11 @@ pub fn default_date(plan: &Plan) -> NaiveDateTime {
 
 /// `SOURCE_DATE_EPOCH` (reproducible-builds convention) as a date, if set.
 pub fn source_date_epoch() -> Option<NaiveDateTime> {
-    let secs: i64 = std::env::var("SOURCE_DATE_EPOCH").ok()?.trim().parse().ok()?;
+    let secs: i64 = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
     chrono::DateTime::from_timestamp(secs, 0).map(|d| d.naive_utc())
 }
 

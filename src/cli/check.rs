@@ -71,7 +71,7 @@ fn print_json(report: &Report) {
     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
 }
 
-fn print_human(report: &Report) {
+pub fn print_human(report: &Report) {
     for f in &report.findings {
         let location = match (f.line, f.column) {
             (Some(l), Some(c)) => format!("{}:{l}:{c}", report.file),

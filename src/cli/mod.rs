@@ -3,6 +3,7 @@
 
 mod check;
 mod init;
+mod render;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ enum Command {
     Check(check::Args),
     /// Write a fully commented starter plan.
     Init(init::Args),
+    /// Render the plan as the suggested-format PDF, with its manifest and documents attached.
+    Render(render::Args),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -38,6 +41,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(a) => check::run(a),
         Command::Init(a) => init::run(a),
+        Command::Render(a) => render::run(a),
     }
 }
 

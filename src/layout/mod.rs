@@ -243,7 +243,12 @@ impl RowBox {
         self.cells
             .iter()
             .zip(cur)
-            .map(|(c, &k)| c.lines[k.min(c.lines.len())..].iter().map(CLine::height).sum::<f32>())
+            .map(|(c, &k)| {
+                c.lines[k.min(c.lines.len())..]
+                    .iter()
+                    .map(CLine::height)
+                    .sum::<f32>()
+            })
             .fold(min, f32::max)
             + 2.0 * CELL_PAD_Y
     }
@@ -421,7 +426,9 @@ impl Builder {
             let lines = text::break_lines(item, BaseStyle::new(BODY_SIZE), text_w, Align::Left);
             let label = marker(i);
             let lw = m.text_width(&label, BODY_SIZE);
-            let first_h = lines.first().map_or(BODY_SIZE * text::LEADING, |l| l.height);
+            let first_h = lines
+                .first()
+                .map_or(BODY_SIZE * text::LEADING, |l| l.height);
             self.ensure(first_h)?;
             // Numbers right-aligned so that "9." and "10." line up.
             let mx = self.left + indent + marker_w - lw;
@@ -459,7 +466,11 @@ impl Builder {
         }
         let caption_h = 11.0;
         let max_box = (self.body_height() - caption_h - 4.0).max(10.0);
-        let box_h = if s.height.is_finite() { s.height.clamp(10.0, max_box) } else { 48.0 };
+        let box_h = if s.height.is_finite() {
+            s.height.clamp(10.0, max_box)
+        } else {
+            48.0
+        };
         let label_w = self.width * 0.45;
         let box_x = self.left + self.width * 0.5;
         let box_w = self.width * 0.5;
@@ -477,7 +488,12 @@ impl Builder {
                 },
                 Span::plain(format!("\n{value}")),
             ];
-            lines.extend(text::break_lines(&spans, BaseStyle::new(BODY_SIZE), label_w, Align::Left));
+            lines.extend(text::break_lines(
+                &spans,
+                BaseStyle::new(BODY_SIZE),
+                label_w,
+                Align::Left,
+            ));
             lines.push(Line {
                 frags: Vec::new(),
                 indent: 0.0,
@@ -541,7 +557,11 @@ impl Builder {
     }
 
     fn drawing(&mut self, d: &Drawing) -> Result<(), LayoutError> {
-        let h = if d.height.is_finite() { d.height.max(0.0) } else { 0.0 };
+        let h = if d.height.is_finite() {
+            d.height.max(0.0)
+        } else {
+            0.0
+        };
         if h <= 0.0 {
             return Ok(());
         }
@@ -655,7 +675,10 @@ impl Builder {
                     // Keep labels inside the drawing area.
                     let sx = sx.clamp(x0, (x0 + width - w).max(x0));
                     let m = st.face.metrics();
-                    let py = py.clamp(area.y + m.descent(st.size), (area.top() - m.ascent(st.size)).max(area.y));
+                    let py = py.clamp(
+                        area.y + m.descent(st.size),
+                        (area.top() - m.ascent(st.size)).max(area.y),
+                    );
                     self.push(Item::Text(TextRun {
                         x: sx,
                         y: py,
@@ -712,7 +735,10 @@ impl Builder {
 
         let header: Vec<RowBox> = t.header.iter().map(|r| build_row(r, &xs, true)).collect();
         let body: Vec<RowBox> = t.body.iter().map(|r| build_row(r, &xs, false)).collect();
-        let header_h: f32 = header.iter().map(|r| r.height_from(&vec![0; r.cells.len()])).sum();
+        let header_h: f32 = header
+            .iter()
+            .map(|r| r.height_from(&vec![0; r.cells.len()]))
+            .sum();
         let repeat = header_h <= self.body_height() / 2.0;
 
         // Keep the header with (the start of) the first body row.
@@ -724,7 +750,11 @@ impl Builder {
         for row in &header {
             self.place_row(row, None)?;
         }
-        let repeat_rows = if repeat { Some(header.as_slice()) } else { None };
+        let repeat_rows = if repeat {
+            Some(header.as_slice())
+        } else {
+            None
+        };
         for row in &body {
             self.place_row(row, repeat_rows)?;
         }
@@ -747,7 +777,9 @@ impl Builder {
 
     fn place_row(&mut self, row: &RowBox, header: Option<&[RowBox]>) -> Result<(), LayoutError> {
         let header_h: f32 = header.map_or(0.0, |rows| {
-            rows.iter().map(|r| r.height_from(&vec![0; r.cells.len()])).sum()
+            rows.iter()
+                .map(|r| r.height_from(&vec![0; r.cells.len()]))
+                .sum()
         });
         let mut cur = vec![0usize; row.cells.len()];
         // Whether this page holds nothing of the table's body yet (only,
@@ -805,7 +837,12 @@ impl Builder {
             }
         }
         for (i, cell) in row.cells.iter().enumerate() {
-            let bounds = self.rect(cell.x + CELL_PAD_X, top, (cell.w - 2.0 * CELL_PAD_X).max(0.0), h);
+            let bounds = self.rect(
+                cell.x + CELL_PAD_X,
+                top,
+                (cell.w - 2.0 * CELL_PAD_X).max(0.0),
+                h,
+            );
             let mut ty = top + CELL_PAD_Y;
             let (a, b) = (from[i].min(cell.lines.len()), to[i].min(cell.lines.len()));
             for (k, cl) in cell.lines[a..b].iter().enumerate() {
@@ -922,7 +959,9 @@ fn keep_height(b: &Builder, rest: &[Block], depth: usize) -> f32 {
             let lines = text::break_lines(text, BaseStyle::new(BODY_SIZE), b.width, *align);
             lines.iter().take(2).map(|l| l.height).sum()
         }
-        Block::List { items, .. } => items.first().map_or(0.0, |_| BODY_SIZE * text::LEADING * 2.0),
+        Block::List { items, .. } => items
+            .first()
+            .map_or(0.0, |_| BODY_SIZE * text::LEADING * 2.0),
         Block::Table(t) => {
             let rows = t.header.len() + usize::from(!t.body.is_empty());
             rows as f32 * (2.0 * CELL_PAD_Y + 2.0 * TABLE_SIZE * text::LEADING)
@@ -947,7 +986,11 @@ fn fin(v: f32) -> f32 {
 }
 
 fn clean_stroke(s: Stroke, scale: f32) -> Stroke {
-    let width = if s.width.is_finite() { (s.width * scale).clamp(0.0, 20.0) } else { 0.5 };
+    let width = if s.width.is_finite() {
+        (s.width * scale).clamp(0.0, 20.0)
+    } else {
+        0.5
+    };
     let dash = s.dash.and_then(|(a, b)| {
         let (a, b) = (fin(a).max(0.0) * scale, fin(b).max(0.0) * scale);
         (a + b > 0.0).then_some((a, b))
@@ -970,8 +1013,16 @@ fn hatch_lines(r: Rect, gap: f32) -> Vec<(f32, f32, f32, f32)> {
     let mut c = x0 - y1 + gap;
     while c < x1 - y0 {
         // Entry: where the line meets the left or bottom edge.
-        let (sx, sy) = if c + y0 >= x0 { (c + y0, y0) } else { (x0, x0 - c) };
-        let (ex, ey) = if c + y1 <= x1 { (c + y1, y1) } else { (x1, x1 - c) };
+        let (sx, sy) = if c + y0 >= x0 {
+            (c + y0, y0)
+        } else {
+            (x0, x0 - c)
+        };
+        let (ex, ey) = if c + y1 <= x1 {
+            (c + y1, y1)
+        } else {
+            (x1, x1 - c)
+        };
         out.push((sx, sy, ex, ey));
         c += gap;
         if out.len() > 10_000 {
@@ -1084,7 +1135,11 @@ fn decorate(doc: &Document, laid: &mut Laid) {
             PageNumbers::FromSecond => i > 0,
             PageNumbers::None => false,
         };
-        let num = if number { format!("Page {} of {}", i + 1, n) } else { String::new() };
+        let num = if number {
+            format!("Page {} of {}", i + 1, n)
+        } else {
+            String::new()
+        };
         let nw = m.text_width(&num, small.size);
         if let Some(left) = &doc.footer.left {
             let left = text::fit_one_line(&one_line(left), small, (inner - nw - 12.0).max(0.0));
@@ -1097,9 +1152,9 @@ fn decorate(doc: &Document, laid: &mut Laid) {
         }
         // Draft mark first so that it lies behind the content.
         let mut items = Vec::with_capacity(deco.len() + page.items.len());
-        let (behind, front): (Vec<Item>, Vec<Item>) = deco.into_iter().partition(|it| {
-            matches!(it, Item::Text(t) if t.angle != 0.0)
-        });
+        let (behind, front): (Vec<Item>, Vec<Item>) = deco
+            .into_iter()
+            .partition(|it| matches!(it, Item::Text(t) if t.angle != 0.0));
         items.extend(behind);
         items.append(&mut page.items);
         items.extend(front);

@@ -64,7 +64,13 @@ pub fn clamp_size(size: f32) -> f32 {
 }
 
 pub fn clamp_rgb(c: Rgb) -> Rgb {
-    let f = |v: f32| if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.0 };
+    let f = |v: f32| {
+        if v.is_finite() {
+            v.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    };
     Rgb(f(c.0), f(c.1), f(c.2))
 }
 
@@ -99,7 +105,11 @@ struct GChar {
 
 /// Break `spans` into lines no wider than `width` points.
 pub fn break_lines(spans: &[Span], base: BaseStyle, width: f32, align: Align) -> Vec<Line> {
-    let width = if width.is_finite() { width.max(1.0) } else { 1.0 };
+    let width = if width.is_finite() {
+        width.max(1.0)
+    } else {
+        1.0
+    };
     let mut styles: Vec<RunStyle> = Vec::new();
     let mut chars: Vec<GChar> = Vec::new();
     for span in spans {
@@ -149,7 +159,14 @@ pub fn break_lines(spans: &[Span], base: BaseStyle, width: f32, align: Align) ->
     while i < n {
         let c = chars[i].c;
         if c == '\n' {
-            lines.push(make_line(&chars, &styles, &prefix, start, trim_end(&chars, start, i), base));
+            lines.push(make_line(
+                &chars,
+                &styles,
+                &prefix,
+                start,
+                trim_end(&chars, start, i),
+                base,
+            ));
             start = i + 1;
             brk = None;
             i += 1;
@@ -306,7 +323,9 @@ mod tests {
 
     #[test]
     fn breaks_at_spaces_and_fits() {
-        let spans = vec![Span::plain("the quick brown fox jumps over the lazy dog ".repeat(10))];
+        let spans = vec![Span::plain(
+            "the quick brown fox jumps over the lazy dog ".repeat(10),
+        )];
         let lines = break_lines(&spans, BaseStyle::new(10.0), 150.0, Align::Left);
         assert!(lines.len() > 3);
         for l in &lines {
@@ -315,13 +334,23 @@ mod tests {
             assert!(!t.starts_with(' ') && !t.ends_with(' '), "{t:?}");
         }
         let joined = texts(&lines).join(" ");
-        assert_eq!(joined, "the quick brown fox jumps over the lazy dog ".repeat(10).trim_end());
+        assert_eq!(
+            joined,
+            "the quick brown fox jumps over the lazy dog "
+                .repeat(10)
+                .trim_end()
+        );
     }
 
     #[test]
     fn long_tokens_are_cut_at_the_edge() {
         let hash = "a3f1".repeat(16);
-        let lines = break_lines(&[Span::plain(hash.clone())], BaseStyle::new(9.0), 60.0, Align::Left);
+        let lines = break_lines(
+            &[Span::plain(hash.clone())],
+            BaseStyle::new(9.0),
+            60.0,
+            Align::Left,
+        );
         assert!(lines.len() > 1);
         assert_eq!(texts(&lines).concat(), hash);
         assert!(lines.iter().all(|l| l.width <= 60.0 + 1e-3));
@@ -353,7 +382,12 @@ mod tests {
     #[test]
     fn empty_and_garbage_input() {
         assert!(break_lines(&[], BaseStyle::new(10.0), 100.0, Align::Left).is_empty());
-        let l = break_lines(&[Span::plain("x\u{0}y")], BaseStyle::new(f32::NAN), f32::NAN, Align::Right);
+        let l = break_lines(
+            &[Span::plain("x\u{0}y")],
+            BaseStyle::new(f32::NAN),
+            f32::NAN,
+            Align::Right,
+        );
         assert_eq!(texts(&l).concat(), "xy");
     }
 }

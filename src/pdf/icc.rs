@@ -126,7 +126,10 @@ mod tests {
     #[test]
     fn header_is_consistent() {
         let p = super::srgb();
-        assert_eq!(u32::from_be_bytes([p[0], p[1], p[2], p[3]]) as usize, p.len());
+        assert_eq!(
+            u32::from_be_bytes([p[0], p[1], p[2], p[3]]) as usize,
+            p.len()
+        );
         assert_eq!(&p[36..40], b"acsp");
         assert_eq!(&p[12..24], b"mntrRGB XYZ ");
         assert!(p.len() < 2048);

@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use printpdf::{
     Codepoint, Color, FontId, LineDashPattern, LinePoint, Mm, Op, PaintMode, PdfDocument,
-    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, TextItem,
-    TextMatrix, WindingOrder,
+    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, TextItem, TextMatrix,
+    WindingOrder,
 };
 use sha2::{Digest, Sha256};
 
@@ -115,10 +115,11 @@ fn subset_fonts(laid: &Laid) -> Result<Vec<EmbeddedFont>, PdfError> {
         for g in &orig {
             remapper.remap(*g);
         }
-        let program = subsetter::subset(face.data(), 0, &remapper).map_err(|e| PdfError::Subset {
-            face: face.postscript_name(),
-            message: e.to_string(),
-        })?;
+        let program =
+            subsetter::subset(face.data(), 0, &remapper).map_err(|e| PdfError::Subset {
+                face: face.postscript_name(),
+                message: e.to_string(),
+            })?;
         let gids: BTreeMap<char, u16> = chars
             .iter()
             .map(|c| (*c, remapper.get(m.glyph(*c).0).unwrap_or(0)))
@@ -137,7 +138,10 @@ fn subset_fonts(laid: &Laid) -> Result<Vec<EmbeddedFont>, PdfError> {
             h.update(g.to_be_bytes());
         }
         let digest = h.finalize();
-        let tag: String = digest[..6].iter().map(|b| char::from(b'A' + b % 26)).collect();
+        let tag: String = digest[..6]
+            .iter()
+            .map(|b| char::from(b'A' + b % 26))
+            .collect();
         let codepoint_to_glyph = gids.iter().map(|(c, g)| (*c as u32, *g)).collect();
         let slope_run = (m.italic_angle.to_radians().tan() * -1000.0).round() as i16;
         let parsed = printpdf::ParsedFont {
@@ -184,7 +188,11 @@ fn subset_fonts(laid: &Laid) -> Result<Vec<EmbeddedFont>, PdfError> {
 /// Coordinates are written to 1/100 pt: finer is invisible and bloats the
 /// content streams.
 fn r2(v: f32) -> f32 {
-    if v.is_finite() { (v * 100.0).round() / 100.0 } else { 0.0 }
+    if v.is_finite() {
+        (v * 100.0).round() / 100.0
+    } else {
+        0.0
+    }
 }
 
 fn color(c: Rgb) -> Color {
@@ -228,7 +236,9 @@ impl OpWriter {
     }
     fn stroke(&mut self, s: &Stroke) {
         if self.stroke != Some(s.color) {
-            self.ops.push(Op::SetOutlineColor { col: color(s.color) });
+            self.ops.push(Op::SetOutlineColor {
+                col: color(s.color),
+            });
             self.stroke = Some(s.color);
         }
         let w = r2(s.width);

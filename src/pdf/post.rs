@@ -19,7 +19,11 @@ use crate::documents::{Attachment, DocInfo, Document, Relationship};
 use crate::layout::Laid;
 
 /// `/Producer`, also in the XMP.
-pub const PRODUCER: &str = concat!("cip ", env!("CARGO_PKG_VERSION"), " (printpdf 0.12, lopdf 0.44)");
+pub const PRODUCER: &str = concat!(
+    "cip ",
+    env!("CARGO_PKG_VERSION"),
+    " (printpdf 0.12, lopdf 0.44)"
+);
 
 /// Raw bytes of the `/ID` placeholder; replaced after hashing the file.
 const ID_PLACEHOLDER: [u8; 16] = [0xC1; 16];
@@ -59,7 +63,10 @@ pub fn finish(mut lo: LoDoc, doc: &Document, laid: &Laid) -> Result<Vec<u8>, Pdf
     let intent = Dictionary::from_iter([
         ("Type", Object::Name(b"OutputIntent".to_vec())),
         ("S", Object::Name(b"GTS_PDFA1".to_vec())),
-        ("OutputConditionIdentifier", text_string("sRGB IEC61966-2.1")),
+        (
+            "OutputConditionIdentifier",
+            text_string("sRGB IEC61966-2.1"),
+        ),
         ("RegistryName", text_string("http://www.color.org")),
         ("Info", text_string("sRGB IEC61966-2.1")),
         ("DestOutputProfile", Object::Reference(icc_id)),
@@ -299,7 +306,11 @@ fn attachments(
         if a.name.is_empty() {
             return Err(PdfError::EmptyAttachmentName);
         }
-        let mime = if a.mime.is_empty() { "application/octet-stream" } else { &a.mime };
+        let mime = if a.mime.is_empty() {
+            "application/octet-stream"
+        } else {
+            &a.mime
+        };
         let stream = Stream::new(
             Dictionary::from_iter([
                 ("Type", Object::Name(b"EmbeddedFile".to_vec())),
@@ -323,10 +334,16 @@ fn attachments(
             .collect();
         let spec = Dictionary::from_iter([
             ("Type", Object::Name(b"Filespec".to_vec())),
-            ("F", Object::String(ascii.into_bytes(), StringFormat::Literal)),
+            (
+                "F",
+                Object::String(ascii.into_bytes(), StringFormat::Literal),
+            ),
             ("UF", text_string(&a.name)),
             ("Desc", text_string(&a.description)),
-            ("AFRelationship", Object::Name(relationship(a.relationship).to_vec())),
+            (
+                "AFRelationship",
+                Object::Name(relationship(a.relationship).to_vec()),
+            ),
             (
                 "EF",
                 Object::Dictionary(Dictionary::from_iter([
@@ -364,7 +381,12 @@ fn signature_fields(
                 ("Subtype", Object::Name(b"Form".to_vec())),
                 (
                     "BBox",
-                    Object::Array(vec![0.into(), 0.into(), Object::Real(r.w), Object::Real(r.h)]),
+                    Object::Array(vec![
+                        0.into(),
+                        0.into(),
+                        Object::Real(r.w),
+                        Object::Real(r.h),
+                    ]),
                 ),
                 ("Resources", Object::Dictionary(Dictionary::new())),
             ]),
@@ -413,7 +435,9 @@ fn compress(lo: &mut LoDoc) -> Result<(), PdfError> {
         let mut enc = ZlibEncoder::new(Vec::new(), Compression::default());
         enc.write_all(&s.content)
             .map_err(|e| PdfError::Structure(e.to_string()))?;
-        let packed = enc.finish().map_err(|e| PdfError::Structure(e.to_string()))?;
+        let packed = enc
+            .finish()
+            .map_err(|e| PdfError::Structure(e.to_string()))?;
         if packed.len() + 20 < s.content.len() {
             s.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
             s.set_content(packed);
@@ -445,6 +469,8 @@ fn patch_id(out: &mut [u8]) -> Result<(), PdfError> {
     if patched == 2 {
         Ok(())
     } else {
-        Err(PdfError::Structure("document ID placeholder not found".into()))
+        Err(PdfError::Structure(
+            "document ID placeholder not found".into(),
+        ))
     }
 }
