@@ -4,3 +4,5 @@
 //! `model` → `check` → `documents` → `layout` → `pdf` → `sign` / `verify`,
 //! with `status` and `archive` on top. The binary (`src/main.rs`, `src/cli/`)
 //! only parses arguments and prints; everything else lives here.
+
+pub mod pdfbytes;
