@@ -5,4 +5,6 @@
 //! with `status` and `archive` on top. The binary (`src/main.rs`, `src/cli/`)
 //! only parses arguments and prints; everything else lives here.
 
+pub mod cms;
+pub mod keys;
 pub mod pdfbytes;
