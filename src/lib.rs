@@ -8,3 +8,5 @@
 pub mod cms;
 pub mod keys;
 pub mod pdfbytes;
+pub mod sign;
+pub mod verify;
