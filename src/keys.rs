@@ -324,15 +324,31 @@ pub struct GeneratedKey {
 pub fn generate(opts: &KeygenOptions) -> Result<GeneratedKey, KeyError> {
     let key = random_key(opts.algorithm)?;
     let key_pem = match &key {
-        SecretKey::Ed25519(k) => k.to_pkcs8_pem(LineEnding::LF),
-        SecretKey::P256(k) => k.to_pkcs8_pem(LineEnding::LF),
-    }
-    .map_err(|e| KeyError::Build(e.to_string()))?;
+        SecretKey::Ed25519(k) => ed25519_pkcs8_v1(k),
+        SecretKey::P256(k) => k
+            .to_pkcs8_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Build(e.to_string())),
+    }?;
     let cert_der = self_signed(&key, opts)?;
     let cert_pem =
         pem_rfc7468::encode_string("CERTIFICATE", pem_rfc7468::LineEnding::LF, &cert_der)
             .map_err(|e| KeyError::Build(e.to_string()))?;
     Ok(GeneratedKey { key_pem, cert_pem })
+}
+
+/// RFC 8410 PKCS#8 v1 (no public key): ed25519-dalek writes v2 with the
+/// public key attached, which OpenSSL 3 and pyHanko fail to load.
+fn ed25519_pkcs8_v1(k: &ed25519_dalek::SigningKey) -> Result<Zeroizing<String>, KeyError> {
+    const PREFIX: [u8; 16] = [
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    let mut der = Zeroizing::new(Vec::with_capacity(48));
+    der.extend_from_slice(&PREFIX);
+    der.extend_from_slice(k.as_bytes());
+    pem_rfc7468::encode_string("PRIVATE KEY", pem_rfc7468::LineEnding::LF, &der)
+        .map(Zeroizing::new)
+        .map_err(|e| KeyError::Build(e.to_string()))
 }
 
 fn random_key(alg: Algorithm) -> Result<SecretKey, KeyError> {

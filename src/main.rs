@@ -5,7 +5,11 @@ use clap::{Parser, Subcommand};
 mod cli;
 
 #[derive(Parser)]
-#[command(name = "cip", version, about = "Compliance Improvement Plans for U.S. Customs")]
+#[command(
+    name = "cip",
+    version,
+    about = "Compliance Improvement Plans for U.S. Customs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

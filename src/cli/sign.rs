@@ -226,7 +226,10 @@ fn print_human(file: &str, r: &VerifyReport) {
             let coverage = if s.covers_whole_file {
                 "the whole file".to_string()
             } else {
-                format!("revision ending at byte {}", s.signed_revision_end.unwrap_or(0))
+                format!(
+                    "revision ending at byte {}",
+                    s.signed_revision_end.unwrap_or(0)
+                )
             };
             println!("    covers: {coverage}");
             if s.later_changes.kind != verify::ChangeKind::None {
@@ -250,7 +253,9 @@ fn print_human(file: &str, r: &VerifyReport) {
                 .iter()
                 .filter(|d| d.docs_dir == Some(FileCheck::Match))
                 .count();
-            println!("  manifest: matches (plan.toml and {docs} documents; {in_dir} checked in --docs)");
+            println!(
+                "  manifest: matches (plan.toml and {docs} documents; {in_dir} checked in --docs)"
+            );
         }
         ManifestStatus::Mismatch | ManifestStatus::Invalid => {
             println!("  manifest: MISMATCH");

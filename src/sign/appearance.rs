@@ -58,7 +58,10 @@ pub fn build(
     if w < 1.0 || h < 1.0 {
         return empty(upd);
     }
-    let text: Vec<Vec<u8>> = lines(signer, time).iter().map(|l| font::encode(l)).collect();
+    let text: Vec<Vec<u8>> = lines(signer, time)
+        .iter()
+        .map(|l| font::encode(l))
+        .collect();
     let codes: BTreeSet<u8> = text.iter().flatten().copied().collect();
     let Some(subset) = font::subset(&codes) else {
         return empty(upd);
@@ -76,7 +79,9 @@ pub fn build(
     let top = (h + block) / 2.0 - size * 0.8;
     let mut content = Vec::new();
     content.extend_from_slice(b"q\nBT\n0.05 0.1 0.35 rg\n");
-    content.extend_from_slice(format!("/F1 {size:.2} Tf\n{lead:.2} TL\n{pad:.2} {top:.2} Td\n").as_bytes());
+    content.extend_from_slice(
+        format!("/F1 {size:.2} Tf\n{lead:.2} TL\n{pad:.2} {top:.2} Td\n").as_bytes(),
+    );
     for (i, line) in text.iter().enumerate() {
         if i > 0 {
             content.extend_from_slice(b"T* ");
@@ -114,7 +119,12 @@ fn form_dict(w: f64, h: f64) -> Dict {
     d.set(b"Subtype", Object::name("Form"));
     d.set(
         b"BBox",
-        Object::Array(vec![Object::Int(0), Object::Int(0), Object::Real(w), Object::Real(h)]),
+        Object::Array(vec![
+            Object::Int(0),
+            Object::Int(0),
+            Object::Real(w),
+            Object::Real(h),
+        ]),
     );
     d
 }
@@ -124,7 +134,11 @@ fn add_font(upd: &mut Update<'_, '_>, s: &font::Subset) -> crate::pdfbytes::ObjR
     let mut fd = Dict::new();
     fd.set(b"Length1", Object::Int(s.program.len() as i64));
     fd.set(b"Filter", Object::name("FlateDecode"));
-    upd.put_stream(file_ref, fd, &miniz_oxide::deflate::compress_to_vec_zlib(&s.program, 6));
+    upd.put_stream(
+        file_ref,
+        fd,
+        &miniz_oxide::deflate::compress_to_vec_zlib(&s.program, 6),
+    );
 
     let desc_ref = upd.alloc();
     let mut desc = Dict::new();
@@ -132,7 +146,10 @@ fn add_font(upd: &mut Update<'_, '_>, s: &font::Subset) -> crate::pdfbytes::ObjR
     desc.set(b"FontName", Object::Name(s.base_font.clone().into_bytes()));
     // Nonsymbolic + serif: glyphs are found through the font's Unicode cmap.
     desc.set(b"Flags", Object::Int(32 | 2));
-    desc.set(b"FontBBox", Object::Array(s.bbox.iter().map(|&v| Object::Int(v)).collect()));
+    desc.set(
+        b"FontBBox",
+        Object::Array(s.bbox.iter().map(|&v| Object::Int(v)).collect()),
+    );
     desc.set(b"ItalicAngle", Object::Int(0));
     desc.set(b"Ascent", Object::Int(s.ascent));
     desc.set(b"Descent", Object::Int(s.descent));
@@ -148,7 +165,10 @@ fn add_font(upd: &mut Update<'_, '_>, s: &font::Subset) -> crate::pdfbytes::ObjR
     f.set(b"BaseFont", Object::Name(s.base_font.clone().into_bytes()));
     f.set(b"FirstChar", Object::Int(i64::from(s.first_char)));
     f.set(b"LastChar", Object::Int(i64::from(s.last_char)));
-    f.set(b"Widths", Object::Array(s.widths.iter().map(|&v| Object::Int(v)).collect()));
+    f.set(
+        b"Widths",
+        Object::Array(s.widths.iter().map(|&v| Object::Int(v)).collect()),
+    );
     f.set(b"Encoding", Object::name("WinAnsiEncoding"));
     f.set(b"FontDescriptor", Object::Ref(desc_ref));
     upd.put(font_ref, &Object::Dict(f));

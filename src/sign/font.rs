@@ -64,7 +64,13 @@ pub fn subset(codes: &BTreeSet<u8>) -> Option<Subset> {
     let first = *codes.first()?;
     let last = *codes.last()?;
     let widths = (first..=last)
-        .map(|c| if codes.contains(&c) { metrics.advance(c) } else { 0 })
+        .map(|c| {
+            if codes.contains(&c) {
+                metrics.advance(c)
+            } else {
+                0
+            }
+        })
         .collect();
     let mut cmap = Vec::new();
     for &c in codes {
@@ -90,7 +96,12 @@ pub fn subset(codes: &BTreeSet<u8>) -> Option<Subset> {
         ascent: scale(face.ascender()),
         descent: scale(face.descender()),
         cap_height: scale(face.capital_height().unwrap_or(face.ascender())),
-        bbox: [scale(bb.x_min), scale(bb.y_min), scale(bb.x_max), scale(bb.y_max)],
+        bbox: [
+            scale(bb.x_min),
+            scale(bb.y_min),
+            scale(bb.x_max),
+            scale(bb.y_max),
+        ],
     })
 }
 
@@ -137,7 +148,10 @@ fn build_program(cmap: &[(u16, u16)]) -> Option<Vec<u8>> {
     let long = u16_at(head, 50)? == 1;
     let glyph_range = |g: usize| -> Option<(usize, usize)> {
         if long {
-            Some((u32_at(loca, 4 * g)? as usize, u32_at(loca, 4 * g + 4)? as usize))
+            Some((
+                u32_at(loca, 4 * g)? as usize,
+                u32_at(loca, 4 * g + 4)? as usize,
+            ))
         } else {
             Some((
                 usize::from(u16_at(loca, 2 * g)?) * 2,
@@ -171,7 +185,9 @@ fn build_program(cmap: &[(u16, u16)]) -> Option<Vec<u8>> {
     new_loca.extend_from_slice(&(new_glyf.len() as u32).to_be_bytes());
     let mut new_head = head.to_vec();
     new_head.get_mut(8..12)?.copy_from_slice(&[0; 4]);
-    new_head.get_mut(50..52)?.copy_from_slice(&1u16.to_be_bytes());
+    new_head
+        .get_mut(50..52)?
+        .copy_from_slice(&1u16.to_be_bytes());
     let mut post = t.get(b"post")?.get(..32)?.to_vec();
     post[..4].copy_from_slice(&0x0003_0000u32.to_be_bytes());
     let mut tables: Vec<([u8; 4], Vec<u8>)> = vec![
@@ -235,7 +251,15 @@ fn cmap_table(map: &[(u16, u16)]) -> Vec<u8> {
     let mut sub = Vec::new();
     let len = 16 + 8 * segs.len();
     let pow = (n.max(1)).ilog2();
-    for v in [4u16, len as u16, 0, n * 2, 2 << pow, pow as u16, n * 2 - (2 << pow)] {
+    for v in [
+        4u16,
+        len as u16,
+        0,
+        n * 2,
+        2 << pow,
+        pow as u16,
+        n * 2 - (2 << pow),
+    ] {
         sub.extend_from_slice(&v.to_be_bytes());
     }
     for (c, _) in &segs {

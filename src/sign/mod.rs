@@ -325,12 +325,18 @@ fn add_annotation(
     let mut page_dict = doc.resolve_dict(&Object::Ref(page))?;
     match page_dict.get(b"Annots").cloned() {
         Some(Object::Ref(arr_ref)) => {
-            let mut arr = doc.resolve(&Object::Ref(arr_ref))?.as_array().unwrap_or(&[]).to_vec();
+            let mut arr = doc
+                .resolve(&Object::Ref(arr_ref))?
+                .as_array()
+                .unwrap_or(&[])
+                .to_vec();
             arr.push(Object::Ref(annot));
             upd.put(arr_ref, &Object::Array(arr));
         }
         other => {
-            let mut arr = other.and_then(|o| o.as_array().map(<[Object]>::to_vec)).unwrap_or_default();
+            let mut arr = other
+                .and_then(|o| o.as_array().map(<[Object]>::to_vec))
+                .unwrap_or_default();
             arr.push(Object::Ref(annot));
             page_dict.set(b"Annots", Object::Array(arr));
             upd.put(page, &Object::Dict(page_dict));
@@ -356,12 +362,18 @@ fn update_acroform(
     if let Some(field) = new_field {
         match form.get(b"Fields").cloned() {
             Some(Object::Ref(arr_ref)) => {
-                let mut arr = doc.resolve(&Object::Ref(arr_ref))?.as_array().unwrap_or(&[]).to_vec();
+                let mut arr = doc
+                    .resolve(&Object::Ref(arr_ref))?
+                    .as_array()
+                    .unwrap_or(&[])
+                    .to_vec();
                 arr.push(Object::Ref(field));
                 upd.put(arr_ref, &Object::Array(arr));
             }
             other => {
-                let mut arr = other.and_then(|o| o.as_array().map(<[Object]>::to_vec)).unwrap_or_default();
+                let mut arr = other
+                    .and_then(|o| o.as_array().map(<[Object]>::to_vec))
+                    .unwrap_or_default();
                 arr.push(Object::Ref(field));
                 form.set(b"Fields", Object::Array(arr));
             }

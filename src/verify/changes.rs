@@ -63,6 +63,17 @@ impl LaterChanges {
     }
 }
 
+/// Catalog entries a signer may touch: the form, validation data, and the
+/// version/extension/metadata bumps pyHanko makes (e.g. PDF 2.0 for EdDSA).
+const CATALOG_SIGNING_KEYS: &[&[u8]] = &[
+    b"AcroForm",
+    b"DSS",
+    b"Extensions",
+    b"Perms",
+    b"Version",
+    b"Metadata",
+];
+
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 enum Verdict {
     Allowed,
@@ -86,7 +97,8 @@ pub fn analyse(final_doc: &Pdf<'_>, signed_end: usize) -> LaterChanges {
         Ok(d) => d,
         Err(e) => {
             out.kind = ChangeKind::OtherChanges;
-            out.details.push(format!("the signed revision cannot be read: {e}"));
+            out.details
+                .push(format!("the signed revision cannot be read: {e}"));
             return out;
         }
     };
@@ -246,10 +258,16 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             return self.judge_page(num, &old, &new);
         }
         if Some(num) == self.root {
-            return self.judge_keys(num, "catalog", &old, &new, &[b"AcroForm", b"DSS", b"Extensions", b"Perms"]);
+            return self.judge_keys(num, "catalog", &old, &new, CATALOG_SIGNING_KEYS);
         }
         if Some(num) == self.acroform {
-            return self.judge_keys(num, "form", &old, &new, &[b"Fields", b"SigFlags", b"DR", b"DA"]);
+            return self.judge_keys(
+                num,
+                "form",
+                &old,
+                &new,
+                &[b"Fields", b"SigFlags", b"DR", b"DA"],
+            );
         }
         if Some(num) == self.fields_array || self.annots_arrays.contains(&num) {
             return self.judge_array_growth(num, &old, &new);
@@ -271,7 +289,10 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
         allowed: &[&[u8]],
     ) -> (Verdict, Option<String>) {
         let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) else {
-            return (Verdict::Other, Some(format!("{what} (object {num}) replaced")));
+            return (
+                Verdict::Other,
+                Some(format!("{what} (object {num}) replaced")),
+            );
         };
         let changed = changed_keys(o, n);
         let bad: Vec<String> = changed
@@ -284,17 +305,26 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
         } else {
             (
                 Verdict::Other,
-                Some(format!("{what} (object {num}) changed: /{}", bad.join(" /"))),
+                Some(format!(
+                    "{what} (object {num}) changed: /{}",
+                    bad.join(" /")
+                )),
             )
         }
     }
 
     fn judge_page(&self, num: u32, old: &Object, new: &Object) -> (Verdict, Option<String>) {
         let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) else {
-            return (Verdict::Other, Some(format!("page (object {num}) replaced")));
+            return (
+                Verdict::Other,
+                Some(format!("page (object {num}) replaced")),
+            );
         };
         let changed = changed_keys(o, n);
-        if changed.iter().any(|k| k == b"Contents" || k == b"Resources") {
+        if changed
+            .iter()
+            .any(|k| k == b"Contents" || k == b"Resources")
+        {
             return (
                 Verdict::PageContent,
                 Some(format!("page (object {num}) content changed")),
@@ -307,11 +337,19 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
         let new_annots = self.new.resolve(n.get(b"Annots").unwrap_or(&Object::Null));
         match (old_annots, new_annots) {
             (Ok(a), Ok(b)) => self.only_signature_widgets_added(num, &a, &b),
-            _ => (Verdict::Other, Some(format!("page (object {num}) annotations unreadable"))),
+            _ => (
+                Verdict::Other,
+                Some(format!("page (object {num}) annotations unreadable")),
+            ),
         }
     }
 
-    fn judge_array_growth(&self, num: u32, old: &Object, new: &Object) -> (Verdict, Option<String>) {
+    fn judge_array_growth(
+        &self,
+        num: u32,
+        old: &Object,
+        new: &Object,
+    ) -> (Verdict, Option<String>) {
         self.only_signature_widgets_added(num, old, new)
     }
 
@@ -338,7 +376,9 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             if !is_sig {
                 return (
                     Verdict::Other,
-                    Some(format!("an annotation or field other than a signature was added (object {num})")),
+                    Some(format!(
+                        "an annotation or field other than a signature was added (object {num})"
+                    )),
                 );
             }
         }

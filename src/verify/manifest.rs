@@ -73,7 +73,10 @@ pub struct ManifestReport {
 
 impl ManifestReport {
     pub fn ok(&self) -> bool {
-        matches!(self.status, ManifestStatus::NoManifest | ManifestStatus::Matches)
+        matches!(
+            self.status,
+            ManifestStatus::NoManifest | ManifestStatus::Matches
+        )
     }
 }
 
@@ -91,7 +94,12 @@ fn compare(actual: Option<&[u8]>, expected: &str) -> FileCheck {
 
 /// Checks `files` (name, bytes) against their embedded manifest.
 pub fn check(files: &[(String, Vec<u8>)], docs_dir: Option<&Path>) -> ManifestReport {
-    let find = |name: &str| files.iter().find(|(n, _)| n == name).map(|(_, b)| b.as_slice());
+    let find = |name: &str| {
+        files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| b.as_slice())
+    };
     let mut report = ManifestReport {
         status: ManifestStatus::NoManifest,
         plan_toml: None,
@@ -105,13 +113,17 @@ pub fn check(files: &[(String, Vec<u8>)], docs_dir: Option<&Path>) -> ManifestRe
         Ok(m) => m,
         Err(e) => {
             report.status = ManifestStatus::Invalid;
-            report.problems.push(format!("{MANIFEST_NAME} is not valid: {e}"));
+            report
+                .problems
+                .push(format!("{MANIFEST_NAME} is not valid: {e}"));
             return report;
         }
     };
     let plan = compare(find(PLAN_NAME), &manifest.plan_toml_sha256);
     if plan != FileCheck::Match {
-        report.problems.push(format!("{PLAN_NAME}: {plan:?}").to_lowercase());
+        report
+            .problems
+            .push(format!("{PLAN_NAME}: {plan:?}").to_lowercase());
     }
     report.plan_toml = Some(plan);
     for d in manifest.documents {
@@ -119,12 +131,16 @@ pub fn check(files: &[(String, Vec<u8>)], docs_dir: Option<&Path>) -> ManifestRe
         let docs = docs_dir.and_then(|dir| check_docs_dir(dir, &d.file, &d.sha256));
         for (place, c) in [("embedded", embedded), ("in --docs", docs)] {
             if let Some(c) = c.filter(|c| *c != FileCheck::Match) {
-                report.problems.push(format!("{} ({place}): {c:?}", d.file).to_lowercase());
+                report
+                    .problems
+                    .push(format!("{} ({place}): {c:?}", d.file).to_lowercase());
             }
         }
         if let (Some(size), Some(bytes)) = (d.size, find(&d.file).filter(|_| d.attached)) {
             if size != bytes.len() as u64 {
-                report.problems.push(format!("{}: size differs from the manifest", d.file));
+                report
+                    .problems
+                    .push(format!("{}: size differs from the manifest", d.file));
             }
         }
         report.documents.push(DocumentCheck {
@@ -149,7 +165,11 @@ pub fn check(files: &[(String, Vec<u8>)], docs_dir: Option<&Path>) -> ManifestRe
 /// leave the folder is treated as a mismatch.
 fn check_docs_dir(dir: &Path, file: &str, expected: &str) -> Option<FileCheck> {
     let rel = Path::new(file);
-    if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+    if rel.is_absolute()
+        || rel
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
         return Some(FileCheck::Mismatch);
     }
     let bytes = std::fs::read(dir.join(rel)).ok()?;

@@ -193,7 +193,10 @@ pub fn embedded_files(pdf: &[u8]) -> Result<Vec<(String, Vec<u8>)>, VerifyError>
 
 /// One embedded file by name.
 pub fn embedded_file(pdf: &[u8], name: &str) -> Result<Option<Vec<u8>>, VerifyError> {
-    Ok(embedded_files(pdf)?.into_iter().find(|(n, _)| n == name).map(|(_, b)| b))
+    Ok(embedded_files(pdf)?
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, b)| b))
 }
 
 fn verify_field(
@@ -217,7 +220,10 @@ fn verify_field(
     }
     r.ok = r.valid
         && r.trusted
-        && matches!(r.later_changes.kind, ChangeKind::None | ChangeKind::SignaturesOnly);
+        && matches!(
+            r.later_changes.kind,
+            ChangeKind::None | ChangeKind::SignaturesOnly
+        );
     r
 }
 
@@ -249,7 +255,9 @@ fn check_signature(
 ) -> Result<(), String> {
     let sig = signature_dict(doc, field)?;
     let text = |k: &[u8]| sig.get(k).and_then(Object::as_str).map(decode_text);
-    r.sub_filter = sig.name(b"SubFilter").map(|n| String::from_utf8_lossy(n).into_owned());
+    r.sub_filter = sig
+        .name(b"SubFilter")
+        .map(|n| String::from_utf8_lossy(n).into_owned());
     r.reason = text(b"Reason");
     r.location = text(b"Location");
     let m_time = text(b"M").and_then(|m| parse_pdf_date(&m));
@@ -263,7 +271,12 @@ fn check_signature(
         ));
     }
     let (ranges, hole) = byte_range(doc.bytes, &sig)?;
-    r.byte_range = Some([0, hole.start as u64, hole.end as u64, (ranges[1].end - hole.end) as u64]);
+    r.byte_range = Some([
+        0,
+        hole.start as u64,
+        hole.end as u64,
+        (ranges[1].end - hole.end) as u64,
+    ]);
     let end = ranges[1].end;
     r.signed_revision_end = Some(end);
     r.covers_whole_file = end == doc.bytes.len();
@@ -349,7 +362,10 @@ fn check_cms(
     r: &mut SignatureReport,
 ) -> Result<(), String> {
     if cms.signer_info_count != 1 {
-        return Err(format!("expected one SignerInfo, found {}", cms.signer_info_count));
+        return Err(format!(
+            "expected one SignerInfo, found {}",
+            cms.signer_info_count
+        ));
     }
     let alg = cms
         .digest_alg
@@ -358,7 +374,10 @@ fn check_cms(
     if !cms.content_type_is_data {
         return Err("the content-type attribute is not id-data".into());
     }
-    let expected = cms.message_digest.as_deref().ok_or("no message-digest attribute")?;
+    let expected = cms
+        .message_digest
+        .as_deref()
+        .ok_or("no message-digest attribute")?;
     let actual = alg.digest(&[&bytes[ranges[0].clone()], &bytes[ranges[1].clone()]]);
     r.intact = actual == expected;
     if !r.intact {
@@ -367,7 +386,11 @@ fn check_cms(
     Ok(())
 }
 
-fn check_crypto(cert: &Certificate, cms: &ParsedCms, r: &mut SignatureReport) -> Result<(), String> {
+fn check_crypto(
+    cert: &Certificate,
+    cms: &ParsedCms,
+    r: &mut SignatureReport,
+) -> Result<(), String> {
     let cert_der = cert.to_der().map_err(|e| e.to_string())?;
     if let Some(hashes) = &cms.signing_cert_hashes {
         let own = Sha256::digest(&cert_der).to_vec();
@@ -506,5 +529,7 @@ pub fn parse_pdf_date(s: &str) -> Option<DateTime<FixedOffset>> {
         }
         Some(_) => return None,
     };
-    FixedOffset::east_opt(offset)?.from_local_datetime(&naive).single()
+    FixedOffset::east_opt(offset)?
+        .from_local_datetime(&naive)
+        .single()
 }
