@@ -13,7 +13,11 @@ pub fn sample_pdf(sig_box: bool) -> Vec<u8> {
     let content = b"BT /F1 18 Tf 72 720 Td (Compliance Improvement Plan) Tj ET\n\
 0 0 0 RG 72 90 260 70 re S\nBT /F1 9 Tf 76 164 Td (Approving official) Tj ET\n";
     let mut objs: Vec<Vec<u8>> = Vec::new();
-    let acro = if sig_box { " /AcroForm << /Fields [6 0 R] >>" } else { "" };
+    let acro = if sig_box {
+        " /AcroForm << /Fields [6 0 R] >>"
+    } else {
+        ""
+    };
     objs.push(format!("<< /Type /Catalog /Pages 2 0 R{acro} >>").into_bytes());
     objs.push(b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec());
     let annots = if sig_box { " /Annots [6 0 R]" } else { "" };
@@ -68,12 +72,10 @@ pub fn to_xref_stream(pdf: &[u8], dir: &Path) -> Vec<u8> {
     let input = dir.join("qpdf-in.pdf");
     let output = dir.join("qpdf-out.pdf");
     std::fs::write(&input, pdf).expect("write");
-    let out = run(
-        Command::new(tool("qpdf"))
-            .arg("--object-streams=generate")
-            .arg(&input)
-            .arg(&output),
-    );
+    let out = run(Command::new(tool("qpdf"))
+        .arg("--object-streams=generate")
+        .arg(&input)
+        .arg(&output));
     assert!(out.status.success(), "qpdf failed: {}", text(&out));
     std::fs::read(output).expect("read qpdf output")
 }
@@ -111,9 +113,11 @@ pub fn fixed_time() -> chrono::DateTime<chrono::FixedOffset> {
 /// Resolves an external tool, failing loudly when it is missing: interop
 /// tests must never pass by skipping.
 pub fn tool(name: &str) -> PathBuf {
-    let venv = std::env::var("CIP_VENV").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/cip/venv")
-    });
+    let venv = std::env::var("CIP_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/cip/venv")
+        });
     let candidates = [venv.join("bin").join(name)];
     for c in candidates {
         if c.is_file() {
@@ -145,16 +149,80 @@ pub fn text(o: &Output) -> String {
 
 /// pyHanko's validation of every signature: returns (success, output).
 pub fn pyhanko_validate(pdf: &Path, trust: &Path) -> (bool, String) {
-    let out = run(
-        Command::new(tool("pyhanko"))
-            .args(["sign", "validate", "--pretty-print", "--trust"])
-            .arg(trust)
-            .arg("--trust-replace")
-            .arg(pdf),
-    );
+    let out = run(Command::new(tool("pyhanko"))
+        .args(["sign", "validate", "--pretty-print", "--trust"])
+        .arg(trust)
+        .arg("--trust-replace")
+        .arg(pdf));
     (out.status.success(), text(&out))
 }
 
 pub fn cip_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cip"))
+}
+
+/// A plan-like PDF with a signature box and embedded `plan.toml`,
+/// `manifest.json` and one supporting document. `manifest_doc_hash`
+/// overrides the document hash written into the manifest.
+pub fn plan_pdf(plan: &[u8], doc: &[u8], manifest_doc_hash: Option<&str>) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let doc_hash = manifest_doc_hash
+        .map(str::to_string)
+        .unwrap_or_else(|| hex::encode(Sha256::digest(doc)));
+    let manifest = format!(
+        r#"{{"plan_toml_sha256": "{}", "documents": [{{"id": "import-manual", "title": "Import manual", "file": "import-manual.md", "size": {}, "sha256": "{doc_hash}", "attached": true}}]}}"#,
+        hex::encode(Sha256::digest(plan)),
+        doc.len()
+    );
+    let content = b"BT /F1 18 Tf 72 720 Td (Plan) Tj ET\n";
+    let stream = |data: &[u8], extra: &str| {
+        let mut s = format!(
+            "<< /Type /EmbeddedFile /Length {}{extra} >>\nstream\n",
+            data.len()
+        )
+        .into_bytes();
+        s.extend_from_slice(data);
+        s.extend_from_slice(b"\nendstream");
+        s
+    };
+    let mut objs: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [6 0 R] >> /Names << /EmbeddedFiles << /Names [(import-manual.md) 11 0 R (manifest.json) 9 0 R (plan.toml) 7 0 R] >> >> >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> /Annots [6 0 R] >>".to_vec(),
+    ];
+    let mut cs = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+    cs.extend_from_slice(content);
+    cs.extend_from_slice(b"\nendstream");
+    objs.push(cs);
+    objs.push(b"<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>".to_vec());
+    objs.push(b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (approving_official) /Rect [72 90 332 160] /P 3 0 R /F 4 >>".to_vec());
+    objs.push(b"<< /Type /Filespec /F (plan.toml) /UF (plan.toml) /EF << /F 8 0 R >> /AFRelationship /Source >>".to_vec());
+    objs.push(stream(plan, ""));
+    objs.push(b"<< /Type /Filespec /F (manifest.json) /UF (manifest.json) /EF << /F 10 0 R >> /AFRelationship /Data >>".to_vec());
+    objs.push(stream(manifest.as_bytes(), ""));
+    objs.push(b"<< /Type /Filespec /F (import-manual.md) /UF (import-manual.md) /EF << /F 12 0 R >> /AFRelationship /Supplement >>".to_vec());
+    objs.push(stream(doc, ""));
+    assemble(&objs)
+}
+
+/// Appends an incremental update that replaces the first page's content
+/// stream (object 4 in the sample PDFs) with `content`.
+pub fn append_content_change(pdf: &[u8], content: &[u8]) -> Vec<u8> {
+    let doc = cip::pdfbytes::Pdf::parse(pdf).expect("parse");
+    let (startxref, size) = (doc.startxref, doc.size());
+    let root = doc.root_ref().expect("root");
+    let root = format!("{} {} R", root.num, root.generation);
+    let mut out = pdf.to_vec();
+    let off = out.len();
+    out.extend_from_slice(format!("4 0 obj\n<< /Length {} >>\nstream\n", content.len()).as_bytes());
+    out.extend_from_slice(content);
+    out.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref = out.len();
+    out.extend_from_slice(
+        format!(
+            "xref\n4 1\n{off:010} 00000 n\r\ntrailer\n<< /Size {size} /Root {root} /Prev {startxref} >>\nstartxref\n{xref}\n%%EOF\n"
+        )
+        .as_bytes(),
+    );
+    out
 }
