@@ -270,6 +270,7 @@ fn check_signature(
             r.sub_filter.as_deref().unwrap_or("(none)")
         ));
     }
+    let contents = contents(&sig)?;
     let (ranges, hole) = byte_range(doc.bytes, &sig)?;
     r.byte_range = Some([
         0,
@@ -284,7 +285,6 @@ fn check_signature(
     if !r.covers_whole_revision {
         return Err("the byte range does not end at the end of a revision".into());
     }
-    let contents = contents(&sig)?;
     let cms = cms::parse_signed_data(contents).map_err(|e| e.to_string())?;
     check_cms(doc.bytes, &ranges, &cms, r)?;
     let cert = cms

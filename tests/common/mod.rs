@@ -43,7 +43,7 @@ pub fn sample_pdf(sig_box: bool) -> Vec<u8> {
     assemble(&objs)
 }
 
-fn assemble(objs: &[Vec<u8>]) -> Vec<u8> {
+pub fn assemble(objs: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objs.iter().enumerate() {
