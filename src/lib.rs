@@ -7,11 +7,16 @@
 
 pub mod atomic;
 pub mod check;
+pub mod cms;
 pub mod documents;
 pub mod fonts;
 pub mod init;
+pub mod keys;
 pub mod layout;
 pub mod manifest;
 pub mod model;
 pub mod pdf;
+pub mod pdfbytes;
 pub mod render;
+pub mod sign;
+pub mod verify;

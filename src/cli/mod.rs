@@ -4,6 +4,7 @@
 mod check;
 mod init;
 mod render;
+pub mod sign;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,12 @@ enum Command {
     Init(init::Args),
     /// Render the plan as the suggested-format PDF, with its manifest and documents attached.
     Render(render::Args),
+    /// Make a private key and a self-signed certificate for the approving official.
+    Keygen(sign::KeygenArgs),
+    /// Sign a PDF (embedded PAdES signature, incremental update).
+    Sign(sign::SignArgs),
+    /// Verify every signature of a PDF and its manifest.
+    Verify(sign::VerifyArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -42,6 +49,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Init(a) => init::run(a),
         Command::Render(a) => render::run(a),
+        Command::Keygen(a) => sign::run_keygen(&a),
+        Command::Sign(a) => sign::run_sign(&a),
+        Command::Verify(a) => sign::run_verify(&a),
     }
 }
 

@@ -1,0 +1,267 @@
+//! `cip keygen`, `cip sign` and `cip verify`: arguments and printing only.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, ValueEnum};
+
+use cip::keys::{self, Algorithm, KeygenOptions};
+use cip::sign::{self, SignOptions};
+use cip::verify::{self, FileCheck, ManifestStatus, VerifyOptions, VerifyReport};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum AlgorithmArg {
+    Ed25519,
+    P256,
+}
+
+#[derive(Args, Debug)]
+pub struct KeygenArgs {
+    /// Signer's name (certificate CN).
+    #[arg(long)]
+    pub name: String,
+    /// Signer's title (certificate title attribute).
+    #[arg(long)]
+    pub title: String,
+    /// Organization (certificate O).
+    #[arg(long)]
+    pub org: Option<String>,
+    /// E-mail address.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Days of validity.
+    #[arg(long, default_value_t = 1095)]
+    pub days: u32,
+    /// Start of validity (RFC 3339); now by default.
+    #[arg(long, value_name = "RFC3339")]
+    pub not_before: Option<DateTime<chrono::FixedOffset>>,
+    #[arg(long, value_enum, default_value = "ed25519")]
+    pub algorithm: AlgorithmArg,
+    /// Private key to create (PKCS#8 PEM, mode 0600; never overwritten).
+    #[arg(long, value_name = "KEY.pem")]
+    pub key: PathBuf,
+    /// Certificate to create (PEM; never overwritten).
+    #[arg(long, value_name = "CERT.pem")]
+    pub cert: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// PDF to sign.
+    #[arg(value_name = "IN.pdf")]
+    pub input: PathBuf,
+    #[arg(long, value_name = "KEY.pem")]
+    pub key: PathBuf,
+    /// Signer's certificate, optionally followed by its issuers.
+    #[arg(long, value_name = "CERT.pem")]
+    pub cert: PathBuf,
+    /// Signed PDF to write (must differ from the input).
+    #[arg(short, long, value_name = "OUT.pdf")]
+    pub output: PathBuf,
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub location: Option<String>,
+    /// Signing time (RFC 3339); makes the output reproducible.
+    #[arg(long, value_name = "RFC3339")]
+    pub time: Option<DateTime<chrono::FixedOffset>>,
+    /// Add an invisible signature even if the PDF has a signature box.
+    #[arg(long)]
+    pub invisible: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[arg(value_name = "FILE.pdf")]
+    pub input: PathBuf,
+    /// Trusted certificate (PEM); repeatable.
+    #[arg(long, value_name = "CERT.pem")]
+    pub trust: Vec<PathBuf>,
+    /// Folder with the supporting documents to compare with the manifest.
+    #[arg(long, value_name = "DIR")]
+    pub docs: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+pub fn run_keygen(a: &KeygenArgs) -> ExitCode {
+    let opts = KeygenOptions {
+        name: a.name.clone(),
+        title: a.title.clone(),
+        org: a.org.clone(),
+        email: a.email.clone(),
+        days: a.days,
+        algorithm: match a.algorithm {
+            AlgorithmArg::Ed25519 => Algorithm::Ed25519,
+            AlgorithmArg::P256 => Algorithm::P256,
+        },
+        not_before: a.not_before.map(|t| t.with_timezone(&Utc)),
+    };
+    let result = keys::generate(&opts).and_then(|g| keys::write_new_files(&g, &a.key, &a.cert));
+    match result {
+        Ok(()) => {
+            println!(
+                "wrote {} (private, 0600) and {} ({} certificate for {})",
+                a.key.display(),
+                a.cert.display(),
+                opts.algorithm,
+                a.name
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+pub fn run_sign(a: &SignArgs) -> ExitCode {
+    let signer = match keys::load_signer(&a.key, &a.cert) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    let opts = SignOptions {
+        reason: a.reason.clone(),
+        location: a.location.clone(),
+        time: a.time,
+        invisible: a.invisible,
+    };
+    match sign::sign_file(&a.input, &a.output, &signer, &opts) {
+        Ok(()) => {
+            println!("signed {} -> {}", a.input.display(), a.output.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+pub fn run_verify(a: &VerifyArgs) -> ExitCode {
+    let mut trust = Vec::new();
+    for p in &a.trust {
+        match keys::load_certificates(p) {
+            Ok(mut c) => trust.append(&mut c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let bytes = match std::fs::read(&a.input) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", a.input.display());
+            return ExitCode::from(2);
+        }
+    };
+    let opts = VerifyOptions {
+        trust,
+        docs_dir: a.docs.clone(),
+    };
+    let report = match verify::verify_pdf(&bytes, &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {}: {e}", a.input.display());
+            return ExitCode::from(2);
+        }
+    };
+    match a.format {
+        Format::Json => match serde_json::to_string_pretty(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        Format::Human => print_human(&a.input.display().to_string(), &report),
+    }
+    if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(1)
+}
+
+fn print_human(file: &str, r: &VerifyReport) {
+    println!("{file}: {}", if r.ok() { "OK" } else { "NOT OK" });
+    if r.signatures.is_empty() {
+        println!("  no signatures");
+    }
+    for (i, s) in r.signatures.iter().enumerate() {
+        let who = s
+            .signer
+            .as_ref()
+            .map(|c| match (&c.name, &c.title) {
+                (Some(n), Some(t)) => format!("{n}, {t}"),
+                (Some(n), None) => n.clone(),
+                _ => c.subject.clone(),
+            })
+            .unwrap_or_else(|| "unknown signer".into());
+        let verdict = if s.valid {
+            s.trust.to_string()
+        } else {
+            "INVALID".into()
+        };
+        println!("  signature {} (field {}): {verdict}", i + 1, s.field);
+        println!("    signer: {who}");
+        if let Some(c) = &s.signer {
+            println!("    certificate SHA-256: {}", c.cert_sha256);
+        }
+        if let Some(t) = &s.signing_time {
+            println!("    signed at: {t}");
+        }
+        if let Some(alg) = &s.algorithm {
+            println!("    algorithm: {alg}");
+        }
+        if s.valid {
+            let coverage = if s.covers_whole_file {
+                "the whole file".to_string()
+            } else {
+                format!(
+                    "revision ending at byte {}",
+                    s.signed_revision_end.unwrap_or(0)
+                )
+            };
+            println!("    covers: {coverage}");
+            if s.later_changes.kind != verify::ChangeKind::None {
+                println!("    later changes: {}", s.later_changes.summary());
+                for d in &s.later_changes.details {
+                    println!("      - {d}");
+                }
+            }
+        }
+        for p in &s.problems {
+            println!("    problem: {p}");
+        }
+    }
+    let m = &r.manifest;
+    match m.status {
+        ManifestStatus::NoManifest => println!("  manifest: no manifest"),
+        ManifestStatus::Matches => {
+            let docs = m.documents.len();
+            let in_dir = m
+                .documents
+                .iter()
+                .filter(|d| d.docs_dir == Some(FileCheck::Match))
+                .count();
+            println!(
+                "  manifest: matches (plan.toml and {docs} documents; {in_dir} checked in --docs)"
+            );
+        }
+        ManifestStatus::Mismatch | ManifestStatus::Invalid => {
+            println!("  manifest: MISMATCH");
+            for p in &m.problems {
+                println!("    problem: {p}");
+            }
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! CMS (RFC 5652) SignedData for PDF signatures, shared by `sign` and
+//! `verify`: building a detached CAdES B-B SignedData, parsing one back, and
+//! checking raw signatures with a certificate's public key.
+//!
+//! Only the pieces PAdES B-B needs are built: signed attributes content-type,
+//! message-digest and signing-certificate-v2 (no signing-time attribute; PAdES
+//! carries the time in the signature dictionary's `/M`).
+
+pub mod oids;
+
+use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
+use der::{Any, Decode, Encode, Sequence, Tagged as _};
+use sha2::Digest as _;
+use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use x509_cert::Certificate;
+use x509_cert::attr::Attribute;
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+
+use crate::keys::{Algorithm, Signer};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CmsError {
+    #[error("malformed CMS signature: {0}")]
+    Malformed(String),
+    #[error("cannot encode CMS: {0}")]
+    Encode(String),
+}
+
+fn malformed(e: impl std::fmt::Display) -> CmsError {
+    CmsError::Malformed(e.to_string())
+}
+
+/// Message digest algorithms accepted in signatures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum DigestAlg {
+    #[serde(rename = "SHA-256")]
+    Sha256,
+    #[serde(rename = "SHA-384")]
+    Sha384,
+    #[serde(rename = "SHA-512")]
+    Sha512,
+}
+
+impl DigestAlg {
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        match *oid {
+            oids::SHA256 => Some(DigestAlg::Sha256),
+            oids::SHA384 => Some(DigestAlg::Sha384),
+            oids::SHA512 => Some(DigestAlg::Sha512),
+            _ => None,
+        }
+    }
+
+    pub fn oid(self) -> ObjectIdentifier {
+        match self {
+            DigestAlg::Sha256 => oids::SHA256,
+            DigestAlg::Sha384 => oids::SHA384,
+            DigestAlg::Sha512 => oids::SHA512,
+        }
+    }
+
+    /// The digest a signer's algorithm calls for: SHA-512 with Ed25519
+    /// (RFC 8419; pyHanko rejects anything else), SHA-256 with P-256.
+    pub fn for_algorithm(alg: Algorithm) -> Self {
+        match alg {
+            Algorithm::Ed25519 => DigestAlg::Sha512,
+            Algorithm::P256 => DigestAlg::Sha256,
+        }
+    }
+
+    /// Digest of the concatenation of `parts`.
+    pub fn digest(self, parts: &[&[u8]]) -> Vec<u8> {
+        fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
+            let mut h = D::new();
+            for p in parts {
+                h.update(p);
+            }
+            h.finalize().to_vec()
+        }
+        match self {
+            DigestAlg::Sha256 => run::<sha2::Sha256>(parts),
+            DigestAlg::Sha384 => run::<sha2::Sha384>(parts),
+            DigestAlg::Sha512 => run::<sha2::Sha512>(parts),
+        }
+    }
+}
+
+fn alg_id(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid,
+        parameters: None,
+    }
+}
+
+fn signature_alg(alg: Algorithm) -> ObjectIdentifier {
+    match alg {
+        Algorithm::Ed25519 => oids::ED25519,
+        Algorithm::P256 => oids::ECDSA_SHA256,
+    }
+}
+
+/// ESSCertIDv2 with the hash algorithm omitted (it is SHA-256, the default).
+#[derive(Sequence)]
+struct EssCertIdV2 {
+    cert_hash: OctetString,
+}
+
+#[derive(Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
+    let mut values = SetOfVec::new();
+    values.insert(value)?;
+    Ok(Attribute { oid, values })
+}
+
+/// Builds the DER `ContentInfo` of a detached SignedData over `digest`
+/// (already computed with `DigestAlg::for_algorithm(signer.algorithm())`).
+pub fn build_signed_data(signer: &Signer, digest: &[u8]) -> Result<Vec<u8>, CmsError> {
+    build_with(signer, digest, &|msg| signer.sign(msg))
+}
+
+/// An upper bound of `build_signed_data`'s length, to size the placeholder.
+pub fn signed_data_len_bound(signer: &Signer) -> Result<usize, CmsError> {
+    let digest = vec![
+        0u8;
+        DigestAlg::for_algorithm(signer.algorithm())
+            .digest(&[])
+            .len()
+    ];
+    let sig_len = signer.max_signature_len();
+    build_with(signer, &digest, &|_| vec![0xff; sig_len]).map(|v| v.len())
+}
+
+fn build_with(
+    signer: &Signer,
+    digest: &[u8],
+    sign: &dyn Fn(&[u8]) -> Vec<u8>,
+) -> Result<Vec<u8>, CmsError> {
+    let enc = |e: der::Error| CmsError::Encode(e.to_string());
+    let alg = signer.algorithm();
+    let digest_alg = DigestAlg::for_algorithm(alg);
+    let cert = signer.certificate();
+    let cert_der = signer.chain_der().first().cloned().unwrap_or_default();
+    let signing_cert = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            cert_hash: OctetString::new(sha2::Sha256::digest(&cert_der).to_vec()).map_err(enc)?,
+        }],
+    };
+    let mut attrs = SetOfVec::new();
+    attrs
+        .insert(
+            attribute(
+                oids::ATTR_CONTENT_TYPE,
+                Any::encode_from(&oids::DATA).map_err(enc)?,
+            )
+            .map_err(enc)?,
+        )
+        .map_err(enc)?;
+    attrs
+        .insert(
+            attribute(
+                oids::ATTR_MESSAGE_DIGEST,
+                Any::encode_from(&OctetString::new(digest).map_err(enc)?).map_err(enc)?,
+            )
+            .map_err(enc)?,
+        )
+        .map_err(enc)?;
+    attrs
+        .insert(
+            attribute(
+                oids::ATTR_SIGNING_CERT_V2,
+                Any::encode_from(&signing_cert).map_err(enc)?,
+            )
+            .map_err(enc)?,
+        )
+        .map_err(enc)?;
+    // The signature covers the DER of the attributes as a SET (RFC 5652 5.4).
+    let signature = sign(&attrs.to_der().map_err(enc)?);
+    let signer_info = SignerInfo {
+        // Version 1 goes with identification by issuer and serial number.
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: cert.tbs_certificate().issuer().clone(),
+            serial_number: cert.tbs_certificate().serial_number().clone(),
+        }),
+        digest_alg: alg_id(digest_alg.oid()),
+        signed_attrs: Some(attrs),
+        signature_algorithm: alg_id(signature_alg(alg)),
+        signature: OctetString::new(signature).map_err(enc)?,
+        unsigned_attrs: None,
+    };
+    let mut digest_algorithms = SetOfVec::new();
+    digest_algorithms
+        .insert(alg_id(digest_alg.oid()))
+        .map_err(enc)?;
+    let mut certs = Vec::new();
+    for der in signer.chain_der() {
+        certs.push(CertificateChoices::Certificate(
+            Certificate::from_der(der).map_err(enc)?,
+        ));
+    }
+    let signed_data = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: oids::DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet::try_from(certs).map_err(enc)?),
+        crls: None,
+        signer_infos: SignerInfos::try_from(vec![signer_info]).map_err(enc)?,
+    };
+    ContentInfo {
+        content_type: oids::SIGNED_DATA,
+        content: Any::encode_from(&signed_data).map_err(enc)?,
+    }
+    .to_der()
+    .map_err(enc)
+}
+
+/// What the verifier needs from a SignedData.
+#[derive(Debug)]
+pub struct ParsedCms {
+    pub certificates: Vec<Certificate>,
+    /// The certificate the SignerInfo names, if included.
+    pub signer_cert: Option<Certificate>,
+    pub digest_alg_oid: ObjectIdentifier,
+    pub digest_alg: Option<DigestAlg>,
+    pub signature_alg: AlgorithmIdentifierOwned,
+    /// DER of the signed attributes as a SET: the bytes the signature covers.
+    pub signed_attrs_der: Vec<u8>,
+    pub message_digest: Option<Vec<u8>>,
+    pub content_type_is_data: bool,
+    /// SHA-256 hashes from signing-certificate-v2, when present with SHA-256.
+    pub signing_cert_hashes: Option<Vec<Vec<u8>>>,
+    pub signature: Vec<u8>,
+    pub signer_info_count: usize,
+}
+
+/// Parses a DER `ContentInfo(SignedData)`; trailing zero padding (the rest
+/// of a `/Contents` placeholder) is allowed, anything else after it is not.
+pub fn parse_signed_data(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
+    let len = der_total_len(bytes).ok_or_else(|| malformed("not a DER SEQUENCE"))?;
+    if bytes[len..].iter().any(|&b| b != 0) {
+        return Err(malformed("unexpected data after the CMS structure"));
+    }
+    let ci = ContentInfo::from_der(&bytes[..len]).map_err(malformed)?;
+    if ci.content_type != oids::SIGNED_DATA {
+        return Err(malformed("content type is not SignedData"));
+    }
+    let sd: SignedData = ci.content.decode_as().map_err(malformed)?;
+    let certificates: Vec<Certificate> = sd
+        .certificates
+        .as_ref()
+        .map(|set| {
+            set.0
+                .iter()
+                .filter_map(|c| match c {
+                    CertificateChoices::Certificate(c) => Some(c.clone()),
+                    CertificateChoices::Other(_) => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let signer_info_count = sd.signer_infos.0.len();
+    let si = sd
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .ok_or_else(|| malformed("no SignerInfo"))?;
+    if si.signed_attrs.is_none() {
+        return Err(malformed("no signed attributes"));
+    }
+    let attrs = si
+        .signed_attrs
+        .as_ref()
+        .map(|a| a.to_der())
+        .transpose()
+        .map_err(malformed)?;
+    let signer_cert = certificates
+        .iter()
+        .find(|c| sid_matches(&si.sid, c))
+        .cloned();
+    let find_attr = |oid: ObjectIdentifier| {
+        si.signed_attrs
+            .as_ref()
+            .and_then(|a| a.iter().find(|x| x.oid == oid))
+            .and_then(|a| a.values.iter().next())
+    };
+    let message_digest = find_attr(oids::ATTR_MESSAGE_DIGEST)
+        .and_then(|v| v.decode_as::<OctetString>().ok())
+        .map(|o| o.as_bytes().to_vec());
+    let content_type_is_data = find_attr(oids::ATTR_CONTENT_TYPE)
+        .and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
+        == Some(oids::DATA);
+    let signing_cert_hashes = find_attr(oids::ATTR_SIGNING_CERT_V2).map(signing_cert_hashes);
+    Ok(ParsedCms {
+        certificates,
+        signer_cert,
+        digest_alg_oid: si.digest_alg.oid,
+        digest_alg: DigestAlg::from_oid(&si.digest_alg.oid),
+        signature_alg: si.signature_algorithm.clone(),
+        signed_attrs_der: attrs.unwrap_or_default(),
+        message_digest,
+        content_type_is_data,
+        signing_cert_hashes,
+        signature: si.signature.as_bytes().to_vec(),
+        signer_info_count,
+    })
+}
+
+/// The SHA-256 cert hashes listed in a signing-certificate-v2 value; entries
+/// hashed with another algorithm are skipped.
+fn signing_cert_hashes(value: &Any) -> Vec<Vec<u8>> {
+    let Ok(outer) = value.decode_as::<Vec<Any>>() else {
+        return Vec::new();
+    };
+    let Some(certs) = outer.first().and_then(|c| c.decode_as::<Vec<Any>>().ok()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for id in certs {
+        let Ok(parts) = id.decode_as::<Vec<Any>>() else {
+            continue;
+        };
+        match parts.first() {
+            Some(first) if first.tag() == der::Tag::OctetString => {
+                out.push(first.value().to_vec());
+            }
+            Some(first) => {
+                let is_sha256 = first
+                    .decode_as::<AlgorithmIdentifierOwned>()
+                    .is_ok_and(|a| a.oid == oids::SHA256);
+                if let (true, Some(h)) = (is_sha256, parts.get(1)) {
+                    out.push(h.value().to_vec());
+                }
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+fn sid_matches(sid: &SignerIdentifier, cert: &Certificate) -> bool {
+    let tbs = cert.tbs_certificate();
+    match sid {
+        SignerIdentifier::IssuerAndSerialNumber(isn) => {
+            isn.issuer == *tbs.issuer() && isn.serial_number == *tbs.serial_number()
+        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => {
+            matches!(
+                tbs.get_extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>(),
+                Ok(Some((_, s))) if s == *ski
+            )
+        }
+    }
+}
+
+/// Length of the outermost DER TLV at the start of `b`, if it fits in `b`.
+fn der_total_len(b: &[u8]) -> Option<usize> {
+    if b.first() != Some(&0x30) {
+        return None;
+    }
+    let first = *b.get(1)?;
+    let (len, hdr) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = len << 8 | usize::from(*b.get(2 + i)?);
+        }
+        (len, 2 + n)
+    };
+    let total = hdr.checked_add(len)?;
+    (total <= b.len()).then_some(total)
+}
+
+/// Which public-key algorithm a certificate key uses.
+pub fn key_algorithm(spki: &SubjectPublicKeyInfoOwned) -> Result<Algorithm, String> {
+    match spki.algorithm.oid {
+        oids::ED25519 => Ok(Algorithm::Ed25519),
+        oids::EC_PUBLIC_KEY => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+            if curve == Some(oids::CURVE_P256) {
+                Ok(Algorithm::P256)
+            } else {
+                Err("unsupported elliptic curve (only P-256)".into())
+            }
+        }
+        oids::RSA_ENCRYPTION => Err("RSA keys are not supported (use Ed25519 or P-256)".into()),
+        other => Err(format!("unsupported key algorithm {other}")),
+    }
+}
+
+/// Checks `sig` over `msg` with `spki`. `fallback_digest` is the hash used
+/// when the signature algorithm names only the key type (bare id-ecPublicKey).
+pub fn verify_signature(
+    spki: &SubjectPublicKeyInfoOwned,
+    sig_alg: &ObjectIdentifier,
+    fallback_digest: Option<DigestAlg>,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<Algorithm, String> {
+    let key_bits = spki.subject_public_key.raw_bytes();
+    match key_algorithm(spki)? {
+        Algorithm::Ed25519 => {
+            if *sig_alg != oids::ED25519 {
+                return Err(format!(
+                    "signature algorithm {sig_alg} does not fit an Ed25519 key"
+                ));
+            }
+            let pk: [u8; 32] = key_bits.try_into().map_err(|_| "bad Ed25519 public key")?;
+            let vk = ed25519_dalek::VerifyingKey::from_bytes(&pk)
+                .map_err(|_| "bad Ed25519 public key".to_string())?;
+            let sig = ed25519_dalek::Signature::from_slice(sig)
+                .map_err(|_| "malformed Ed25519 signature".to_string())?;
+            vk.verify_strict(msg, &sig)
+                .map_err(|_| "signature does not verify".to_string())?;
+            Ok(Algorithm::Ed25519)
+        }
+        Algorithm::P256 => {
+            use signature::hazmat::PrehashVerifier as _;
+            let digest = match *sig_alg {
+                oids::ECDSA_SHA256 => DigestAlg::Sha256,
+                oids::ECDSA_SHA384 => DigestAlg::Sha384,
+                oids::ECDSA_SHA512 => DigestAlg::Sha512,
+                oids::EC_PUBLIC_KEY => fallback_digest.ok_or("no digest algorithm")?,
+                other => {
+                    return Err(format!(
+                        "signature algorithm {other} does not fit a P-256 key"
+                    ));
+                }
+            };
+            let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
+                .map_err(|_| "bad P-256 public key".to_string())?;
+            let sig = p256::ecdsa::Signature::from_der(sig)
+                .map_err(|_| "malformed ECDSA signature".to_string())?;
+            vk.verify_prehash(&digest.digest(&[msg]), &sig)
+                .map_err(|_| "signature does not verify".to_string())?;
+            Ok(Algorithm::P256)
+        }
+    }
+}

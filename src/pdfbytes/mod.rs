@@ -1,0 +1,39 @@
+//! Reading and incrementally updating PDF files at the byte level.
+//!
+//! Shared by `sign` and `verify` and nothing else: a small, defensive reader
+//! (cross-reference tables and streams, object streams, `/Prev` chains,
+//! revisions), an incremental-update writer that keeps the original bytes,
+//! and the few document-structure walks both layers need (signature fields,
+//! embedded files).
+
+mod doc;
+mod filters;
+mod forms;
+mod lexer;
+mod object;
+mod writer;
+
+pub use doc::{Pdf, XrefEntry, XrefKind, XrefSection, revision_ends};
+pub use forms::{SigField, embedded_files, signature_fields};
+pub use lexer::find;
+pub use object::{Dict, ObjRef, Object, Stream, decode_text, text_string, write_object};
+pub use writer::{Update, Written};
+
+/// Why a PDF could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("not a PDF file (no %PDF- header)")]
+    NotPdf,
+    #[error("no cross-reference section found (truncated file?)")]
+    NoXref,
+    #[error("broken cross-reference data: {0}")]
+    BadXref(String),
+    #[error("syntax error at byte {offset}: {what}")]
+    Syntax { offset: usize, what: String },
+    #[error("the trailer has no /Root catalog")]
+    NoRoot,
+    #[error("unexpected document structure: {0}")]
+    Structure(String),
+    #[error("cannot decode stream: {0}")]
+    Filter(String),
+}

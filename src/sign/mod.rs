@@ -1,0 +1,394 @@
+//! Signing: a PAdES B-B signature (`/SubFilter /ETSI.CAdES.detached`) added
+//! to any PDF as an incremental update, so the original bytes and any earlier
+//! signatures stay intact.
+//!
+//! The first unsigned signature field (the approving official's box on a
+//! plan made by `cip render`) gets a visible appearance; with `--invisible`,
+//! or when there is no such field, a new invisible field is added. Given a
+//! fixed time the output is byte-identical run to run.
+
+mod appearance;
+mod font;
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use crate::cms::{self, CmsError, DigestAlg};
+use crate::keys::Signer;
+use crate::pdfbytes::{
+    Dict, ObjRef, Object, Pdf, PdfError, SigField, Update, signature_fields, text_string,
+    write_object,
+};
+
+#[derive(Clone, Debug, Default)]
+pub struct SignOptions {
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    /// Signing time written to `/M`; now when `None`.
+    pub time: Option<DateTime<FixedOffset>>,
+    /// Add a new invisible field even when an unsigned box exists.
+    pub invisible: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("cannot read the PDF: {0}")]
+    Pdf(#[from] PdfError),
+    #[error("encrypted PDFs cannot be signed")]
+    Encrypted,
+    #[error("{0}")]
+    Cms(#[from] CmsError),
+    #[error("the signature does not fit its placeholder")]
+    Placeholder,
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the output path is the input path; write the signed PDF to a new file")]
+    SamePath,
+}
+
+/// Signs `pdf` and returns the signed file (original bytes + one update).
+pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u8>, SignError> {
+    let doc = Pdf::parse(pdf)?;
+    if doc.is_encrypted() {
+        return Err(SignError::Encrypted);
+    }
+    let time = opts.time.unwrap_or_else(|| Utc::now().fixed_offset());
+    let mut upd = Update::new(&doc);
+    let sig_ref = upd.alloc();
+    let fields = signature_fields(&doc)?;
+    let target = if opts.invisible {
+        None
+    } else {
+        fields
+            .iter()
+            .find(|f| f.value.is_none() && f.widget.is_some())
+    };
+    match target {
+        Some(field) => fill_field(&doc, &mut upd, field, sig_ref, signer, time)?,
+        None => add_invisible_field(&doc, &mut upd, &fields, sig_ref)?,
+    }
+    let contents_len = cms::signed_data_len_bound(signer)? + 16;
+    let body = SigDictBody::new(signer, opts, time, contents_len);
+    upd.put_raw(sig_ref, body.bytes.clone());
+    let written = upd.write();
+    let obj_start = written
+        .offsets
+        .get(&sig_ref.num)
+        .copied()
+        .ok_or(SignError::Placeholder)?;
+    let header = format!("{} 0 obj\n", sig_ref.num).len();
+    finish(written.bytes, obj_start + header, &body, signer)
+}
+
+/// Signs the file at `input` into `output`, atomically.
+pub fn sign_file(
+    input: &Path,
+    output: &Path,
+    signer: &Signer,
+    opts: &SignOptions,
+) -> Result<(), SignError> {
+    if same_file(input, output) {
+        return Err(SignError::SamePath);
+    }
+    let pdf = std::fs::read(input).map_err(|source| SignError::Read {
+        path: input.display().to_string(),
+        source,
+    })?;
+    let signed = sign_pdf(&pdf, signer, opts)?;
+    write_atomic(output, &signed).map_err(|source| SignError::Write {
+        path: output.display().to_string(),
+        source,
+    })
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and
+/// a rename, so readers never see a half-written file and nothing is left
+/// behind on error.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// The signature dictionary with fixed-width placeholders for `/ByteRange`
+/// and `/Contents`, and where they sit inside the body.
+struct SigDictBody {
+    bytes: Vec<u8>,
+    byte_range_at: usize,
+    byte_range_len: usize,
+    contents_at: usize,
+    contents_hex_len: usize,
+}
+
+const BYTE_RANGE_PLACEHOLDER: &str = "[0 0000000000 0000000000 0000000000]";
+
+impl SigDictBody {
+    fn new(
+        signer: &Signer,
+        opts: &SignOptions,
+        time: DateTime<FixedOffset>,
+        contents_len: usize,
+    ) -> Self {
+        let mut d = Dict::new();
+        d.set(b"Type", Object::name("Sig"));
+        d.set(b"Filter", Object::name("Adobe.PPKLite"));
+        d.set(b"SubFilter", Object::name("ETSI.CAdES.detached"));
+        d.set(b"M", Object::Str(pdf_date(time).into_bytes()));
+        if let Some(name) = appearance::subject_field(signer.certificate(), appearance::CN) {
+            d.set(b"Name", text_string(&name));
+        }
+        if let Some(r) = &opts.reason {
+            d.set(b"Reason", text_string(r));
+        }
+        if let Some(l) = &opts.location {
+            d.set(b"Location", text_string(l));
+        }
+        let mut bytes = Vec::new();
+        write_object(&mut bytes, &Object::Dict(d));
+        bytes.truncate(bytes.len() - 2);
+        bytes.extend_from_slice(b"/ByteRange ");
+        let byte_range_at = bytes.len();
+        bytes.extend_from_slice(BYTE_RANGE_PLACEHOLDER.as_bytes());
+        bytes.extend_from_slice(b"/Contents ");
+        let contents_at = bytes.len();
+        bytes.push(b'<');
+        bytes.resize(bytes.len() + 2 * contents_len, b'0');
+        bytes.push(b'>');
+        bytes.extend_from_slice(b">>");
+        SigDictBody {
+            bytes,
+            byte_range_at,
+            byte_range_len: BYTE_RANGE_PLACEHOLDER.len(),
+            contents_at,
+            contents_hex_len: 2 * contents_len,
+        }
+    }
+}
+
+/// Fills in `/ByteRange`, hashes the covered bytes and writes the CMS.
+fn finish(
+    mut out: Vec<u8>,
+    body_at: usize,
+    body: &SigDictBody,
+    signer: &Signer,
+) -> Result<Vec<u8>, SignError> {
+    let hole_start = body_at + body.contents_at;
+    let hole_end = hole_start + body.contents_hex_len + 2;
+    let tail = out.len() - hole_end;
+    let br = format!("[0 {hole_start} {hole_end} {tail}]");
+    if br.len() > body.byte_range_len {
+        return Err(SignError::Placeholder);
+    }
+    let br_at = body_at + body.byte_range_at;
+    let mut padded = br.into_bytes();
+    padded.resize(body.byte_range_len, b' ');
+    out[br_at..br_at + body.byte_range_len].copy_from_slice(&padded);
+    let digest = DigestAlg::for_algorithm(signer.algorithm())
+        .digest(&[&out[..hole_start], &out[hole_end..]]);
+    let cms = cms::build_signed_data(signer, &digest)?;
+    let hex = hex::encode_upper(&cms);
+    if hex.len() > body.contents_hex_len {
+        return Err(SignError::Placeholder);
+    }
+    out[hole_start + 1..hole_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    Ok(out)
+}
+
+/// `D:YYYYMMDDHHmmSS+HH'mm'`.
+pub fn pdf_date(t: DateTime<FixedOffset>) -> String {
+    let off = t.offset().local_minus_utc();
+    let sign = if off < 0 { '-' } else { '+' };
+    let off = off.abs();
+    format!(
+        "D:{}{sign}{:02}'{:02}'",
+        t.format("%Y%m%d%H%M%S"),
+        off / 3600,
+        off % 3600 / 60
+    )
+}
+
+fn fill_field(
+    doc: &Pdf<'_>,
+    upd: &mut Update<'_, '_>,
+    field: &SigField,
+    sig_ref: ObjRef,
+    signer: &Signer,
+    time: DateTime<FixedOffset>,
+) -> Result<(), SignError> {
+    let widget_ref = field.widget.unwrap_or(field.r);
+    let mut widget = if widget_ref == field.r {
+        field.dict.clone()
+    } else {
+        doc.resolve_dict(&Object::Ref(widget_ref))?
+    };
+    let rect = widget
+        .get(b"Rect")
+        .and_then(Object::as_array)
+        .map(|a| a.iter().filter_map(Object::as_number).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let (w, h) = match rect.as_slice() {
+        [x1, y1, x2, y2] => ((x2 - x1).abs(), (y2 - y1).abs()),
+        _ => (0.0, 0.0),
+    };
+    let ap = appearance::build(upd, signer, time, w, h);
+    widget.set(b"AP", Object::Dict(ap));
+    if widget_ref == field.r {
+        widget.set(b"V", Object::Ref(sig_ref));
+        upd.put(field.r, &Object::Dict(widget));
+    } else {
+        let mut f = field.dict.clone();
+        f.set(b"V", Object::Ref(sig_ref));
+        upd.put(field.r, &Object::Dict(f));
+        upd.put(widget_ref, &Object::Dict(widget));
+    }
+    update_acroform(doc, upd, None)
+}
+
+fn add_invisible_field(
+    doc: &Pdf<'_>,
+    upd: &mut Update<'_, '_>,
+    existing: &[SigField],
+    sig_ref: ObjRef,
+) -> Result<(), SignError> {
+    let page = doc
+        .pages()?
+        .first()
+        .copied()
+        .ok_or_else(|| PdfError::Structure("the document has no pages".into()))?;
+    let field_ref = upd.alloc();
+    let name = (1..)
+        .map(|i| format!("Signature{i}"))
+        .find(|n| existing.iter().all(|f| f.name != *n))
+        .unwrap_or_else(|| "Signature".into());
+    let zero = || Object::Array(vec![Object::Int(0); 4]);
+    let mut f = Dict::new();
+    f.set(b"Type", Object::name("Annot"));
+    f.set(b"Subtype", Object::name("Widget"));
+    f.set(b"FT", Object::name("Sig"));
+    f.set(b"T", text_string(&name));
+    f.set(b"V", Object::Ref(sig_ref));
+    f.set(b"Rect", zero());
+    // Print + Locked, the usual flags of an invisible signature widget.
+    f.set(b"F", Object::Int(132));
+    f.set(b"P", Object::Ref(page));
+    f.set(b"AP", Object::Dict(appearance::empty(upd)));
+    upd.put(field_ref, &Object::Dict(f));
+    add_annotation(doc, upd, page, field_ref)?;
+    update_acroform(doc, upd, Some(field_ref))
+}
+
+fn add_annotation(
+    doc: &Pdf<'_>,
+    upd: &mut Update<'_, '_>,
+    page: ObjRef,
+    annot: ObjRef,
+) -> Result<(), SignError> {
+    let mut page_dict = doc.resolve_dict(&Object::Ref(page))?;
+    match page_dict.get(b"Annots").cloned() {
+        Some(Object::Ref(arr_ref)) => {
+            let mut arr = doc
+                .resolve(&Object::Ref(arr_ref))?
+                .as_array()
+                .unwrap_or(&[])
+                .to_vec();
+            arr.push(Object::Ref(annot));
+            upd.put(arr_ref, &Object::Array(arr));
+        }
+        other => {
+            let mut arr = other
+                .and_then(|o| o.as_array().map(<[Object]>::to_vec))
+                .unwrap_or_default();
+            arr.push(Object::Ref(annot));
+            page_dict.set(b"Annots", Object::Array(arr));
+            upd.put(page, &Object::Dict(page_dict));
+        }
+    }
+    Ok(())
+}
+
+/// Sets `/SigFlags 3` and, for a new field, appends it to `/Fields`,
+/// creating the form when the document has none.
+fn update_acroform(
+    doc: &Pdf<'_>,
+    upd: &mut Update<'_, '_>,
+    new_field: Option<ObjRef>,
+) -> Result<(), SignError> {
+    let root = doc.root_ref()?;
+    let mut catalog = doc.catalog()?;
+    let (form_ref, mut form) = match catalog.get(b"AcroForm") {
+        Some(Object::Ref(r)) => (Some(*r), doc.resolve_dict(&Object::Ref(*r))?),
+        Some(Object::Dict(d)) => (None, d.clone()),
+        _ => (None, Dict::new()),
+    };
+    if let Some(field) = new_field {
+        match form.get(b"Fields").cloned() {
+            Some(Object::Ref(arr_ref)) => {
+                let mut arr = doc
+                    .resolve(&Object::Ref(arr_ref))?
+                    .as_array()
+                    .unwrap_or(&[])
+                    .to_vec();
+                arr.push(Object::Ref(field));
+                upd.put(arr_ref, &Object::Array(arr));
+            }
+            other => {
+                let mut arr = other
+                    .and_then(|o| o.as_array().map(<[Object]>::to_vec))
+                    .unwrap_or_default();
+                arr.push(Object::Ref(field));
+                form.set(b"Fields", Object::Array(arr));
+            }
+        }
+    }
+    if form.get(b"Fields").is_none() {
+        form.set(b"Fields", Object::Array(Vec::new()));
+    }
+    form.set(b"SigFlags", Object::Int(3));
+    match form_ref {
+        Some(r) => upd.put(r, &Object::Dict(form)),
+        None => {
+            catalog.set(b"AcroForm", Object::Dict(form));
+            upd.put(root, &Object::Dict(catalog));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,535 @@
+//! Verification: every signature of a PDF (any PDF, ours or not) and the
+//! embedded manifest of a plan.
+//!
+//! For each signature: the byte range must cover its whole revision except
+//! exactly the `/Contents` hole; the CMS message digest must equal the digest
+//! of those bytes; the CMS signature must verify with the signer's
+//! certificate, valid at the signing time; trust comes from `--trust`
+//! certificates; and later revisions are judged by what they change.
+//! Nothing here panics on hostile input: problems become report entries.
+
+mod changes;
+mod manifest;
+
+pub use changes::{ChangeKind, LaterChanges};
+pub use manifest::{DocumentCheck, FileCheck, ManifestReport, ManifestStatus};
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use der::Encode;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+
+use crate::cms::{self, DigestAlg, ParsedCms, oids};
+use crate::pdfbytes::{Dict, Object, Pdf, PdfError, SigField, XrefEntry, decode_text};
+
+/// A `/Contents` larger than this is refused outright.
+pub const MAX_CONTENTS: usize = 1 << 20;
+
+#[derive(Clone, Debug, Default)]
+pub struct VerifyOptions {
+    /// Trust anchors: a signer is trusted when its certificate or an issuer
+    /// in its chain is one of these.
+    pub trust: Vec<Certificate>,
+    /// Folder with the supporting documents, compared with the manifest.
+    pub docs_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("unreadable PDF: {0}")]
+    Pdf(#[from] PdfError),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VerifyReport {
+    pub file_size: usize,
+    pub revisions: usize,
+    pub signatures: Vec<SignatureReport>,
+    pub manifest: ManifestReport,
+    pub ok: bool,
+}
+
+impl VerifyReport {
+    /// Every signature valid and trusted, nothing but signatures added after
+    /// each, at least one signature, and the manifest matching (or absent).
+    pub fn ok(&self) -> bool {
+        self.ok
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SignerReport {
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub organization: Option<String>,
+    pub email: Option<String>,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub cert_sha256: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub self_signed: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trust {
+    Trusted,
+    /// Valid, self-signed, and not among the trust anchors.
+    UntrustedSelfSigned,
+    /// Valid, but no chain to a trust anchor.
+    Untrusted,
+    /// Not judged because the signature is not valid.
+    NotChecked,
+}
+
+impl std::fmt::Display for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Trust::Trusted => "trusted",
+            Trust::UntrustedSelfSigned => "valid but untrusted (self-signed)",
+            Trust::Untrusted => "valid but untrusted (no chain to a --trust certificate)",
+            Trust::NotChecked => "not checked",
+        })
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SignatureReport {
+    pub field: String,
+    pub signer: Option<SignerReport>,
+    pub signing_time: Option<String>,
+    pub algorithm: Option<String>,
+    pub digest_algorithm: Option<DigestAlg>,
+    pub sub_filter: Option<String>,
+    pub reason: Option<String>,
+    pub location: Option<String>,
+    pub byte_range: Option<[u64; 4]>,
+    /// End of the revision this signature signs.
+    pub signed_revision_end: Option<usize>,
+    pub covers_whole_revision: bool,
+    pub covers_whole_file: bool,
+    /// The CMS message digest equals the digest of the signed bytes.
+    pub intact: bool,
+    /// The CMS signature verifies with the certificate's public key.
+    pub signature_verified: bool,
+    pub cert_valid_at_signing_time: bool,
+    /// All of the above.
+    pub valid: bool,
+    pub trusted: bool,
+    pub trust: Trust,
+    pub later_changes: LaterChanges,
+    pub problems: Vec<String>,
+    pub ok: bool,
+}
+
+impl SignatureReport {
+    fn new(field: &str) -> Self {
+        SignatureReport {
+            field: field.to_string(),
+            signer: None,
+            signing_time: None,
+            algorithm: None,
+            digest_algorithm: None,
+            sub_filter: None,
+            reason: None,
+            location: None,
+            byte_range: None,
+            signed_revision_end: None,
+            covers_whole_revision: false,
+            covers_whole_file: false,
+            intact: false,
+            signature_verified: false,
+            cert_valid_at_signing_time: false,
+            valid: false,
+            trusted: false,
+            trust: Trust::NotChecked,
+            later_changes: LaterChanges::none(),
+            problems: Vec::new(),
+            ok: false,
+        }
+    }
+}
+
+/// Verifies every signature in `pdf` and its manifest. `Err` only when the
+/// file cannot be read as a PDF at all.
+pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
+    let doc = Pdf::parse(pdf)?;
+    let revision_ends = crate::pdfbytes::revision_ends(pdf);
+    let fields = crate::pdfbytes::signature_fields(&doc)?;
+    let mut signatures = Vec::new();
+    for f in fields.iter().filter(|f| f.value.is_some()) {
+        signatures.push(verify_field(&doc, f, &revision_ends, opts));
+    }
+    let manifest = match crate::pdfbytes::embedded_files(&doc) {
+        Ok(files) => manifest::check(&files, opts.docs_dir.as_deref()),
+        Err(e) => ManifestReport {
+            status: ManifestStatus::Invalid,
+            plan_toml: None,
+            documents: Vec::new(),
+            problems: vec![format!("embedded files unreadable: {e}")],
+        },
+    };
+    let ok = !signatures.is_empty() && signatures.iter().all(|s| s.ok) && manifest.ok();
+    Ok(VerifyReport {
+        file_size: pdf.len(),
+        revisions: doc.sections.len(),
+        signatures,
+        manifest,
+        ok,
+    })
+}
+
+/// The embedded files (`/EmbeddedFiles` name tree) of a PDF, by name.
+pub fn embedded_files(pdf: &[u8]) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
+    let doc = Pdf::parse(pdf)?;
+    Ok(crate::pdfbytes::embedded_files(&doc)?)
+}
+
+/// One embedded file by name.
+pub fn embedded_file(pdf: &[u8], name: &str) -> Result<Option<Vec<u8>>, VerifyError> {
+    Ok(embedded_files(pdf)?
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, b)| b))
+}
+
+fn verify_field(
+    doc: &Pdf<'_>,
+    field: &SigField,
+    revision_ends: &[usize],
+    opts: &VerifyOptions,
+) -> SignatureReport {
+    let mut r = SignatureReport::new(&field.name);
+    if let Err(problem) = check_signature(doc, field, revision_ends, opts, &mut r) {
+        r.problems.push(problem);
+    }
+    r.valid = r.covers_whole_revision
+        && r.intact
+        && r.signature_verified
+        && r.cert_valid_at_signing_time
+        && r.problems.is_empty();
+    if !r.valid {
+        r.trust = Trust::NotChecked;
+        r.trusted = false;
+    }
+    r.ok = r.valid
+        && r.trusted
+        && matches!(
+            r.later_changes.kind,
+            ChangeKind::None | ChangeKind::SignaturesOnly
+        );
+    r
+}
+
+/// The signature dictionary of `field`, parsed from its place in the file.
+fn signature_dict(doc: &Pdf<'_>, field: &SigField) -> Result<Dict, String> {
+    match &field.value {
+        Some(Object::Ref(v)) => match doc.entry(v.num) {
+            Some(XrefEntry::Offset { offset, .. }) => match doc.parse_at(offset) {
+                Ok((_, Object::Dict(d))) => Ok(d),
+                Ok(_) => Err("the signature value is not a dictionary".into()),
+                Err(e) => Err(format!("the signature dictionary cannot be read: {e}")),
+            },
+            Some(XrefEntry::InStream { .. }) => {
+                Err("the signature dictionary is inside an object stream".into())
+            }
+            _ => Err("the signature dictionary is missing".into()),
+        },
+        Some(Object::Dict(d)) if d.span(b"Contents").is_some() => Ok(d.clone()),
+        _ => Err("the signature value is not a usable dictionary".into()),
+    }
+}
+
+fn check_signature(
+    doc: &Pdf<'_>,
+    field: &SigField,
+    revision_ends: &[usize],
+    opts: &VerifyOptions,
+    r: &mut SignatureReport,
+) -> Result<(), String> {
+    let sig = signature_dict(doc, field)?;
+    let text = |k: &[u8]| sig.get(k).and_then(Object::as_str).map(decode_text);
+    r.sub_filter = sig
+        .name(b"SubFilter")
+        .map(|n| String::from_utf8_lossy(n).into_owned());
+    r.reason = text(b"Reason");
+    r.location = text(b"Location");
+    let m_time = text(b"M").and_then(|m| parse_pdf_date(&m));
+    if !matches!(
+        r.sub_filter.as_deref(),
+        Some("ETSI.CAdES.detached" | "adbe.pkcs7.detached")
+    ) {
+        return Err(format!(
+            "unsupported /SubFilter {}",
+            r.sub_filter.as_deref().unwrap_or("(none)")
+        ));
+    }
+    let contents = contents(&sig)?;
+    let (ranges, hole) = byte_range(doc.bytes, &sig)?;
+    r.byte_range = Some([
+        0,
+        hole.start as u64,
+        hole.end as u64,
+        (ranges[1].end - hole.end) as u64,
+    ]);
+    let end = ranges[1].end;
+    r.signed_revision_end = Some(end);
+    r.covers_whole_file = end == doc.bytes.len();
+    r.covers_whole_revision = revision_ends.contains(&end);
+    if !r.covers_whole_revision {
+        return Err("the byte range does not end at the end of a revision".into());
+    }
+    let cms = cms::parse_signed_data(contents).map_err(|e| e.to_string())?;
+    check_cms(doc.bytes, &ranges, &cms, r)?;
+    let cert = cms
+        .signer_cert
+        .as_ref()
+        .ok_or("the signer's certificate is not in the signature")?;
+    r.signer = Some(signer_report(cert, &cms));
+    check_crypto(cert, &cms, r)?;
+    let at = m_time.unwrap_or_else(|| Utc::now().fixed_offset());
+    r.signing_time = m_time.map(|t| t.to_rfc3339());
+    r.cert_valid_at_signing_time = cert_valid_at(cert, at);
+    if !r.cert_valid_at_signing_time {
+        return Err(format!(
+            "the certificate was not valid at the signing time {}",
+            at.to_rfc3339()
+        ));
+    }
+    r.trust = trust(cert, &cms.certificates, &opts.trust);
+    r.trusted = r.trust == Trust::Trusted;
+    r.later_changes = changes::analyse(doc, end);
+    Ok(())
+}
+
+/// The two signed ranges and the hole, checked against the file and the
+/// position of the `/Contents` string.
+fn byte_range(bytes: &[u8], sig: &Dict) -> Result<([Range<usize>; 2], Range<usize>), String> {
+    let br: Vec<i64> = sig
+        .get(b"ByteRange")
+        .and_then(Object::as_array)
+        .ok_or("no /ByteRange")?
+        .iter()
+        .map(|o| o.as_int().ok_or("non-integer in /ByteRange"))
+        .collect::<Result<_, _>>()?;
+    let [a, b, c, d] = br[..] else {
+        return Err("/ByteRange must have exactly four numbers".into());
+    };
+    let us = |v: i64| usize::try_from(v).map_err(|_| "negative number in /ByteRange".to_string());
+    let (a, b, c, d) = (us(a)?, us(b)?, us(c)?, us(d)?);
+    if a != 0 {
+        return Err("/ByteRange does not start at the beginning of the file".into());
+    }
+    let first_end = b;
+    let second_end = c.checked_add(d).ok_or("/ByteRange overflows")?;
+    if first_end > c {
+        return Err("/ByteRange ranges overlap".into());
+    }
+    if second_end > bytes.len() {
+        return Err("/ByteRange reaches beyond the end of the file".into());
+    }
+    let span = sig.span(b"Contents").ok_or("no /Contents")?;
+    if span != (first_end..c) {
+        return Err("the /ByteRange hole is not exactly the /Contents string".into());
+    }
+    if bytes.get(first_end) != Some(&b'<') || bytes.get(c - 1) != Some(&b'>') {
+        return Err("/Contents is not a hexadecimal string".into());
+    }
+    Ok(([0..first_end, c..second_end], first_end..c))
+}
+
+fn contents(sig: &Dict) -> Result<&[u8], String> {
+    let c = sig
+        .get(b"Contents")
+        .and_then(Object::as_str)
+        .ok_or("/Contents is not a string")?;
+    if c.len() > MAX_CONTENTS {
+        return Err(format!("/Contents is too large ({} bytes)", c.len()));
+    }
+    Ok(c)
+}
+
+fn check_cms(
+    bytes: &[u8],
+    ranges: &[Range<usize>; 2],
+    cms: &ParsedCms,
+    r: &mut SignatureReport,
+) -> Result<(), String> {
+    if cms.signer_info_count != 1 {
+        return Err(format!(
+            "expected one SignerInfo, found {}",
+            cms.signer_info_count
+        ));
+    }
+    let alg = cms
+        .digest_alg
+        .ok_or_else(|| format!("unsupported digest algorithm {}", cms.digest_alg_oid))?;
+    r.digest_algorithm = Some(alg);
+    if !cms.content_type_is_data {
+        return Err("the content-type attribute is not id-data".into());
+    }
+    let expected = cms
+        .message_digest
+        .as_deref()
+        .ok_or("no message-digest attribute")?;
+    let actual = alg.digest(&[&bytes[ranges[0].clone()], &bytes[ranges[1].clone()]]);
+    r.intact = actual == expected;
+    if !r.intact {
+        return Err("the signed bytes were modified (digest mismatch)".into());
+    }
+    Ok(())
+}
+
+fn check_crypto(
+    cert: &Certificate,
+    cms: &ParsedCms,
+    r: &mut SignatureReport,
+) -> Result<(), String> {
+    let cert_der = cert.to_der().map_err(|e| e.to_string())?;
+    if let Some(hashes) = &cms.signing_cert_hashes {
+        let own = Sha256::digest(&cert_der).to_vec();
+        if !hashes.is_empty() && !hashes.contains(&own) {
+            return Err("signing-certificate-v2 does not name the signer's certificate".into());
+        }
+    }
+    let spki = cert.tbs_certificate().subject_public_key_info();
+    let alg = cms::verify_signature(
+        spki,
+        &cms.signature_alg.oid,
+        cms.digest_alg,
+        &cms.signed_attrs_der,
+        &cms.signature,
+    )
+    .map_err(|e| format!("signature check failed: {e}"))?;
+    r.algorithm = Some(alg.to_string());
+    r.signature_verified = true;
+    Ok(())
+}
+
+fn name_attr(cert: &Certificate, oid: der::asn1::ObjectIdentifier) -> Option<String> {
+    cert.tbs_certificate()
+        .subject()
+        .iter()
+        .find(|a| a.oid == oid)
+        .and_then(|a| std::str::from_utf8(a.value.value()).ok())
+        .map(str::to_string)
+}
+
+fn signer_report(cert: &Certificate, _cms: &ParsedCms) -> SignerReport {
+    let tbs = cert.tbs_certificate();
+    let der = cert.to_der().unwrap_or_default();
+    let v = tbs.validity();
+    SignerReport {
+        name: name_attr(cert, oids::AT_COMMON_NAME),
+        title: name_attr(cert, oids::AT_TITLE),
+        organization: name_attr(cert, oids::AT_ORGANIZATION),
+        email: name_attr(cert, oids::AT_EMAIL),
+        subject: tbs.subject().to_string(),
+        issuer: tbs.issuer().to_string(),
+        serial: hex::encode(tbs.serial_number().as_bytes()),
+        cert_sha256: hex::encode(Sha256::digest(&der)),
+        not_before: time_str(&v.not_before),
+        not_after: time_str(&v.not_after),
+        self_signed: tbs.subject() == tbs.issuer() && verifies_cert(cert, cert),
+    }
+}
+
+fn to_chrono(t: &x509_cert::time::Time) -> Option<DateTime<Utc>> {
+    let secs = i64::try_from(t.to_unix_duration().as_secs()).ok()?;
+    Utc.timestamp_opt(secs, 0).single()
+}
+
+fn time_str(t: &x509_cert::time::Time) -> String {
+    to_chrono(t).map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+fn cert_valid_at(cert: &Certificate, at: DateTime<FixedOffset>) -> bool {
+    let v = cert.tbs_certificate().validity();
+    match (to_chrono(&v.not_before), to_chrono(&v.not_after)) {
+        (Some(nb), Some(na)) => nb <= at && at <= na,
+        _ => false,
+    }
+}
+
+/// Whether `issuer`'s key verifies `cert`'s signature.
+fn verifies_cert(cert: &Certificate, issuer: &Certificate) -> bool {
+    let Ok(tbs) = cert.tbs_certificate().to_der() else {
+        return false;
+    };
+    let Some(sig) = cert.signature().as_bytes() else {
+        return false;
+    };
+    cms::verify_signature(
+        issuer.tbs_certificate().subject_public_key_info(),
+        &cert.signature_algorithm().oid,
+        None,
+        &tbs,
+        sig,
+    )
+    .is_ok()
+}
+
+/// Walks issuer links from the signer (through the certificates in the
+/// signature and the anchors) until an anchor is reached.
+fn trust(cert: &Certificate, pool: &[Certificate], anchors: &[Certificate]) -> Trust {
+    let is_anchor = |c: &Certificate| anchors.iter().any(|a| a == c);
+    let mut current = cert.clone();
+    for _ in 0..8 {
+        if is_anchor(&current) {
+            return Trust::Trusted;
+        }
+        let tbs = current.tbs_certificate();
+        if tbs.subject() == tbs.issuer() && verifies_cert(&current, &current) {
+            return if current == *cert {
+                Trust::UntrustedSelfSigned
+            } else {
+                Trust::Untrusted
+            };
+        }
+        let next = anchors
+            .iter()
+            .chain(pool)
+            .find(|c| c.tbs_certificate().subject() == tbs.issuer() && verifies_cert(&current, c));
+        match next {
+            Some(n) => current = n.clone(),
+            None => return Trust::Untrusted,
+        }
+    }
+    Trust::Untrusted
+}
+
+/// Parses `D:YYYYMMDDHHmmSSOHH'mm'` (later parts optional).
+pub fn parse_pdf_date(s: &str) -> Option<DateTime<FixedOffset>> {
+    let s = s.strip_prefix("D:").unwrap_or(s);
+    let digits = |from: usize, len: usize, default: u32| -> Option<u32> {
+        match s.get(from..from + len) {
+            Some(d) if d.bytes().all(|b| b.is_ascii_digit()) => d.parse().ok(),
+            Some(_) => None,
+            None => Some(default),
+        }
+    };
+    let year = i32::try_from(digits(0, 4, 0)?).ok()?;
+    let date = NaiveDate::from_ymd_opt(year, digits(4, 2, 1)?, digits(6, 2, 1)?)?;
+    let naive = date.and_hms_opt(digits(8, 2, 0)?, digits(10, 2, 0)?, digits(12, 2, 0)?)?;
+    let tz = s.get(14..).unwrap_or("");
+    let offset = match tz.chars().next() {
+        None | Some('Z') => 0,
+        Some(sign @ ('+' | '-')) => {
+            let rest: String = tz[1..].chars().filter(char::is_ascii_digit).collect();
+            let h: i32 = rest.get(0..2).and_then(|v| v.parse().ok()).unwrap_or(0);
+            let m: i32 = rest.get(2..4).and_then(|v| v.parse().ok()).unwrap_or(0);
+            let secs = h * 3600 + m * 60;
+            if sign == '-' { -secs } else { secs }
+        }
+        Some(_) => return None,
+    };
+    FixedOffset::east_opt(offset)?
+        .from_local_datetime(&naive)
+        .single()
+}

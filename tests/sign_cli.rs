@@ -1,0 +1,341 @@
+//! The `cip keygen`, `cip sign` and `cip verify` commands as a user runs
+//! them: key files and permissions, OpenSSL-made keys, determinism, atomic
+//! writes and exit codes.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::*;
+
+fn cip(args: &[&str], dir: &Path) -> Output {
+    run(Command::new(cip_bin()).args(args).current_dir(dir))
+}
+
+fn keygen(dir: &Path, alg: &str) -> Output {
+    cip(
+        &[
+            "keygen",
+            "--name",
+            "Jane Q. Official",
+            "--title",
+            "Vice President",
+            "--org",
+            "Example Importers Inc.",
+            "--email",
+            "jane@example.com",
+            "--days",
+            "30",
+            "--algorithm",
+            alg,
+            "--key",
+            "key.pem",
+            "--cert",
+            "cert.pem",
+        ],
+        dir,
+    )
+}
+
+#[test]
+fn keygen_writes_a_private_key_and_an_end_entity_certificate() {
+    for alg in ["ed25519", "p256"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        let out = keygen(dir, alg);
+        assert!(out.status.success(), "{}", text(&out));
+        let mode = std::fs::metadata(dir.join("key.pem"))
+            .expect("key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "key file mode");
+        let key = std::fs::read_to_string(dir.join("key.pem")).expect("key");
+        assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"), "PKCS#8 PEM");
+        assert!(
+            !text(&out).contains(key.lines().nth(1).unwrap_or("-")),
+            "key printed"
+        );
+
+        // OpenSSL reads both files and sees the requested profile.
+        let k = run(Command::new(tool("openssl"))
+            .args(["pkey", "-noout", "-in"])
+            .arg(dir.join("key.pem")));
+        assert!(
+            k.status.success(),
+            "openssl cannot read the key: {}",
+            text(&k)
+        );
+        let x = run(Command::new(tool("openssl"))
+            .args(["x509", "-noout", "-text", "-in"])
+            .arg(dir.join("cert.pem")));
+        let info = text(&x);
+        assert!(x.status.success(), "{info}");
+        for want in [
+            "Version: 3",
+            "CA:FALSE",
+            "Digital Signature, Non Repudiation",
+            "Subject Key Identifier",
+            "CN = Jane Q. Official",
+            "title = Vice President",
+            "O = Example Importers Inc.",
+        ] {
+            assert!(
+                info.contains(want),
+                "{alg}: certificate lacks `{want}`:\n{info}"
+            );
+        }
+        assert!(
+            info.contains(if alg == "p256" {
+                "prime256v1"
+            } else {
+                "ED25519"
+            }),
+            "{info}"
+        );
+
+        // Never overwrite.
+        let again = keygen(dir, alg);
+        assert!(!again.status.success());
+        assert!(text(&again).contains("already exists"), "{}", text(&again));
+        assert_eq!(
+            std::fs::read_to_string(dir.join("key.pem")).expect("key"),
+            key
+        );
+    }
+}
+
+#[test]
+fn sign_and_verify_round_trip_with_exit_codes() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    assert!(keygen(dir, "ed25519").status.success());
+    std::fs::write(dir.join("in.pdf"), sample_pdf(true)).expect("write");
+    let s = cip(
+        &[
+            "sign", "in.pdf", "--key", "key.pem", "--cert", "cert.pem", "-o", "out.pdf",
+            "--reason", "Approved",
+        ],
+        dir,
+    );
+    assert!(s.status.success(), "{}", text(&s));
+
+    let trusted = cip(&["verify", "out.pdf", "--trust", "cert.pem"], dir);
+    assert_eq!(trusted.status.code(), Some(0), "{}", text(&trusted));
+    assert!(text(&trusted).contains("trusted"), "{}", text(&trusted));
+
+    let untrusted = cip(&["verify", "out.pdf"], dir);
+    assert_eq!(untrusted.status.code(), Some(1), "{}", text(&untrusted));
+    assert!(
+        text(&untrusted).contains("valid but untrusted (self-signed)"),
+        "{}",
+        text(&untrusted)
+    );
+
+    let json = cip(
+        &[
+            "verify", "out.pdf", "--trust", "cert.pem", "--format", "json",
+        ],
+        dir,
+    );
+    assert_eq!(json.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let sig = &v["signatures"][0];
+    assert_eq!(sig["signer"]["name"], "Jane Q. Official");
+    assert_eq!(sig["signer"]["title"], "Vice President");
+    assert_eq!(sig["algorithm"], "Ed25519");
+    assert_eq!(sig["reason"], "Approved");
+    assert_eq!(sig["covers_whole_file"], true);
+    assert_eq!(
+        sig["signer"]["cert_sha256"].as_str().map(str::len),
+        Some(64)
+    );
+    assert_eq!(v["manifest"]["status"], "no_manifest");
+    assert_eq!(v["ok"], true);
+
+    std::fs::write(dir.join("junk.pdf"), b"this is not a pdf").expect("write");
+    assert_eq!(cip(&["verify", "junk.pdf"], dir).status.code(), Some(2));
+    assert_eq!(cip(&["verify", "missing.pdf"], dir).status.code(), Some(2));
+    // An unsigned PDF has nothing to vouch for it.
+    assert_eq!(cip(&["verify", "in.pdf"], dir).status.code(), Some(1));
+}
+
+#[test]
+fn signing_is_deterministic_given_the_time() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    for alg in ["ed25519", "p256"] {
+        let sub = dir.join(alg);
+        std::fs::create_dir(&sub).expect("mkdir");
+        assert!(keygen(&sub, alg).status.success());
+        std::fs::write(sub.join("in.pdf"), sample_pdf(true)).expect("write");
+        for out in ["a.pdf", "b.pdf"] {
+            let s = cip(
+                &[
+                    "sign",
+                    "in.pdf",
+                    "--key",
+                    "key.pem",
+                    "--cert",
+                    "cert.pem",
+                    "-o",
+                    out,
+                    "--time",
+                    "2026-03-01T10:30:00Z",
+                ],
+                &sub,
+            );
+            assert!(s.status.success(), "{}", text(&s));
+        }
+        let a = std::fs::read(sub.join("a.pdf")).expect("a");
+        let b = std::fs::read(sub.join("b.pdf")).expect("b");
+        assert!(a == b, "{alg}: two signings with --time differ");
+        // The placeholder is sized to the CMS: a few KB, not 16 KB of zeros.
+        let report = cip::verify::verify_pdf(&a, &Default::default()).expect("verify");
+        let br = report.signatures[0].byte_range.expect("range");
+        let hole = br[2] - br[1];
+        assert!(hole < 4096, "{alg}: /Contents hole is {hole} bytes");
+    }
+}
+
+#[test]
+fn keys_from_openssl_work_and_open_key_files_are_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("in.pdf"), sample_pdf(false)).expect("write");
+    let openssl = |args: &[&str]| {
+        let o = run(Command::new(tool("openssl")).args(args).current_dir(dir));
+        assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
+    };
+    for (tag, genargs) in [
+        (
+            "ed",
+            vec!["genpkey", "-algorithm", "ed25519", "-out", "ed-key.pem"],
+        ),
+        (
+            "ec",
+            vec![
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                "ec-key.pem",
+            ],
+        ),
+    ] {
+        openssl(&genargs);
+        let key = format!("{tag}-key.pem");
+        let cert = format!("{tag}-cert.pem");
+        openssl(&[
+            "req",
+            "-new",
+            "-x509",
+            "-key",
+            &key,
+            "-out",
+            &cert,
+            "-days",
+            "30",
+            "-subj",
+            "/CN=OpenSSL Signer/title=Director/O=Example",
+        ]);
+
+        std::fs::set_permissions(dir.join(&key), std::fs::Permissions::from_mode(0o644))
+            .expect("chmod");
+        let out = format!("{tag}-out.pdf");
+        let refused = cip(
+            &["sign", "in.pdf", "--key", &key, "--cert", &cert, "-o", &out],
+            dir,
+        );
+        assert!(!refused.status.success(), "a 0644 key was accepted");
+        let msg = text(&refused);
+        assert!(
+            msg.contains("too open") && msg.contains("chmod 600"),
+            "{msg}"
+        );
+        let pem = std::fs::read_to_string(dir.join(&key)).expect("key");
+        assert!(
+            !msg.contains(pem.lines().nth(1).unwrap_or("-")),
+            "key material in the error"
+        );
+        assert!(!dir.join(&out).exists());
+
+        std::fs::set_permissions(dir.join(&key), std::fs::Permissions::from_mode(0o600))
+            .expect("chmod");
+        let ok = cip(
+            &["sign", "in.pdf", "--key", &key, "--cert", &cert, "-o", &out],
+            dir,
+        );
+        assert!(ok.status.success(), "{tag}: {}", text(&ok));
+        let v = cip(&["verify", &out, "--trust", &cert], dir);
+        assert_eq!(v.status.code(), Some(0), "{tag}: {}", text(&v));
+    }
+    // A certificate that belongs to another key is refused before signing.
+    let mismatch = cip(
+        &[
+            "sign",
+            "in.pdf",
+            "--key",
+            "ed-key.pem",
+            "--cert",
+            "ec-cert.pem",
+            "-o",
+            "x.pdf",
+        ],
+        dir,
+    );
+    assert!(!mismatch.status.success());
+    assert!(
+        text(&mismatch).contains("does not match"),
+        "{}",
+        text(&mismatch)
+    );
+}
+
+#[test]
+fn output_is_written_atomically_and_never_over_the_input() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    assert!(keygen(dir, "ed25519").status.success());
+    std::fs::write(dir.join("in.pdf"), sample_pdf(true)).expect("write");
+    let same = cip(
+        &[
+            "sign", "in.pdf", "--key", "key.pem", "--cert", "cert.pem", "-o", "./in.pdf",
+        ],
+        dir,
+    );
+    assert!(!same.status.success());
+    assert_eq!(
+        std::fs::read(dir.join("in.pdf")).expect("in"),
+        sample_pdf(true)
+    );
+
+    std::fs::write(dir.join("broken.pdf"), b"%PDF-1.7\n1 0 obj << >> endobj\n").expect("write");
+    let bad = cip(
+        &[
+            "sign",
+            "broken.pdf",
+            "--key",
+            "key.pem",
+            "--cert",
+            "cert.pem",
+            "-o",
+            "out.pdf",
+        ],
+        dir,
+    );
+    assert!(!bad.status.success());
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["broken.pdf", "cert.pem", "in.pdf", "key.pem"],
+        "left behind"
+    );
+}
