@@ -4,32 +4,13 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub const MANIFEST_NAME: &str = "manifest.json";
 pub const PLAN_NAME: &str = "plan.toml";
 
-#[derive(Debug, Deserialize)]
-struct Manifest {
-    plan_toml_sha256: String,
-    #[serde(default)]
-    documents: Vec<ManifestDoc>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ManifestDoc {
-    #[serde(default)]
-    id: String,
-    #[serde(default)]
-    title: String,
-    file: String,
-    #[serde(default)]
-    size: Option<u64>,
-    sha256: String,
-    #[serde(default)]
-    attached: bool,
-}
+use crate::manifest::Manifest;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -80,6 +61,16 @@ impl ManifestReport {
     }
 }
 
+/// A manifest entry that names a file.
+struct Entry {
+    id: String,
+    title: String,
+    file: String,
+    sha256: String,
+    size: Option<u64>,
+    attached: bool,
+}
+
 fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
@@ -127,6 +118,18 @@ pub fn check(files: &[(String, Vec<u8>)], docs_dir: Option<&Path>) -> ManifestRe
     }
     report.plan_toml = Some(plan);
     for d in manifest.documents {
+        // A document "to be submitted" has no file and nothing to compare.
+        let (Some(file), Some(sha256)) = (d.file, d.sha256) else {
+            continue;
+        };
+        let d = Entry {
+            id: d.id,
+            title: d.title,
+            file,
+            sha256,
+            size: d.size,
+            attached: d.attached,
+        };
         let embedded = d.attached.then(|| compare(find(&d.file), &d.sha256));
         let docs = docs_dir.and_then(|dir| check_docs_dir(dir, &d.file, &d.sha256));
         for (place, c) in [("embedded", embedded), ("in --docs", docs)] {
