@@ -30,6 +30,41 @@ pub struct Args {
     /// Do not attach the supporting documents (the manifest and plan source stay).
     #[arg(long)]
     no_attach: bool,
+    /// Sign the rendered plan for the approving official (needs --key and --cert).
+    #[arg(long, requires_all = ["key", "cert"])]
+    sign: bool,
+    #[arg(long, value_name = "KEY.pem", requires = "sign")]
+    key: Option<PathBuf>,
+    /// Signer's certificate, optionally followed by its issuers.
+    #[arg(long, value_name = "CERT.pem", requires = "sign")]
+    cert: Option<PathBuf>,
+    #[arg(long, requires = "sign")]
+    reason: Option<String>,
+    #[arg(long, requires = "sign")]
+    location: Option<String>,
+    /// Signing time (RFC 3339); makes the output reproducible.
+    #[arg(long, value_name = "RFC3339", requires = "sign")]
+    time: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// An invisible signature instead of one in the signature box.
+    #[arg(long, requires = "sign")]
+    invisible: bool,
+}
+
+/// Sign freshly rendered bytes when `--sign` was given.
+fn maybe_sign(a: &Args, pdf: Vec<u8>) -> Result<Vec<u8>, String> {
+    let (true, Some(key), Some(cert)) = (a.sign, &a.key, &a.cert) else {
+        return Ok(pdf);
+    };
+    let signer = cip::keys::load_signer(key, cert).map_err(|e| e.to_string())?;
+    let opts = cip::sign::SignOptions {
+        reason: Some(a.reason.clone().unwrap_or_else(|| {
+            "Compliance Improvement Plan approved and transmitted at the corporate level".into()
+        })),
+        location: a.location.clone(),
+        time: a.time,
+        invisible: a.invisible,
+    };
+    cip::sign::sign_pdf(&pdf, &signer, &opts).map_err(|e| e.to_string())
 }
 
 pub fn run(a: Args) -> ExitCode {
@@ -94,15 +129,29 @@ pub fn run(a: Args) -> ExitCode {
         );
         return exit::failed();
     }
-    if let Err(e) = cip::atomic::write(&output, &rendered.pdf) {
+    let pdf = match maybe_sign(&a, rendered.pdf) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: cannot sign: {e}");
+            return exit::failed();
+        }
+    };
+    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("error: cannot create {}: {e}", dir.display());
+            return exit::failed();
+        }
+    }
+    if let Err(e) = cip::atomic::write(&output, &pdf) {
         eprintln!("error: cannot write {}: {e}", output.display());
         return exit::failed();
     }
     println!(
-        "wrote {} ({} bytes{})",
+        "wrote {} ({} bytes{}{})",
         output.display(),
-        rendered.pdf.len(),
-        if a.draft { ", DRAFT" } else { "" }
+        pdf.len(),
+        if a.draft { ", DRAFT" } else { "" },
+        if a.sign { ", signed" } else { "" }
     );
     exit::ok()
 }
