@@ -193,3 +193,47 @@ fn every_finding_rule_is_listed() {
         assert!(listed.contains(&rule), "{rule} not in --rules");
     }
 }
+
+#[test]
+fn every_shape_error_is_reported_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("shapes.toml");
+    std::fs::write(
+        &p,
+        "[plan]\ncompny = \"x\"\nreport_date = \"2026-10-01\"\n[[deficiency]]\nid = 3\nare = \"x\"\n\
+         [[deficiency.step]]\nstatus = \"finished\"\ndepartment = [1]\n",
+    )
+    .expect("write");
+    let (code, json) = check_json(&p);
+    assert_eq!(code, 1);
+    let got: Vec<(String, u64)> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or("").to_string(),
+                f["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let want: Vec<(String, u64)> = [
+        ("unknown-key", 2),
+        ("wrong-type", 3),
+        ("wrong-type", 5),
+        ("unknown-key", 6),
+        ("invalid-value", 8),
+        ("wrong-type", 9),
+    ]
+    .iter()
+    .map(|(r, l)| (r.to_string(), *l))
+    .collect();
+    assert_eq!(got, want);
+    let hints: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["hint"].as_str())
+        .collect();
+    assert!(hints[0].contains("did you mean `company`?"), "{hints:?}");
+}

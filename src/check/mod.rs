@@ -96,29 +96,35 @@ pub fn check_file(path: &Path) -> Result<(Option<Plan>, Report), LoadError> {
             };
             Ok((Some(plan), report))
         }
-        Err(LoadError::Schema(e)) => {
-            let (line, column) = e
-                .span
-                .as_ref()
-                .map(|s| model::line_col(&e.text, s.start))
-                .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-            let finding = Finding {
-                rule: e.rule,
-                severity: Severity::Error,
-                path: e.path.clone(),
-                span: e.span.clone(),
-                line,
-                column,
-                message: e.message.clone(),
-                hint: e.hint.clone(),
-                deficiency: None,
-            };
+        Err(LoadError::Schema(errors)) => {
+            let findings = errors
+                .iter()
+                .map(|e| {
+                    let (line, column) = e
+                        .span
+                        .as_ref()
+                        .map(|s| model::line_col(&e.text, s.start))
+                        .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+                    Finding {
+                        rule: e.rule,
+                        severity: Severity::Error,
+                        path: e.path.clone(),
+                        span: e.span.clone(),
+                        line,
+                        column,
+                        message: e.message.clone(),
+                        hint: e.hint.clone(),
+                        deficiency: None,
+                    }
+                })
+                .collect();
+            let first = errors.first();
             Ok((
                 None,
                 Report {
-                    file: e.name.clone(),
-                    source: e.text.clone(),
-                    findings: vec![finding],
+                    file: first.map(|e| e.name.clone()).unwrap_or_default(),
+                    source: first.map(|e| e.text.clone()).unwrap_or_default(),
+                    findings,
                 },
             ))
         }

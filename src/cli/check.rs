@@ -124,7 +124,7 @@ fn load_error_json(e: &LoadError) -> serde_json::Value {
         LoadError::NotUtf8 { .. } => "not-utf8",
         LoadError::TooLarge { .. } => "too-large",
         LoadError::Io { .. } => "unreadable",
-        LoadError::Schema(s) => s.rule,
+        LoadError::Schema(s) => s.first().map_or("wrong-type", |e| e.rule),
     };
     serde_json::json!({ "rule": rule, "line": line, "column": column, "message": e.to_string() })
 }

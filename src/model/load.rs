@@ -44,8 +44,8 @@ pub enum LoadError {
     },
     /// Valid TOML whose shape is not a plan (unknown key, wrong type,
     /// invalid value). `check` reports it as a finding.
-    #[error("{}: {}", .0.name, .0.message)]
-    Schema(Box<SchemaError>),
+    #[error("{}: {}", .0[0].name, .0[0].message)]
+    Schema(Vec<SchemaError>),
 }
 
 impl LoadError {
@@ -117,15 +117,32 @@ pub fn parse(name: &str, base_dir: PathBuf, text: String) -> Result<Plan, LoadEr
             column,
         }
     })?;
+    let problems = super::schema::check(doc.as_table());
+    if !problems.is_empty() {
+        return Err(LoadError::Schema(
+            problems
+                .into_iter()
+                .map(|p| SchemaError {
+                    name: name.to_string(),
+                    text: text.clone(),
+                    rule: p.rule,
+                    path: p.path,
+                    message: p.message,
+                    hint: p.hint,
+                    span: p.span,
+                })
+                .collect(),
+        ));
+    }
     let de = toml_edit::de::Deserializer::from(doc);
     let raw: RawFile = serde_path_to_error::deserialize(de)
-        .map_err(|e| LoadError::Schema(Box::new(schema_error(name, &text, e))))?;
+        .map_err(|e| LoadError::Schema(vec![schema_error(name, &text, e)]))?;
     let source = Source {
         name: name.to_string(),
         base_dir,
         text,
     };
-    convert(raw, source).map_err(LoadError::Schema)
+    convert(raw, source).map_err(|e| LoadError::Schema(vec![*e]))
 }
 
 fn schema_error(

@@ -8,6 +8,7 @@
 mod dates;
 pub mod files;
 mod load;
+mod schema;
 
 use std::ops::Range;
 use std::path::PathBuf;
