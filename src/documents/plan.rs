@@ -231,10 +231,22 @@ fn deficiency_blocks(i: usize, d: &Deficiency, manifest: &Manifest, blocks: &mut
         }],
     }));
 
+    // The framework's italic notes under each column title, in a smaller
+    // size so that the repeated header stays short.
     let head = |title: &str, note: &str| Cell {
         shade: Some(SUB),
         ..Cell {
-            paragraphs: vec![vec![Span::bold(title)], vec![Span::italic(note)]],
+            paragraphs: vec![
+                vec![Span::bold(title)],
+                vec![Span {
+                    text: note.to_string(),
+                    style: Style {
+                        italic: true,
+                        size: Some(7.0),
+                        ..Style::default()
+                    },
+                }],
+            ],
             colspan: 1,
             ..Cell::default()
         }
@@ -345,7 +357,7 @@ fn deficiency_blocks(i: usize, d: &Deficiency, manifest: &Manifest, blocks: &mut
         });
     }
     blocks.push(Block::Table(Table {
-        widths: vec![40.0, 26.0, 13.0, 21.0],
+        widths: vec![38.0, 25.0, 14.0, 23.0],
         header,
         body,
     }));
