@@ -1,10 +1,10 @@
-//! Post-processing of printpdf's lopdf document into the file we ship.
+//! Document-level parts of the PDF: Info and XMP metadata (PDF/A-3B
+//! identification), the sRGB output intent, attachments as associated
+//! files, unsigned signature fields, stream compression and the `/ID`.
 //!
-//! printpdf writes `%PDF-1.3`, an Info dictionary with an empty
-//! `/GTS_PDFXVersion` (which makes `pdfinfo` claim PDF/X), no XMP, and an
-//! `/ID` from a process-wide counter. Everything here replaces those with
-//! values derived from the [`Document`] alone, and adds what printpdf has no
-//! notion of: attachments, associated files, signature fields.
+//! Every value comes from the [`Document`] alone — the date is the
+//! caller's, and the `/ID` is a hash of the bytes written — so that the
+//! same document always gives the same file.
 
 use std::io::Write;
 
@@ -19,27 +19,18 @@ use crate::documents::{Attachment, DocInfo, Document, Relationship};
 use crate::layout::Laid;
 
 /// `/Producer`, also in the XMP.
-pub const PRODUCER: &str = concat!(
-    "cip ",
-    env!("CARGO_PKG_VERSION"),
-    " (printpdf 0.12, lopdf 0.44)"
-);
+pub const PRODUCER: &str = concat!("cip ", env!("CARGO_PKG_VERSION"));
 
 /// Raw bytes of the `/ID` placeholder; replaced after hashing the file.
 const ID_PLACEHOLDER: [u8; 16] = [0xC1; 16];
 
-pub fn finish(mut lo: LoDoc, doc: &Document, laid: &Laid) -> Result<Vec<u8>, PdfError> {
-    lo.version = "1.7".to_string();
-    let catalog_id = lo
-        .trailer
-        .get(b"Root")
-        .and_then(Object::as_reference)
-        .map_err(|_| PdfError::Structure("no catalog".into()))?;
-    let pages: Vec<ObjectId> = lo.get_pages().into_values().collect();
-
-    fix_pages(&mut lo, &pages, laid)?;
-    fix_fonts(&mut lo);
-
+pub fn finish(
+    mut lo: LoDoc,
+    doc: &Document,
+    laid: &Laid,
+    catalog_id: ObjectId,
+    pages: &[ObjectId],
+) -> Result<Vec<u8>, PdfError> {
     let info = info_dict(&doc.info);
     let info_id = lo.add_object(info);
     lo.trailer.set("Info", info_id);
@@ -73,7 +64,7 @@ pub fn finish(mut lo: LoDoc, doc: &Document, laid: &Laid) -> Result<Vec<u8>, Pdf
     ]);
 
     let files = attachments(&mut lo, &doc.attachments, doc.info.date)?;
-    let fields = signature_fields(&mut lo, &pages, laid)?;
+    let fields = signature_fields(&mut lo, pages, laid)?;
 
     let catalog = lo.get_dictionary_mut(catalog_id)?;
     catalog.set("Metadata", xmp_id);
@@ -113,8 +104,6 @@ pub fn finish(mut lo: LoDoc, doc: &Document, laid: &Laid) -> Result<Vec<u8>, Pdf
         );
     }
 
-    lo.prune_objects();
-    lo.renumber_objects();
     compress(&mut lo)?;
     lo.trailer.set(
         "ID",
@@ -128,66 +117,6 @@ pub fn finish(mut lo: LoDoc, doc: &Document, laid: &Laid) -> Result<Vec<u8>, Pdf
         .map_err(|e| PdfError::Structure(e.to_string()))?;
     patch_id(&mut out)?;
     Ok(out)
-}
-
-/// Exact page boxes (printpdf round-trips them through millimetres) and no
-/// empty annotation arrays or resource dictionaries.
-fn fix_pages(lo: &mut LoDoc, pages: &[ObjectId], laid: &Laid) -> Result<(), PdfError> {
-    let media = vec![
-        Object::Integer(0),
-        Object::Integer(0),
-        Object::Real(laid.page_width),
-        Object::Real(laid.page_height),
-    ];
-    for id in pages {
-        let page = lo.get_dictionary_mut(*id)?;
-        page.set("MediaBox", media.clone());
-        page.remove(b"TrimBox");
-        page.remove(b"CropBox");
-        page.remove(b"Annots");
-        let res = match page.get(b"Resources") {
-            Ok(Object::Reference(r)) => Some(*r),
-            _ => None,
-        };
-        if let Some(r) = res {
-            let unused: Vec<Vec<u8>> = {
-                let dict = lo.get_dictionary(r)?;
-                dict.iter()
-                    .filter(|(_, v)| match v {
-                        Object::Reference(rr) => {
-                            matches!(lo.get_dictionary(*rr), Ok(d) if d.is_empty())
-                        }
-                        Object::Dictionary(d) => d.is_empty(),
-                        _ => false,
-                    })
-                    .map(|(k, _)| k.clone())
-                    .collect()
-            };
-            let dict = lo.get_dictionary_mut(r)?;
-            for k in unused {
-                dict.remove(&k);
-            }
-        }
-    }
-    Ok(())
-}
-
-/// PDF/A wants an explicit `/CIDToGIDMap` on TrueType CID fonts; our
-/// subsets are addressed by glyph id, so it is the identity.
-fn fix_fonts(lo: &mut LoDoc) {
-    for obj in lo.objects.values_mut() {
-        let Object::Dictionary(d) = obj else { continue };
-        if !matches!(d.get(b"Subtype"), Ok(Object::Name(n)) if n == b"Type0") {
-            continue;
-        }
-        if let Ok(Object::Array(desc)) = d.get_mut(b"DescendantFonts") {
-            for f in desc.iter_mut() {
-                if let Object::Dictionary(fd) = f {
-                    fd.set("CIDToGIDMap", Object::Name(b"Identity".to_vec()));
-                }
-            }
-        }
-    }
 }
 
 /// A PDF text string: PDFDocEncoding-compatible ASCII as is, anything else
