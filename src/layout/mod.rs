@@ -383,8 +383,9 @@ impl Builder {
                     if !self.fresh {
                         self.new_page()?;
                     }
-                } else {
+                } else if h > 0.0 {
                     self.y += h;
+                    self.fresh = false;
                 }
             }
             Block::Rule => {
