@@ -19,6 +19,7 @@
 
 mod icc;
 mod post;
+mod sfnt;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -63,6 +64,9 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
 pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, PdfError> {
     let fonts = subset_fonts(laid)?;
     let mut lo = LoDoc::with_version("1.7");
+    // A classic xref table: the signer appends incremental updates, which
+    // is simplest (and most widely supported) on a classic file.
+    lo.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
 
     let mut font_res = Dictionary::new();
     for f in &fonts {
@@ -163,6 +167,7 @@ fn subset_fonts(laid: &Laid) -> Result<Vec<EmbeddedFont>, PdfError> {
                 face: face.postscript_name(),
                 message: e.to_string(),
             })?;
+        let program = sfnt::slim(&program).unwrap_or(program);
         let gids: BTreeMap<char, u16> = chars
             .iter()
             .map(|c| (*c, remapper.get(m.glyph(*c).0).unwrap_or(0)))
