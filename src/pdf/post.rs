@@ -354,14 +354,16 @@ fn signature_fields(
 }
 
 /// Flate-compress every stream that is not compressed yet (except the XMP).
-/// Default level: `best` costs several times the time for ~2% of size.
+/// Level 3: measured on a 17-page document, level 6 took 80% more time for
+/// 6% smaller output, `best` more still; level 1 (miniz's fast path) is 50%
+/// larger.
 fn compress(lo: &mut LoDoc) -> Result<(), PdfError> {
     for obj in lo.objects.values_mut() {
         let Object::Stream(s) = obj else { continue };
         if !s.allows_compression || s.dict.has(b"Filter") || s.content.len() < 64 {
             continue;
         }
-        let mut enc = ZlibEncoder::new(Vec::new(), Compression::default());
+        let mut enc = ZlibEncoder::new(Vec::new(), Compression::new(3));
         enc.write_all(&s.content)
             .map_err(|e| PdfError::Structure(e.to_string()))?;
         let packed = enc
