@@ -300,3 +300,18 @@ fn duplicate_attachment_names_are_refused() {
         Err(pdf::PdfError::DuplicateAttachment(_))
     ));
 }
+
+#[test]
+fn empty_metadata_is_left_out_consistently() {
+    let mut doc = sample::document(0);
+    doc.info.author.clear();
+    doc.info.keywords.clear();
+    let r = render_to_file(&doc, "meta.pdf");
+    let (ok, info, _) = tool("pdfinfo", &[p(&r)]);
+    assert!(ok);
+    assert!(!info.contains("Author:"), "{info}");
+    assert!(!info.contains("Keywords:"), "{info}");
+    let q = qdf(&r);
+    assert!(!q.contains("<dc:creator>") && !q.contains("<pdf:Keywords>"));
+    assert!(q.contains("<dc:title>"));
+}

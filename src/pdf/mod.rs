@@ -349,6 +349,7 @@ fn draft_xobject(lo: &mut LoDoc, mark: &[PathOp], laid: &Laid) -> ObjectId {
         Dictionary::from_iter([
             ("Type", Object::Name(b"XObject".to_vec())),
             ("Subtype", Object::Name(b"Form".to_vec())),
+            ("Resources", Object::Dictionary(Dictionary::new())),
             (
                 "BBox",
                 Object::Array(vec![

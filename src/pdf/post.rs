@@ -140,17 +140,26 @@ fn pdf_date(d: NaiveDateTime) -> Object {
     )
 }
 
+/// Info entries; empty ones are left out (here and in the XMP alike, since
+/// PDF/A requires the two to agree).
 fn info_dict(info: &DocInfo) -> Dictionary {
-    Dictionary::from_iter([
-        ("Title", text_string(&info.title)),
-        ("Author", text_string(&info.author)),
-        ("Subject", text_string(&info.subject)),
-        ("Keywords", text_string(&info.keywords.join(", "))),
-        ("Creator", text_string(&info.creator)),
-        ("Producer", text_string(PRODUCER)),
-        ("CreationDate", pdf_date(info.date)),
-        ("ModDate", pdf_date(info.date)),
-    ])
+    let keywords = info.keywords.join(", ");
+    let mut d = Dictionary::new();
+    for (key, value) in [
+        ("Title", info.title.as_str()),
+        ("Author", &info.author),
+        ("Subject", &info.subject),
+        ("Keywords", &keywords),
+        ("Creator", &info.creator),
+        ("Producer", PRODUCER),
+    ] {
+        if !value.is_empty() {
+            d.set(key, text_string(value));
+        }
+    }
+    d.set("CreationDate", pdf_date(info.date));
+    d.set("ModDate", pdf_date(info.date));
+    d
 }
 
 fn xml_escape(s: &str) -> String {
@@ -172,6 +181,40 @@ fn xml_escape(s: &str) -> String {
 fn xmp(info: &DocInfo) -> String {
     let date = info.date.format("%Y-%m-%dT%H:%M:%S+00:00").to_string();
     let e = xml_escape;
+    let mut props = String::from("<dc:format>application/pdf</dc:format>\n");
+    let mut add = |value: &str, open: &str, close: &str| {
+        if !value.is_empty() {
+            props.push_str(open);
+            props.push_str(&e(value));
+            props.push_str(close);
+            props.push('\n');
+        }
+    };
+    add(
+        &info.title,
+        "<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">",
+        "</rdf:li></rdf:Alt></dc:title>",
+    );
+    add(
+        &info.author,
+        "<dc:creator><rdf:Seq><rdf:li>",
+        "</rdf:li></rdf:Seq></dc:creator>",
+    );
+    add(
+        &info.subject,
+        "<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">",
+        "</rdf:li></rdf:Alt></dc:description>",
+    );
+    add(
+        &info.keywords.join(", "),
+        "<pdf:Keywords>",
+        "</pdf:Keywords>",
+    );
+    add(PRODUCER, "<pdf:Producer>", "</pdf:Producer>");
+    add(&info.creator, "<xmp:CreatorTool>", "</xmp:CreatorTool>");
+    add(&date, "<xmp:CreateDate>", "</xmp:CreateDate>");
+    add(&date, "<xmp:ModifyDate>", "</xmp:ModifyDate>");
+    add(&date, "<xmp:MetadataDate>", "</xmp:MetadataDate>");
     format!(
         "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n\
 <x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
@@ -181,28 +224,13 @@ fn xmp(info: &DocInfo) -> String {
  xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\"\n\
  xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"\n\
  xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">\n\
-<dc:format>application/pdf</dc:format>\n\
-<dc:title><rdf:Alt><rdf:li xml:lang=\"x-default\">{title}</rdf:li></rdf:Alt></dc:title>\n\
-<dc:creator><rdf:Seq><rdf:li>{author}</rdf:li></rdf:Seq></dc:creator>\n\
-<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">{subject}</rdf:li></rdf:Alt></dc:description>\n\
-<pdf:Keywords>{keywords}</pdf:Keywords>\n\
-<pdf:Producer>{producer}</pdf:Producer>\n\
-<xmp:CreatorTool>{creator}</xmp:CreatorTool>\n\
-<xmp:CreateDate>{date}</xmp:CreateDate>\n\
-<xmp:ModifyDate>{date}</xmp:ModifyDate>\n\
-<xmp:MetadataDate>{date}</xmp:MetadataDate>\n\
+{props}\
 <pdfaid:part>3</pdfaid:part>\n\
 <pdfaid:conformance>B</pdfaid:conformance>\n\
 </rdf:Description>\n\
 </rdf:RDF>\n\
 </x:xmpmeta>\n\
-<?xpacket end=\"w\"?>",
-        title = e(&info.title),
-        author = e(&info.author),
-        subject = e(&info.subject),
-        keywords = e(&info.keywords.join(", ")),
-        producer = e(PRODUCER),
-        creator = e(&info.creator),
+<?xpacket end=\"w\"?>"
     )
 }
 
