@@ -500,3 +500,25 @@ fn a4_and_odd_input_do_not_panic() {
     let empty = base(vec![]);
     assert_eq!(layout::layout(&empty).unwrap().pages.len(), 1);
 }
+
+#[test]
+fn no_widows_or_orphans_in_paragraphs() {
+    for n in 0..70 {
+        let doc = base(vec![
+            Block::Spacer(n as f32 * 10.0),
+            Block::Paragraph {
+                text: vec![Span::plain(sample::words(120, n))],
+                align: Align::Left,
+            },
+        ]);
+        let laid = layout::layout(&doc).unwrap();
+        for (i, page) in laid.pages.iter().enumerate() {
+            let body = runs(page)
+                .filter(|t| t.size == layout::BODY_SIZE)
+                .map(|t| (t.y * 100.0) as i64)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            assert!(body != 1, "spacer {n}: a single line on page {}", i + 1);
+        }
+    }
+}

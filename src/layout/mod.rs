@@ -331,14 +331,28 @@ impl Builder {
         self.fresh = false;
     }
 
-    /// Body lines at `x`, breaking pages between lines.
+    /// Body lines at `x`, breaking pages between lines. In blocks of four
+    /// lines or more, neither the first line alone at the foot of a page
+    /// (orphan) nor the last line alone at the head of the next (widow).
     fn flow_lines(&mut self, lines: &[Line], x: f32) -> Result<(), LayoutError> {
         let bounds = self.column();
-        for line in lines {
-            self.ensure(line.height)?;
+        let n = lines.len();
+        let mut on_page = 0usize;
+        for (i, line) in lines.iter().enumerate() {
+            let pair = line.height + lines.get(i + 1).map_or(0.0, |l| l.height);
+            let need = if n >= 4 && (i == 0 || (i + 2 == n && on_page >= 2)) {
+                pair
+            } else {
+                line.height
+            };
+            if need > self.remaining() + EPS && !self.fresh {
+                self.new_page()?;
+                on_page = 0;
+            }
             let y = self.y;
             self.emit_line(line, x, y, bounds);
             self.y += line.height;
+            on_page += 1;
         }
         Ok(())
     }
