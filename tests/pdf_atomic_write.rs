@@ -60,14 +60,20 @@ fn existing_file_untouched_when_the_write_fails() {
     // Re-run this test binary's helper under a 64 KiB file size limit
     // (SIGXFSZ ignored, so the write returns EFBIG instead of killing us).
     let exe = std::env::current_exe().unwrap();
-    let status = Command::new("sh")
+    let out = Command::new("sh")
         .arg("-c")
         .arg("trap '' XFSZ; ulimit -f 128; exec \"$0\" --exact atomic_child --ignored --nocapture --test-threads=1")
         .arg(&exe)
         .env("CIP_ATOMIC_CHILD", &target)
-        .status()
+        .output()
         .expect("sh is required for this test");
-    assert!(status.success(), "child failed: {status}");
+    let log = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && log.contains("1 passed"),
+        "child failed: {}\n{log}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(fs::read(&target).unwrap(), b"the old, good file");
     assert_eq!(listing(dir.path()), vec!["plan.pdf"]);
 }
