@@ -522,3 +522,33 @@ fn no_widows_or_orphans_in_paragraphs() {
         }
     }
 }
+
+#[test]
+fn heading_stays_with_a_table_with_a_tall_header() {
+    let tall = |s: &str| Cell::text(vec![Span::plain(format!("{s} {}", sample::words(12, 3)))]);
+    for n in 0..60 {
+        let doc = base(vec![
+            Block::Spacer(n as f32 * 11.0),
+            Block::Heading {
+                level: 2,
+                text: vec![Span::plain("TheHeading")],
+            },
+            Block::Table(Table {
+                widths: vec![3.0, 1.0, 1.0],
+                header: vec![Row {
+                    cells: vec![tall("a"), tall("b"), tall("HEADC")],
+                }],
+                body: vec![Row {
+                    cells: vec![Cell::text(vec![Span::plain("BODY")])],
+                }],
+            }),
+        ]);
+        let laid = layout::layout(&doc).unwrap();
+        let on = |s: &str| {
+            (0..laid.pages.len())
+                .find(|&i| runs(&laid.pages[i]).any(|t| t.text == s))
+                .unwrap()
+        };
+        assert_eq!(on("TheHeading"), on("BODY"), "spacer {n}");
+    }
+}

@@ -728,7 +728,8 @@ impl Builder {
         Ok(())
     }
 
-    fn table(&mut self, t: &Table) -> Result<(), LayoutError> {
+    /// Column edges of a table across the text column.
+    fn column_edges(&self, t: &Table) -> Vec<f32> {
         let ncols = t
             .header
             .iter()
@@ -761,7 +762,25 @@ impl Builder {
             let last = xs[xs.len() - 1];
             xs.push(last + self.width * r / total);
         }
+        xs
+    }
 
+    /// What must fit for a table to start on this page: its header and the
+    /// start of its first body row.
+    fn table_start(header: &[RowBox], first: Option<&RowBox>) -> f32 {
+        let header_h: f32 = header
+            .iter()
+            .map(|r| r.height_from(&vec![0; r.cells.len()]))
+            .sum();
+        let first = first.map_or(0.0, |r| {
+            let full = r.height_from(&vec![0; r.cells.len()]);
+            full.min(2.0 * CELL_PAD_Y + 3.0 * TABLE_SIZE * text::LEADING)
+        });
+        header_h + first
+    }
+
+    fn table(&mut self, t: &Table) -> Result<(), LayoutError> {
+        let xs = self.column_edges(t);
         let header: Vec<RowBox> = t.header.iter().map(|r| build_row(r, &xs, true)).collect();
         let body: Vec<RowBox> = t.body.iter().map(|r| build_row(r, &xs, false)).collect();
         let header_h: f32 = header
@@ -771,11 +790,7 @@ impl Builder {
         let repeat = header_h <= self.body_height() / 2.0;
 
         // Keep the header with (the start of) the first body row.
-        let first = body.first().map_or(0.0, |r| {
-            let full = r.height_from(&vec![0; r.cells.len()]);
-            full.min(2.0 * CELL_PAD_Y + 3.0 * TABLE_SIZE * text::LEADING)
-        });
-        self.ensure(header_h + first)?;
+        self.ensure(Self::table_start(&header, body.first()))?;
         for row in &header {
             self.place_row(row, None)?;
         }
@@ -992,8 +1007,10 @@ fn keep_height(b: &Builder, rest: &[Block], depth: usize) -> f32 {
             .first()
             .map_or(0.0, |_| BODY_SIZE * text::LEADING * 2.0),
         Block::Table(t) => {
-            let rows = t.header.len() + usize::from(!t.body.is_empty());
-            rows as f32 * (2.0 * CELL_PAD_Y + 2.0 * TABLE_SIZE * text::LEADING)
+            let xs = b.column_edges(t);
+            let header: Vec<RowBox> = t.header.iter().map(|r| build_row(r, &xs, true)).collect();
+            let first = t.body.first().map(|r| build_row(r, &xs, false));
+            Builder::table_start(&header, first.as_ref())
         }
         Block::Signature(s) => {
             let h = if s.height.is_finite() { s.height } else { 48.0 };
