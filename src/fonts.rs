@@ -153,6 +153,12 @@ impl FaceMetrics {
             .unwrap_or(0)
     }
 
+    /// Feed the outline of `c` (font units, y up) to `builder`.
+    pub fn outline(&self, c: char, builder: &mut dyn ttf_parser::OutlineBuilder) {
+        let gid = ttf_parser::GlyphId(self.glyph(c).0);
+        let _ = self.face.outline_glyph(gid, builder);
+    }
+
     pub fn has_glyph(&self, c: char) -> bool {
         self.glyph(c).0 != 0
     }

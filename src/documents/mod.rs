@@ -188,6 +188,7 @@ pub enum Shape {
         y2: f32,
         stroke: Stroke,
     },
+    /// Centred on `(x, y)`; `size` is the diameter (circle) or side.
     Marker {
         x: f32,
         y: f32,
@@ -196,6 +197,9 @@ pub enum Shape {
         fill: Option<Rgb>,
         stroke: Option<Stroke>,
     },
+    /// One line of text; `y` is its baseline and `x` its start, centre or
+    /// end according to `align`. Kept inside the drawing area (shortened
+    /// with an ellipsis if wider than the drawing).
     Text {
         x: f32,
         y: f32,

@@ -9,6 +9,8 @@
 //! Internally the engine works top-down ("distance from the top of the
 //! page"), which is how pages fill.
 
+#[doc(hidden)]
+pub mod sample;
 pub mod text;
 
 use crate::documents::{
@@ -72,7 +74,14 @@ pub struct Laid {
     pub page_height: f32,
     pub pages: Vec<Page>,
     pub signature_fields: Vec<SigField>,
+    /// The "DRAFT" mark as glyph outlines (filled with [`DRAFT_GREY`]),
+    /// painted behind the content of every page. One shape for all pages,
+    /// so the writer can store it once.
+    pub draft_mark: Option<Vec<PathOp>>,
 }
+
+/// Fill colour of the draft mark: light enough not to hinder reading.
+pub const DRAFT_GREY: Rgb = Rgb(0.88, 0.88, 0.88);
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Page {
@@ -122,8 +131,6 @@ pub struct TextRun {
     pub text: String,
     /// Advance width of `text`.
     pub width: f32,
-    /// Rotation in degrees, counter-clockwise (only the draft mark).
-    pub angle: f32,
     /// The box this run must not leave (cell, text column, margin band).
     pub bounds: Rect,
 }
@@ -190,6 +197,7 @@ pub fn layout(doc: &Document) -> Result<Laid, LayoutError> {
         page_height: ph,
         pages: b.pages.into_iter().map(|items| Page { items }).collect(),
         signature_fields: b.fields,
+        draft_mark: None,
     };
     decorate(doc, &mut laid);
     Ok(laid)
@@ -317,21 +325,34 @@ impl Builder {
                 color: f.style.color,
                 text: f.text.clone(),
                 width: f.width,
-                angle: 0.0,
                 bounds,
             }));
         }
         self.fresh = false;
     }
 
-    /// Body lines at `x`, breaking pages between lines.
+    /// Body lines at `x`, breaking pages between lines. In blocks of four
+    /// lines or more, neither the first line alone at the foot of a page
+    /// (orphan) nor the last line alone at the head of the next (widow).
     fn flow_lines(&mut self, lines: &[Line], x: f32) -> Result<(), LayoutError> {
         let bounds = self.column();
-        for line in lines {
-            self.ensure(line.height)?;
+        let n = lines.len();
+        let mut on_page = 0usize;
+        for (i, line) in lines.iter().enumerate() {
+            let pair = line.height + lines.get(i + 1).map_or(0.0, |l| l.height);
+            let need = if n >= 4 && (i == 0 || (i + 2 == n && on_page >= 2)) {
+                pair
+            } else {
+                line.height
+            };
+            if need > self.remaining() + EPS && !self.fresh {
+                self.new_page()?;
+                on_page = 0;
+            }
             let y = self.y;
             self.emit_line(line, x, y, bounds);
             self.y += line.height;
+            on_page += 1;
         }
         Ok(())
     }
@@ -376,8 +397,9 @@ impl Builder {
                     if !self.fresh {
                         self.new_page()?;
                     }
-                } else {
+                } else if h > 0.0 {
                     self.y += h;
+                    self.fresh = false;
                 }
             }
             Block::Rule => {
@@ -543,7 +565,6 @@ impl Builder {
             color: cap_style.color,
             text: caption,
             width: cw,
-            angle: 0.0,
             bounds: cap_bounds,
         }));
         self.fields.push(SigField {
@@ -566,9 +587,18 @@ impl Builder {
             return Ok(());
         }
         // Never split a drawing; shrink one taller than a page.
-        let scale = (self.body_height() / h).min(1.0);
-        let dh = h * scale;
-        self.ensure(dh)?;
+        let mut scale = (self.body_height() / h).min(1.0);
+        let mut dh = h * scale;
+        if dh > self.remaining() + EPS && !self.fresh {
+            // A drawing that must shrink anyway shrinks a little more rather
+            // than leave a heading alone above a blank rest of page.
+            if h > self.body_height() && self.remaining() >= 0.4 * self.body_height() {
+                scale = self.remaining() / h;
+                dh = h * scale;
+            } else {
+                self.new_page()?;
+            }
+        }
         let (x0, top, ph) = (self.left, self.y, self.ph);
         let width = self.width;
         let area = self.rect(x0, top, width, dh);
@@ -687,7 +717,6 @@ impl Builder {
                         color: st.color,
                         text: s,
                         width: w,
-                        angle: 0.0,
                         bounds: area,
                     }));
                 }
@@ -699,7 +728,8 @@ impl Builder {
         Ok(())
     }
 
-    fn table(&mut self, t: &Table) -> Result<(), LayoutError> {
+    /// Column edges of a table across the text column.
+    fn column_edges(&self, t: &Table) -> Vec<f32> {
         let ncols = t
             .header
             .iter()
@@ -732,7 +762,25 @@ impl Builder {
             let last = xs[xs.len() - 1];
             xs.push(last + self.width * r / total);
         }
+        xs
+    }
 
+    /// What must fit for a table to start on this page: its header and the
+    /// start of its first body row.
+    fn table_start(header: &[RowBox], first: Option<&RowBox>) -> f32 {
+        let header_h: f32 = header
+            .iter()
+            .map(|r| r.height_from(&vec![0; r.cells.len()]))
+            .sum();
+        let first = first.map_or(0.0, |r| {
+            let full = r.height_from(&vec![0; r.cells.len()]);
+            full.min(2.0 * CELL_PAD_Y + 3.0 * TABLE_SIZE * text::LEADING)
+        });
+        header_h + first
+    }
+
+    fn table(&mut self, t: &Table) -> Result<(), LayoutError> {
+        let xs = self.column_edges(t);
         let header: Vec<RowBox> = t.header.iter().map(|r| build_row(r, &xs, true)).collect();
         let body: Vec<RowBox> = t.body.iter().map(|r| build_row(r, &xs, false)).collect();
         let header_h: f32 = header
@@ -742,11 +790,7 @@ impl Builder {
         let repeat = header_h <= self.body_height() / 2.0;
 
         // Keep the header with (the start of) the first body row.
-        let first = body.first().map_or(0.0, |r| {
-            let full = r.height_from(&vec![0; r.cells.len()]);
-            full.min(2.0 * CELL_PAD_Y + 3.0 * TABLE_SIZE * text::LEADING)
-        });
-        self.ensure(header_h + first)?;
+        self.ensure(Self::table_start(&header, body.first()))?;
         for row in &header {
             self.place_row(row, None)?;
         }
@@ -963,18 +1007,23 @@ fn keep_height(b: &Builder, rest: &[Block], depth: usize) -> f32 {
             .first()
             .map_or(0.0, |_| BODY_SIZE * text::LEADING * 2.0),
         Block::Table(t) => {
-            let rows = t.header.len() + usize::from(!t.body.is_empty());
-            rows as f32 * (2.0 * CELL_PAD_Y + 2.0 * TABLE_SIZE * text::LEADING)
+            let xs = b.column_edges(t);
+            let header: Vec<RowBox> = t.header.iter().map(|r| build_row(r, &xs, true)).collect();
+            let first = t.body.first().map(|r| build_row(r, &xs, false));
+            Builder::table_start(&header, first.as_ref())
         }
         Block::Signature(s) => {
             let h = if s.height.is_finite() { s.height } else { 48.0 };
             h + 11.0
         }
         Block::Drawing(d) => {
-            if d.height.is_finite() {
-                d.height.clamp(0.0, b.body_height())
-            } else {
+            if !d.height.is_finite() {
                 0.0
+            } else if d.height > b.body_height() {
+                // Will be shrunk to fit whatever is left (see `drawing`).
+                0.4 * b.body_height()
+            } else {
+                d.height.max(0.0)
             }
         }
         Block::Spacer(_) | Block::Rule | Block::PageBreak => 0.0,
@@ -1100,15 +1149,11 @@ fn decorate(doc: &Document, laid: &mut Laid) {
             color: small.color,
             text,
             width,
-            angle: 0.0,
             bounds,
         })
     };
     for (i, page) in laid.pages.iter_mut().enumerate() {
         let mut deco = Vec::new();
-        if doc.draft {
-            deco.push(draft_mark(pw, ph));
-        }
         if let Some(h) = &doc.header {
             let y = ph - (MARGIN_TOP - 24.0);
             let right = text::fit_one_line(&one_line(&h.right), small, inner * 0.45);
@@ -1150,15 +1195,10 @@ fn decorate(doc: &Document, laid: &mut Laid) {
         if number {
             deco.push(run(num, pw - MARGIN_X - nw, y, footer_band));
         }
-        // Draft mark first so that it lies behind the content.
-        let mut items = Vec::with_capacity(deco.len() + page.items.len());
-        let (behind, front): (Vec<Item>, Vec<Item>) = deco
-            .into_iter()
-            .partition(|it| matches!(it, Item::Text(t) if t.angle != 0.0));
-        items.extend(behind);
-        items.append(&mut page.items);
-        items.extend(front);
-        page.items = items;
+        page.items.extend(deco);
+    }
+    if doc.draft {
+        laid.draft_mark = Some(draft_mark(pw, ph));
     }
 }
 
@@ -1168,32 +1208,92 @@ fn one_line(s: &str) -> String {
         .collect()
 }
 
-fn draft_mark(pw: f32, ph: f32) -> Item {
+/// The draft mark, as glyph outlines rather than text: text would be
+/// extracted by `pdftotext` and copy-paste, interleaved with the real text.
+fn draft_mark(pw: f32, ph: f32) -> Vec<PathOp> {
     let face = FontFace::Bold;
     let size = 110.0;
-    let text = "DRAFT".to_string();
+    let text = "DRAFT";
     let m = face.metrics();
-    let w = m.text_width(&text, size);
+    let w = m.text_width(text, size);
     let angle = (ph / pw).atan();
     let (c, s) = (angle.cos(), angle.sin());
     // Centre the word's box (width by cap height) on the page centre.
     let cap = f32::from(m.cap_height) * size / f32::from(m.units_per_em);
-    let x = pw / 2.0 - (w / 2.0) * c + (cap / 2.0) * s;
-    let y = ph / 2.0 - (w / 2.0) * s - (cap / 2.0) * c;
-    Item::Text(TextRun {
-        x,
-        y,
-        size,
-        face,
-        color: Rgb(0.86, 0.86, 0.86),
-        text,
-        width: w,
-        angle: angle.to_degrees(),
-        bounds: Rect {
-            x: 0.0,
-            y: 0.0,
-            w: pw,
-            h: ph,
-        },
-    })
+    let x0 = pw / 2.0 - (w / 2.0) * c + (cap / 2.0) * s;
+    let y0 = ph / 2.0 - (w / 2.0) * s - (cap / 2.0) * c;
+    let k = size / f32::from(m.units_per_em);
+    let mut b = Outline {
+        ops: Vec::new(),
+        k,
+        c,
+        s,
+        x0,
+        y0,
+        pen: 0.0,
+        last: (0.0, 0.0),
+    };
+    for ch in text.chars() {
+        m.outline(ch, &mut b);
+        b.pen += f32::from(m.glyph(ch).1);
+    }
+    b.ops
+}
+
+/// Collects glyph outlines, scaled, rotated and placed on the page.
+struct Outline {
+    ops: Vec<PathOp>,
+    /// Font units to points.
+    k: f32,
+    c: f32,
+    s: f32,
+    x0: f32,
+    y0: f32,
+    /// Advance of the glyphs so far, font units.
+    pen: f32,
+    /// Last point in font units, for quadratic-to-cubic conversion.
+    last: (f32, f32),
+}
+
+impl Outline {
+    fn map(&self, x: f32, y: f32) -> (f32, f32) {
+        let (x, y) = ((x + self.pen) * self.k, y * self.k);
+        (
+            self.x0 + x * self.c - y * self.s,
+            self.y0 + x * self.s + y * self.c,
+        )
+    }
+}
+
+impl ttf_parser::OutlineBuilder for Outline {
+    fn move_to(&mut self, x: f32, y: f32) {
+        let (a, b) = self.map(x, y);
+        self.ops.push(PathOp::MoveTo(a, b));
+        self.last = (x, y);
+    }
+    fn line_to(&mut self, x: f32, y: f32) {
+        let (a, b) = self.map(x, y);
+        self.ops.push(PathOp::LineTo(a, b));
+        self.last = (x, y);
+    }
+    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
+        // The cubic with the same curve: control points 2/3 of the way
+        // from each end point to the quadratic control point.
+        let (lx, ly) = self.last;
+        let c1 = (lx + 2.0 / 3.0 * (x1 - lx), ly + 2.0 / 3.0 * (y1 - ly));
+        let c2 = (x + 2.0 / 3.0 * (x1 - x), y + 2.0 / 3.0 * (y1 - y));
+        let (a, b) = self.map(c1.0, c1.1);
+        let (c, d) = self.map(c2.0, c2.1);
+        let (e, f) = self.map(x, y);
+        self.ops.push(PathOp::CurveTo(a, b, c, d, e, f));
+        self.last = (x, y);
+    }
+    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
+        let (a, b) = self.map(x1, y1);
+        let (c, d) = self.map(x2, y2);
+        let (e, f) = self.map(x, y);
+        self.ops.push(PathOp::CurveTo(a, b, c, d, e, f));
+        self.last = (x, y);
+    }
+    fn close(&mut self) {}
 }
