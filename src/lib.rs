@@ -20,3 +20,4 @@ pub mod pdfbytes;
 pub mod render;
 pub mod sign;
 pub mod verify;
+pub mod status;
