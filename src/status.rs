@@ -209,7 +209,8 @@ pub enum ProgressRule {
 pub struct Progress {
     pub significant: bool,
     pub decided_by: ProgressRule,
-    /// The decision in words, e.g. "6 of 11 steps done (54% ≥ 50%) and ...".
+    /// The deciding facts in words, e.g. "6 of 11 steps done, 54% (at least
+    /// 50%); nothing overdue (limit 30 days)".
     pub rule: String,
     pub done_percent: f64,
     pub longest_overdue_days: i64,
@@ -635,20 +636,20 @@ pub fn progress(c: &Completion, longest_overdue_days: i64, t: &Threshold) -> Pro
     let share_ok = c.total > 0 && c.done * 100 >= c.total * t.min_done_percent as usize;
     let overdue_ok = longest_overdue_days <= t.max_overdue_days;
     let share = format!(
-        "{} of {} steps done ({:.0}% {} {}%)",
+        "{} of {} steps done, {:.0}% ({} {}%)",
         c.done,
         c.total,
         done_percent.floor(),
-        if share_ok { "≥" } else { "<" },
+        if share_ok { "at least" } else { "below" },
         t.min_done_percent
     );
     let overdue = if longest_overdue_days == 0 {
         format!("nothing overdue (limit {} days)", t.max_overdue_days)
     } else {
         format!(
-            "longest overdue {} days ({} {} days)",
+            "longest overdue {} days ({} the {}-day limit)",
             longest_overdue_days,
-            if overdue_ok { "≤" } else { ">" },
+            if overdue_ok { "within" } else { "over" },
             t.max_overdue_days
         )
     };
@@ -659,27 +660,19 @@ pub fn progress(c: &Completion, longest_overdue_days: i64, t: &Threshold) -> Pro
             "the plan has no corrective steps".to_string(),
         )
     } else if share_ok && overdue_ok {
-        (
-            true,
-            ProgressRule::BothMet,
-            format!("significant: {share} and {overdue}"),
-        )
+        (true, ProgressRule::BothMet, format!("{share}; {overdue}"))
     } else if !share_ok {
         let also = if overdue_ok {
             String::new()
         } else {
             format!("; also {overdue}")
         };
-        (
-            false,
-            ProgressRule::DoneShare,
-            format!("not significant: {share}{also}"),
-        )
+        (false, ProgressRule::DoneShare, format!("{share}{also}"))
     } else {
         (
             false,
             ProgressRule::Overdue,
-            format!("not significant: {overdue}, although {share}"),
+            format!("{overdue}, although {share}"),
         )
     };
     Progress {
@@ -788,12 +781,12 @@ fn phase_info(
             "standard if an extension is granted",
             match period.extension_pending {
                 Some(r) => format!(
-                    "The deadline ({}) has passed without full implementation, but the company shows significant progress ({}). An extension was requested on {r} and awaits Customs' decision.",
+                    "The deadline ({}) has passed without full implementation, but the company shows significant progress: {}. An extension was requested on {r} and awaits Customs' decision.",
                     opt(period.deadline),
                     progress.rule
                 ),
                 None => format!(
-                    "The deadline ({}) has passed without full implementation, but the company shows significant progress ({}). Request an extension from the Account Manager{}.",
+                    "The deadline ({}) has passed without full implementation, but the company shows significant progress: {}. Request an extension from the Account Manager{}.",
                     opt(period.deadline),
                     progress.rule,
                     suggested
@@ -805,7 +798,7 @@ fn phase_info(
         Phase::AtRisk => (
             "higher risk category possible",
             format!(
-                "The deadline ({}) has passed without full implementation and without significant progress ({}). The company is at risk of a higher compliance risk category: the Account Manager will take appropriate action and inform the company in writing.",
+                "The deadline ({}) has passed without full implementation and without significant progress: {}. The company is at risk of a higher compliance risk category: the Account Manager will take appropriate action and inform the company in writing.",
                 opt(period.deadline),
                 progress.rule
             ),
