@@ -69,8 +69,8 @@ pub fn run(a: Args) -> ExitCode {
     if a.all {
         let p = status::portfolio(&a.plans, status::load, today, &threshold);
         match a.format {
-            Format::Json => println!("{}", json(&p)),
-            Format::Human => print_portfolio(&p, color),
+            Format::Json => emit(&json(&p)),
+            Format::Human => emit(&print_portfolio(&p, color)),
         }
         return if p.unreadable.is_empty() {
             exit::ok()
@@ -89,8 +89,8 @@ pub fn run(a: Args) -> ExitCode {
         Ok(plan) => {
             let s = status::compute(&plan, today, &threshold);
             match a.format {
-                Format::Json => println!("{}", json(&s)),
-                Format::Human => print_status(&s, color),
+                Format::Json => emit(&json(&s)),
+                Format::Human => emit(&print_status(&s, color)),
             }
             exit::ok()
         }
@@ -101,7 +101,7 @@ pub fn run(a: Args) -> ExitCode {
                         "file": path.display().to_string(),
                         "error": e.to_string(),
                     });
-                    println!("{}", json(&v));
+                    emit(&json(&v));
                 }
                 Format::Human => match &e {
                     StatusError::Load(l) => eprintln!("{}", super::check::render_load_error(l)),
@@ -111,6 +111,29 @@ pub fn run(a: Args) -> ExitCode {
             exit::unreadable()
         }
     }
+}
+
+/// Appends a line to a `String` (formatting into a String cannot fail).
+macro_rules! outln {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// Writes to standard output; a closed pipe (`cip status … | head`) is not
+/// an error worth a panic.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = stdout.write_all(b"\n");
+    }
+    let _ = stdout.flush();
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
@@ -198,7 +221,8 @@ fn validation_color(s: ValidationState) -> Option<Color> {
     }
 }
 
-fn print_status(s: &PlanStatus, color: bool) {
+fn print_status(s: &PlanStatus, color: bool) -> String {
+    let mut out = String::new();
     let title = format!(
         "{} · {} · {} · as of {}",
         if s.company.is_empty() { "(no company)" } else { &s.company },
@@ -206,7 +230,7 @@ fn print_status(s: &PlanStatus, color: bool) {
         s.file,
         s.today
     );
-    println!("{}", paint(&title, color, |t| t.bold().to_string()));
+    outln!(out, "{}", paint(&title, color, |t| t.bold().to_string()));
 
     let p = &s.period;
     let mut kv = table(color);
@@ -292,9 +316,9 @@ fn print_status(s: &PlanStatus, color: bool) {
     }
     kv.add_row(vec![key("Completion"), Cell::new(completion)]);
     for line in kv.lines() {
-        println!("{}", line.trim_end());
+        outln!(out, "{}", line.trim_end());
     }
-    println!();
+    outln!(out);
 
     let mut t = table(color);
     header(
@@ -304,11 +328,11 @@ fn print_status(s: &PlanStatus, color: bool) {
     for d in &s.deficiencies {
         t.add_row(deficiency_row(d));
     }
-    println!("{t}");
-    println!();
+    outln!(out, "{t}");
+    outln!(out);
 
     if !s.next_actions.is_empty() {
-        println!("{}", paint("Next actions", color, |t| t.bold().to_string()));
+        outln!(out, "{}", paint("Next actions", color, |t| t.bold().to_string()));
         let mut t = table(color);
         header(&mut t, &["Date", "Deficiency", "Action"]);
         for a in &s.next_actions {
@@ -324,8 +348,9 @@ fn print_status(s: &PlanStatus, color: bool) {
                 Cell::new(shorten(&a.what, 72)),
             ]);
         }
-        println!("{t}");
+        outln!(out, "{t}");
     }
+    out
 }
 
 fn deficiency_row(d: &DeficiencyStatus) -> Vec<Cell> {
@@ -352,8 +377,9 @@ fn deficiency_row(d: &DeficiencyStatus) -> Vec<Cell> {
     ]
 }
 
-fn print_portfolio(p: &Portfolio, color: bool) {
-    println!(
+fn print_portfolio(p: &Portfolio, color: bool) -> String {
+    let mut out = String::new();
+    outln!(out, 
         "{}",
         paint(
             &format!(
@@ -390,9 +416,9 @@ fn print_portfolio(p: &Portfolio, color: bool) {
             Cell::new(&r.file),
         ]);
     }
-    println!("{t}");
+    outln!(out, "{t}");
     if !p.unreadable.is_empty() {
-        println!(
+        outln!(out, 
             "{}",
             paint(
                 &format!("Unreadable files ({}):", p.unreadable.len()),
@@ -403,12 +429,13 @@ fn print_portfolio(p: &Portfolio, color: bool) {
         for u in &p.unreadable {
             let first = u.error.lines().next().unwrap_or_default();
             if first.contains(&u.file) {
-                println!("  {first}");
+                outln!(out, "  {first}");
             } else {
-                println!("  {}: {first}", u.file);
+                outln!(out, "  {}: {first}", u.file);
             }
         }
     }
+    out
 }
 
 use owo_colors::OwoColorize;
