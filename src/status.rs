@@ -387,11 +387,9 @@ pub fn compute(plan: &Plan, today: NaiveDate, threshold: &Threshold) -> PlanStat
             _ => {}
         }
     }
-    c.percent = if c.total == 0 {
-        0
-    } else {
-        u32::try_from(c.done * 100 / c.total).unwrap_or(100)
-    };
+    c.percent = (c.done * 100)
+        .checked_div(c.total)
+        .map_or(0, |p| u32::try_from(p).unwrap_or(100));
 
     let period = period(plan, today);
     let progress = progress(&c, longest_overdue, threshold);
@@ -448,9 +446,7 @@ pub fn compute(plan: &Plan, today: NaiveDate, threshold: &Threshold) -> PlanStat
     PlanStatus {
         file: plan.source.name.clone(),
         company: plan.company().to_string(),
-        importer_number: text(&plan.header.importer_number)
-            .unwrap_or("")
-            .to_string(),
+        importer_number: text(&plan.header.importer_number).unwrap_or("").to_string(),
         assessment_report: plan.assessment_report().to_string(),
         today,
         period,
@@ -688,7 +684,10 @@ pub fn progress(c: &Completion, longest_overdue_days: i64, t: &Threshold) -> Pro
 /// A new deadline for an extension request: the latest remaining target
 /// (open steps' targets and open validations' results dates), but at least
 /// [`MIN_EXTENSION_DAYS`] after today.
-fn suggest_deadline(deficiencies: &[DeficiencyStatus], today: NaiveDate) -> Option<SuggestedDeadline> {
+fn suggest_deadline(
+    deficiencies: &[DeficiencyStatus],
+    today: NaiveDate,
+) -> Option<SuggestedDeadline> {
     let remaining = deficiencies
         .iter()
         .flat_map(|d| {
@@ -831,11 +830,9 @@ fn next_actions(
         overdue: false,
     };
     match phase {
-        Phase::ReadyForFollowUp if follow_up.and_then(|f| f.requested).is_none() => {
-            first.push(now(
-                "Report full implementation and request Customs' follow-up review".into(),
-            ))
-        }
+        Phase::ReadyForFollowUp if follow_up.and_then(|f| f.requested).is_none() => first.push(
+            now("Report full implementation and request Customs' follow-up review".into()),
+        ),
         Phase::ExtensionAdvised if period.extension_pending.is_none() => first.push(now(format!(
             "Request an extension from the Account Manager{}",
             suggested
@@ -843,8 +840,7 @@ fn next_actions(
                 .unwrap_or_default()
         ))),
         Phase::AtRisk => first.push(now(
-            "Contact the Account Manager: the deadline passed without significant progress"
-                .into(),
+            "Contact the Account Manager: the deadline passed without significant progress".into(),
         )),
         Phase::Undetermined => first.push(now("Add the report date to [plan]".into())),
         _ => {}
@@ -863,9 +859,10 @@ fn next_actions(
         let (date, what) = match v.state {
             ValidationState::NotStarted => (v.begins, "Begin validation testing"),
             ValidationState::Testing => (v.concludes, "Conclude validation testing"),
-            ValidationState::ResultsDue | ValidationState::ResultsOverdue => {
-                (v.results_to_customs, "Forward the validation results to Customs")
-            }
+            ValidationState::ResultsDue | ValidationState::ResultsOverdue => (
+                v.results_to_customs,
+                "Forward the validation results to Customs",
+            ),
             ValidationState::Missing | ValidationState::Done => continue,
         };
         open.push(Action {
@@ -898,7 +895,9 @@ pub enum StatusError {
     // TODO(verify): read `plan.toml` back from a signed PDF with
     // `verify::embedded_files` once the sign/verify branch lands on main
     // (the lead's `model::load_plan_any`).
-    #[error("{0}: reading a signed plan PDF needs `cip verify`, which is not on this build yet; pass the plan's TOML")]
+    #[error(
+        "{0}: reading a signed plan PDF needs `cip verify`, which is not on this build yet; pass the plan's TOML"
+    )]
     PdfNotSupported(PathBuf),
 }
 
@@ -1002,7 +1001,10 @@ pub fn urgency(a: &PortfolioRow, b: &PortfolioRow) -> Ordering {
         .cmp(&b.tier())
         .then_with(|| {
             if a.tier() == 0 {
-                none_last(a.overdue_since.or(a.deadline), b.overdue_since.or(b.deadline))
+                none_last(
+                    a.overdue_since.or(a.deadline),
+                    b.overdue_since.or(b.deadline),
+                )
             } else {
                 Ordering::Equal
             }
@@ -1031,7 +1033,12 @@ pub struct Portfolio {
 
 /// Status of many plans, read in parallel with `load`; unreadable files are
 /// collected, never fatal.
-pub fn portfolio<P, F, E>(paths: &[P], load: F, today: NaiveDate, threshold: &Threshold) -> Portfolio
+pub fn portfolio<P, F, E>(
+    paths: &[P],
+    load: F,
+    today: NaiveDate,
+    threshold: &Threshold,
+) -> Portfolio
 where
     P: AsRef<Path> + Sync,
     F: Fn(&Path) -> Result<Plan, E> + Sync,

@@ -9,12 +9,31 @@ use status_common::*;
 // Report 2026-10-01: the conditional period ends 2027-04-01.
 const REPORT: &str = "2026-10-01";
 
-fn v(begins: &'static str, concludes: &'static str, results: &'static str) -> Option<ValidationSpec> {
-    Some(ValidationSpec { begins, concludes, results, sent: None })
+fn v(
+    begins: &'static str,
+    concludes: &'static str,
+    results: &'static str,
+) -> Option<ValidationSpec> {
+    Some(ValidationSpec {
+        begins,
+        concludes,
+        results,
+        sent: None,
+    })
 }
 
-fn sent(begins: &'static str, concludes: &'static str, results: &'static str, s: &'static str) -> Option<ValidationSpec> {
-    Some(ValidationSpec { begins, concludes, results, sent: Some(s) })
+fn sent(
+    begins: &'static str,
+    concludes: &'static str,
+    results: &'static str,
+    s: &'static str,
+) -> Option<ValidationSpec> {
+    Some(ValidationSpec {
+        begins,
+        concludes,
+        results,
+        sent: Some(s),
+    })
 }
 
 /// Ten steps over two deficiencies: `done` of them done (targets early), the
@@ -22,7 +41,13 @@ fn sent(begins: &'static str, concludes: &'static str, results: &'static str, s:
 /// 2027-03-31.
 fn ten_steps(done: usize, open_target: &'static str) -> PlanSpec {
     let mut steps: Vec<StepSpec> = (0..10)
-        .map(|i| if i < done { step("2026-12-01", "done") } else { step(open_target, "planned") })
+        .map(|i| {
+            if i < done {
+                step("2026-12-01", "done")
+            } else {
+                step(open_target, "planned")
+            }
+        })
         .collect();
     let second = steps.split_off(5);
     PlanSpec::new(REPORT)
@@ -51,7 +76,10 @@ fn conditional_period_month_end_and_leap_year() {
         assert_eq!(j["period"]["report_date"], report);
         assert_eq!(j["period"]["period_end"], end, "report {report}");
         assert_eq!(j["period"]["deadline"], end);
-        assert_eq!(j["period"]["days_left"], left, "report {report} today {today}");
+        assert_eq!(
+            j["period"]["days_left"], left,
+            "report {report} today {today}"
+        );
         assert_eq!(phase(&j), "within-period");
     }
     // The day after the end: one day overdue.
@@ -87,7 +115,8 @@ fn within_period() {
 fn within_extension() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut plan = ten_steps(6, "2027-06-01");
-    plan.extensions.push(("2027-03-20", Some("2027-03-28"), "2027-06-30"));
+    plan.extensions
+        .push(("2027-03-20", Some("2027-03-28"), "2027-06-30"));
     let p = plan.write(dir.path(), "p.toml");
     let j = status_json(&p, "2027-05-01", &[]);
     assert_eq!(phase(&j), "within-extension");
@@ -115,7 +144,12 @@ fn ready_for_follow_up_then_requested() {
     assert_eq!(phase(&j), "ready-for-follow-up");
     assert_eq!(j["completion"]["validations_done"], 2);
     assert_eq!(j["deficiencies"][0]["validation"]["state"], "done");
-    assert!(j["next_actions"][0]["what"].as_str().expect("what").contains("follow-up review"));
+    assert!(
+        j["next_actions"][0]["what"]
+            .as_str()
+            .expect("what")
+            .contains("follow-up review")
+    );
     // Still implemented after the period's end: no risk.
     let j = status_json(&p, "2027-05-05", &[]);
     assert_eq!(phase(&j), "ready-for-follow-up");
@@ -125,12 +159,20 @@ fn ready_for_follow_up_then_requested() {
     let p = plan.write(dir.path(), "p.toml");
     let j = status_json(&p, "2027-03-10", &[]);
     assert_eq!(phase(&j), "ready-for-follow-up");
-    assert!(j["phase"]["consequence"].as_str().expect("c").contains("requested on 2027-03-06"));
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("requested on 2027-03-06")
+    );
     assert!(j["next_actions"].as_array().expect("a").is_empty());
 
     // Not validated yet (results not sent): still within the period.
     let p = PlanSpec::new(REPORT)
-        .deficiency(vec![step("2026-12-01", "done")], v("2027-01-15", "2027-02-10", "2027-02-20"))
+        .deficiency(
+            vec![step("2026-12-01", "done")],
+            v("2027-01-15", "2027-02-10", "2027-02-20"),
+        )
         .write(dir.path(), "q.toml");
     let j = status_json(&p, "2027-02-15", &[]);
     assert_eq!(phase(&j), "within-period");
@@ -147,7 +189,12 @@ fn follow_up_under_way_is_an_automatic_extension() {
     let j = status_json(&p, "2027-04-20", &[]);
     assert_eq!(phase(&j), "follow-up-under-way");
     assert_eq!(j["phase"]["risk_category"], "standard");
-    assert!(j["phase"]["consequence"].as_str().expect("c").contains("automatic extension"));
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("automatic extension")
+    );
     assert_eq!(j["follow_up"]["started"], "2027-03-25");
 }
 
@@ -155,11 +202,21 @@ fn follow_up_under_way_is_an_automatic_extension() {
 fn follow_up_completed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut plan = ten_steps(10, "2027-01-01");
-    plan.follow_up = Some((Some("2027-03-10"), Some("2027-03-25"), Some("2027-04-15"), Some("Implemented and effective.")));
+    plan.follow_up = Some((
+        Some("2027-03-10"),
+        Some("2027-03-25"),
+        Some("2027-04-15"),
+        Some("Implemented and effective."),
+    ));
     let p = plan.write(dir.path(), "p.toml");
     let j = status_json(&p, "2027-04-20", &[]);
     assert_eq!(phase(&j), "follow-up-completed");
-    assert!(j["phase"]["consequence"].as_str().expect("c").contains("Implemented and effective."));
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("Implemented and effective.")
+    );
     // The day before completion, it is still under way.
     let j = status_json(&p, "2027-04-14", &[]);
     assert_eq!(phase(&j), "follow-up-under-way");
@@ -177,8 +234,18 @@ fn extension_advised_with_a_suggested_deadline() {
     assert_eq!(j["progress"]["significant"], true);
     assert_eq!(j["progress"]["decided_by"], "both-met");
     assert_eq!(j["suggested_deadline"]["date"], "2027-07-15");
-    assert!(j["next_actions"][0]["what"].as_str().expect("w").contains("Request an extension"));
-    assert!(j["next_actions"][0]["what"].as_str().expect("w").contains("2027-07-15"));
+    assert!(
+        j["next_actions"][0]["what"]
+            .as_str()
+            .expect("w")
+            .contains("Request an extension")
+    );
+    assert!(
+        j["next_actions"][0]["what"]
+            .as_str()
+            .expect("w")
+            .contains("2027-07-15")
+    );
 
     // Every remaining target passed: at least 30 days from today.
     let p = ten_steps(6, "2027-03-20").write(dir.path(), "q.toml");
@@ -193,7 +260,12 @@ fn extension_advised_with_a_suggested_deadline() {
     let j = status_json(&p, "2027-04-10", &[]);
     assert_eq!(phase(&j), "extension-advised");
     assert_eq!(j["period"]["extension_pending"], "2027-04-05");
-    assert!(j["phase"]["consequence"].as_str().expect("c").contains("awaits Customs' decision"));
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("awaits Customs' decision")
+    );
 }
 
 #[test]
@@ -203,7 +275,12 @@ fn at_risk_without_significant_progress() {
     let j = status_json(&p, "2027-04-10", &[]);
     assert_eq!(phase(&j), "at-risk");
     assert_eq!(j["phase"]["risk_category"], "higher risk category possible");
-    assert!(j["phase"]["consequence"].as_str().expect("c").contains("the Account Manager will take appropriate action"));
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("the Account Manager will take appropriate action")
+    );
     assert_eq!(j["progress"]["decided_by"], "done-share");
     assert_eq!(j["overdue_count"], 10);
     assert!(j["suggested_deadline"].is_null());
@@ -248,7 +325,11 @@ fn significant_progress_threshold_edges() {
     let j = status_json(&p, today, &["--max-overdue-days", "31"]);
     assert_eq!(phase(&j), "extension-advised");
     assert_eq!(j["progress"]["threshold"]["max_overdue_days"], 31);
-    let j = status_json(&p, today, &["--max-overdue-days", "31", "--min-done-percent", "60"]);
+    let j = status_json(
+        &p,
+        today,
+        &["--max-overdue-days", "31", "--min-done-percent", "60"],
+    );
     assert_eq!(phase(&j), "at-risk");
     assert_eq!(j["progress"]["decided_by"], "done-share");
 }
@@ -269,15 +350,29 @@ fn step_and_validation_states() {
         .write(dir.path(), "p.toml");
     let j = status_json(&p, "2026-12-10", &[]);
     let d = &j["deficiencies"][0];
-    let states: Vec<&str> = d["steps"].as_array().expect("steps").iter().map(|s| s["state"].as_str().expect("s")).collect();
+    let states: Vec<&str> = d["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["state"].as_str().expect("s"))
+        .collect();
     assert_eq!(states, ["done", "overdue", "in-progress", "planned"]);
     assert_eq!(d["steps"][1]["days_overdue"], 9);
     assert_eq!(d["validation"]["state"], "testing");
     assert_eq!(d["next_date"], "2026-12-01");
     assert_eq!(j["next_actions"][0]["overdue"], true);
-    for (today, state) in [("2026-12-04", "not-started"), ("2026-12-20", "testing"), ("2026-12-21", "results-due"), ("2027-01-05", "results-due"), ("2027-01-06", "results-overdue")] {
+    for (today, state) in [
+        ("2026-12-04", "not-started"),
+        ("2026-12-20", "testing"),
+        ("2026-12-21", "results-due"),
+        ("2027-01-05", "results-due"),
+        ("2027-01-06", "results-overdue"),
+    ] {
         let j = status_json(&p, today, &[]);
-        assert_eq!(j["deficiencies"][0]["validation"]["state"], state, "{today}");
+        assert_eq!(
+            j["deficiencies"][0]["validation"]["state"], state,
+            "{today}"
+        );
     }
 }
 
@@ -285,16 +380,32 @@ fn step_and_validation_states() {
 fn human_output_honours_no_color_and_color_flag() {
     let dir = tempfile::tempdir().expect("tempdir");
     let p = ten_steps(2, "2027-03-20").write(dir.path(), "p.toml");
-    let out = cip().arg("status").arg(&p).args(["--today", "2027-04-10"]).output().expect("run");
+    let out = cip()
+        .arg("status")
+        .arg(&p)
+        .args(["--today", "2027-04-10"])
+        .output()
+        .expect("run");
     assert!(out.status.success());
     let t = text(&out);
     assert!(!t.contains('\u{1b}'), "non-TTY output has no escape codes");
     assert!(t.contains("Period over, no significant progress"));
     assert!(t.contains("Test Imports, Inc."));
     assert!(t.contains("Next actions"));
-    let out = cip().arg("status").arg(&p).args(["--today", "2027-04-10", "--color", "always"]).output().expect("run");
+    let out = cip()
+        .arg("status")
+        .arg(&p)
+        .args(["--today", "2027-04-10", "--color", "always"])
+        .output()
+        .expect("run");
     assert!(text(&out).contains('\u{1b}'));
-    let out = cip().env("NO_COLOR", "1").arg("status").arg(&p).args(["--today", "2027-04-10"]).output().expect("run");
+    let out = cip()
+        .env("NO_COLOR", "1")
+        .arg("status")
+        .arg(&p)
+        .args(["--today", "2027-04-10"])
+        .output()
+        .expect("run");
     assert!(!text(&out).contains('\u{1b}'));
 }
 
@@ -309,12 +420,22 @@ fn unreadable_plans_exit_2_without_panicking() {
     std::fs::write(&pdf, b"%PDF-1.7\n").expect("write");
     for p in [bad.clone(), binary, pdf, dir.path().join("missing.toml")] {
         for fmt in ["human", "json"] {
-            let out = cip().arg("status").arg(&p).args(["--today", "2027-01-01", "--format", fmt]).output().expect("run");
+            let out = cip()
+                .arg("status")
+                .arg(&p)
+                .args(["--today", "2027-01-01", "--format", fmt])
+                .output()
+                .expect("run");
             assert_eq!(out.status.code(), Some(2), "{}", p.display());
             assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
         }
     }
-    let out = cip().arg("status").arg(&bad).arg(&bad).output().expect("run");
+    let out = cip()
+        .arg("status")
+        .arg(&bad)
+        .arg(&bad)
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -328,16 +449,40 @@ fn portfolio_sorted_by_urgency_and_lists_unreadable_files() {
         spec.write(dir.path(), name)
     };
     // Overdue since 2027-01-20 (12 days).
-    let a = named("a.toml", "Recently Late", PlanSpec::new("2026-10-01").deficiency(vec![step("2027-01-20", "planned")], None));
+    let a = named(
+        "a.toml",
+        "Recently Late",
+        PlanSpec::new("2026-10-01").deficiency(vec![step("2027-01-20", "planned")], None),
+    );
     // Overdue since 2026-12-01 (longer): comes first.
-    let b = named("b.toml", "Long Late", PlanSpec::new("2026-11-15").deficiency(vec![step("2026-12-01", "in-progress")], None));
+    let b = named(
+        "b.toml",
+        "Long Late",
+        PlanSpec::new("2026-11-15").deficiency(vec![step("2026-12-01", "in-progress")], None),
+    );
     // Nothing overdue, deadline 2027-04-01.
-    let c = named("c.toml", "Near Deadline", PlanSpec::new("2026-10-01").deficiency(vec![step("2027-03-01", "planned")], None));
+    let c = named(
+        "c.toml",
+        "Near Deadline",
+        PlanSpec::new("2026-10-01").deficiency(vec![step("2027-03-01", "planned")], None),
+    );
     // Nothing overdue, deadline 2027-07-15.
-    let d = named("d.toml", "Far Deadline", PlanSpec::new("2027-01-15").deficiency(vec![step("2027-05-01", "planned")], None));
+    let d = named(
+        "d.toml",
+        "Far Deadline",
+        PlanSpec::new("2027-01-15").deficiency(vec![step("2027-05-01", "planned")], None),
+    );
     // Follow-up review completed: last although its deadline is earliest.
-    let mut done = PlanSpec::new("2026-06-01").deficiency(vec![step("2026-09-01", "done")], sent("2026-09-05", "2026-09-20", "2026-10-01", "2026-09-30"));
-    done.follow_up = Some((Some("2026-10-02"), Some("2026-10-15"), Some("2026-11-15"), None));
+    let mut done = PlanSpec::new("2026-06-01").deficiency(
+        vec![step("2026-09-01", "done")],
+        sent("2026-09-05", "2026-09-20", "2026-10-01", "2026-09-30"),
+    );
+    done.follow_up = Some((
+        Some("2026-10-02"),
+        Some("2026-10-15"),
+        Some("2026-11-15"),
+        None,
+    ));
     let e = named("e.toml", "Closed", done);
     let bad = dir.path().join("z-bad.toml");
     std::fs::write(&bad, "not toml at all [").expect("write");
@@ -348,14 +493,37 @@ fn portfolio_sorted_by_urgency_and_lists_unreadable_files() {
         .args([&e, &d, &bad, &c, &a, &missing, &b])
         .output()
         .expect("run");
-    assert_eq!(out.status.code(), Some(1), "unreadable files make the exit code 1");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unreadable files make the exit code 1"
+    );
     let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let order: Vec<&str> = j["plans"].as_array().expect("plans").iter().map(|r| r["company"].as_str().expect("c")).collect();
-    assert_eq!(order, ["Long Late", "Recently Late", "Near Deadline", "Far Deadline", "Closed"]);
+    let order: Vec<&str> = j["plans"]
+        .as_array()
+        .expect("plans")
+        .iter()
+        .map(|r| r["company"].as_str().expect("c"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "Long Late",
+            "Recently Late",
+            "Near Deadline",
+            "Far Deadline",
+            "Closed"
+        ]
+    );
     assert_eq!(j["plans"][0]["overdue"], 1);
     assert_eq!(j["plans"][0]["overdue_since"], "2026-12-01");
     assert_eq!(j["plans"][3]["deadline"], "2027-07-15");
-    let unreadable: Vec<&str> = j["unreadable"].as_array().expect("u").iter().map(|u| u["file"].as_str().expect("f")).collect();
+    let unreadable: Vec<&str> = j["unreadable"]
+        .as_array()
+        .expect("u")
+        .iter()
+        .map(|u| u["file"].as_str().expect("f"))
+        .collect();
     assert_eq!(unreadable.len(), 2);
     assert!(unreadable[0].ends_with("y-missing.toml") && unreadable[1].ends_with("z-bad.toml"));
 

@@ -26,7 +26,8 @@ pub enum ColorChoice {
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// The plan (TOML or signed plan PDF); with --all, any number of plans.
+    /// The plan (TOML or signed plan PDF); with --all, any number of plans
+    /// or folders (a folder stands for the .toml and .pdf files in it).
     #[arg(required = true, value_name = "PLAN")]
     plans: Vec<PathBuf>,
     /// Portfolio view: one line per plan, most urgent first.
@@ -51,9 +52,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> ExitCode {
-    let today = a
-        .today
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = a.today.unwrap_or_else(|| chrono::Local::now().date_naive());
     let threshold = Threshold {
         min_done_percent: a.min_done_percent,
         max_overdue_days: a.max_overdue_days,
@@ -67,7 +66,8 @@ pub fn run(a: Args) -> ExitCode {
         }
     };
     if a.all {
-        let p = status::portfolio(&a.plans, status::load, today, &threshold);
+        let paths = expand(&a.plans);
+        let p = status::portfolio(&paths, status::load, today, &threshold);
         match a.format {
             Format::Json => emit(&json(&p)),
             Format::Human => emit(&print_portfolio(&p, color)),
@@ -111,6 +111,31 @@ pub fn run(a: Args) -> ExitCode {
             exit::unreadable()
         }
     }
+}
+
+/// Folders become the plan files directly inside them (sorted); anything
+/// else is kept as given, so that an unreadable path is reported, not lost.
+fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::with_capacity(paths.len());
+    for p in paths {
+        let Ok(entries) = std::fs::read_dir(p) else {
+            out.push(p.clone());
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|f| {
+                f.is_file()
+                    && f.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("pdf")
+                    })
+            })
+            .collect();
+        files.sort();
+        out.extend(files);
+    }
+    out
 }
 
 /// Appends a line to a `String` (formatting into a String cannot fail).
@@ -225,8 +250,16 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
     let mut out = String::new();
     let title = format!(
         "{} · {} · {} · as of {}",
-        if s.company.is_empty() { "(no company)" } else { &s.company },
-        if s.assessment_report.is_empty() { "(no report)" } else { &s.assessment_report },
+        if s.company.is_empty() {
+            "(no company)"
+        } else {
+            &s.company
+        },
+        if s.assessment_report.is_empty() {
+            "(no report)"
+        } else {
+            &s.assessment_report
+        },
         s.file,
         s.today
     );
@@ -245,7 +278,10 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
             "granted {} → new deadline {}{}",
             opt_date(e.granted),
             e.new_deadline,
-            e.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+            e.reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
         ),
         (None, Some(r)) => format!("requested {r}, not granted yet"),
         (None, None) => "none".into(),
@@ -310,7 +346,10 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
                 opt_date(f.requested),
                 opt_date(f.started),
                 opt_date(f.completed),
-                f.outcome.as_deref().map(|o| format!(" · {o}")).unwrap_or_default()
+                f.outcome
+                    .as_deref()
+                    .map(|o| format!(" · {o}"))
+                    .unwrap_or_default()
             )),
         ]);
     }
@@ -323,7 +362,16 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
     let mut t = table(color);
     header(
         &mut t,
-        &["Deficiency", "Area", "Done", "In progress", "Planned", "Overdue", "Validation", "Next date"],
+        &[
+            "Deficiency",
+            "Area",
+            "Done",
+            "In progress",
+            "Planned",
+            "Overdue",
+            "Validation",
+            "Next date",
+        ],
     );
     for d in &s.deficiencies {
         t.add_row(deficiency_row(d));
@@ -332,16 +380,16 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
     outln!(out);
 
     if !s.next_actions.is_empty() {
-        outln!(out, "{}", paint("Next actions", color, |t| t.bold().to_string()));
+        outln!(
+            out,
+            "{}",
+            paint("Next actions", color, |t| t.bold().to_string())
+        );
         let mut t = table(color);
         header(&mut t, &["Date", "Deficiency", "Action"]);
         for a in &s.next_actions {
             let date = Cell::new(opt_date(a.date));
-            let date = if a.overdue {
-                date.fg(Color::Red)
-            } else {
-                date
-            };
+            let date = if a.overdue { date.fg(Color::Red) } else { date };
             t.add_row(vec![
                 date,
                 Cell::new(a.deficiency.as_deref().unwrap_or("")),
@@ -379,7 +427,8 @@ fn deficiency_row(d: &DeficiencyStatus) -> Vec<Cell> {
 
 fn print_portfolio(p: &Portfolio, color: bool) -> String {
     let mut out = String::new();
-    outln!(out, 
+    outln!(
+        out,
         "{}",
         paint(
             &format!(
@@ -398,8 +447,16 @@ fn print_portfolio(p: &Portfolio, color: bool) -> String {
     header(
         &mut t,
         &[
-            "#", "Company", "Report", "Period end", "Deadline", "Phase", "Done", "Overdue",
-            "Next date", "File",
+            "#",
+            "Company",
+            "Report",
+            "Period end",
+            "Deadline",
+            "Phase",
+            "Done",
+            "Overdue",
+            "Next date",
+            "File",
         ],
     );
     for (i, r) in p.plans.iter().enumerate() {
@@ -418,7 +475,8 @@ fn print_portfolio(p: &Portfolio, color: bool) -> String {
     }
     outln!(out, "{t}");
     if !p.unreadable.is_empty() {
-        outln!(out, 
+        outln!(
+            out,
             "{}",
             paint(
                 &format!("Unreadable files ({}):", p.unreadable.len()),

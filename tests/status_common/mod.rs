@@ -70,24 +70,48 @@ impl PlanSpec {
 
     pub fn toml(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(s, "[plan]\ncompany = {:?}\nimporter_number = \"12-3456789-00\"\nassessment_report = {:?}", self.company, self.report);
+        let _ = writeln!(
+            s,
+            "[plan]\ncompany = {:?}\nimporter_number = \"12-3456789-00\"\nassessment_report = {:?}",
+            self.company, self.report
+        );
         if let Some(r) = &self.report_date {
             let _ = writeln!(s, "report_date = {r}");
         }
         s.push_str("prepared = 2026-11-20\nsubmitted_to = \"Account Manager\"\n\n");
         s.push_str("[responsible_official]\nname = \"Maria Alvarez\"\ntitle = \"Director\"\n\n");
-        s.push_str("[approving_official]\nname = \"Robert Chen\"\ntitle = \"CFO\"\ndate = 2026-11-24\n\n");
+        s.push_str(
+            "[approving_official]\nname = \"Robert Chen\"\ntitle = \"CFO\"\ndate = 2026-11-24\n\n",
+        );
         for (i, (steps, v)) in self.deficiencies.iter().enumerate() {
-            let _ = writeln!(s, "[[deficiency]]\nid = \"D{}\"\narea = \"Area {}\"\nresult_sheet = \"RS-{}\"\ncondition = \"Condition {}.\"\n", i + 1, i + 1, i + 1, i + 1);
+            let _ = writeln!(
+                s,
+                "[[deficiency]]\nid = \"D{}\"\narea = \"Area {}\"\nresult_sheet = \"RS-{}\"\ncondition = \"Condition {}.\"\n",
+                i + 1,
+                i + 1,
+                i + 1,
+                i + 1
+            );
             for (j, st) in steps.iter().enumerate() {
-                let _ = writeln!(s, "[[deficiency.step]]\naction = \"Corrective step {}.{}\"\ntarget = {}\ndepartment = \"Trade Compliance\"\nstatus = \"{}\"", i + 1, j + 1, st.target, st.status);
+                let _ = writeln!(
+                    s,
+                    "[[deficiency.step]]\naction = \"Corrective step {}.{}\"\ntarget = {}\ndepartment = \"Trade Compliance\"\nstatus = \"{}\"",
+                    i + 1,
+                    j + 1,
+                    st.target,
+                    st.status
+                );
                 if let Some(c) = st.completed {
                     let _ = writeln!(s, "completed = {c}");
                 }
                 s.push('\n');
             }
             if let Some(v) = v {
-                let _ = writeln!(s, "[deficiency.validation]\nmethodology = \"Sample test.\"\ntester = \"Internal Audit\"\ntransactions = 40\nbegins = {}\nconcludes = {}\nresults_to_customs = {}", v.begins, v.concludes, v.results);
+                let _ = writeln!(
+                    s,
+                    "[deficiency.validation]\nmethodology = \"Sample test.\"\ntester = \"Internal Audit\"\ntransactions = 40\nbegins = {}\nconcludes = {}\nresults_to_customs = {}",
+                    v.begins, v.concludes, v.results
+                );
                 if let Some(x) = v.sent {
                     let _ = writeln!(s, "results_sent = {x}");
                 }
@@ -99,7 +123,10 @@ impl PlanSpec {
             if let Some(g) = g {
                 let _ = writeln!(s, "granted = {g}");
             }
-            let _ = writeln!(s, "new_deadline = {nd}\nreason = \"Significant progress.\"\n");
+            let _ = writeln!(
+                s,
+                "new_deadline = {nd}\nreason = \"Significant progress.\"\n"
+            );
         }
         if let Some((r, st, c, o)) = &self.follow_up {
             s.push_str("[follow_up]\n");
