@@ -34,6 +34,14 @@ pub struct ValidationSpec {
     pub sent: Option<&'static str>,
 }
 
+/// (requested, started, completed, outcome)
+pub type FollowUpSpec = (
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 #[derive(Clone)]
 pub struct PlanSpec {
     pub company: String,
@@ -42,13 +50,7 @@ pub struct PlanSpec {
     pub deficiencies: Vec<(Vec<StepSpec>, Option<ValidationSpec>)>,
     /// (requested, granted, new_deadline)
     pub extensions: Vec<(&'static str, Option<&'static str>, &'static str)>,
-    /// (requested, started, completed, outcome)
-    pub follow_up: Option<(
-        Option<&'static str>,
-        Option<&'static str>,
-        Option<&'static str>,
-        Option<&'static str>,
-    )>,
+    pub follow_up: Option<FollowUpSpec>,
 }
 
 impl PlanSpec {
