@@ -30,6 +30,8 @@ const AXIS_H: f32 = 30.0;
 const GROUP_H: f32 = 14.0;
 const ROW_H: f32 = 11.0;
 const LEGEND_H: f32 = 34.0;
+/// Strip under the rows for the "today" label.
+const TODAY_H: f32 = 12.0;
 const LABEL_SIZE: f32 = 6.5;
 const GROUP_SIZE: f32 = 7.0;
 const AXIS_SIZE: f32 = 6.5;
@@ -57,7 +59,11 @@ pub fn look(state: StepState) -> (Rgb, MarkerKind, bool) {
 }
 
 fn lighten(c: Rgb, t: f32) -> Rgb {
-    Rgb(c.0 + (1.0 - c.0) * t, c.1 + (1.0 - c.1) * t, c.2 + (1.0 - c.2) * t)
+    Rgb(
+        c.0 + (1.0 - c.0) * t,
+        c.1 + (1.0 - c.1) * t,
+        c.2 + (1.0 - c.2) * t,
+    )
 }
 
 fn stroke(color: Rgb, width: f32) -> Stroke {
@@ -173,13 +179,16 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
     for d in &st.deficiencies {
         dates.extend(d.steps.iter().filter_map(|s| s.target));
         let v = &d.validation;
-        dates.extend([v.begins, v.concludes, v.results_to_customs].into_iter().flatten());
+        dates.extend(
+            [v.begins, v.concludes, v.results_to_customs]
+                .into_iter()
+                .flatten(),
+        );
     }
     if let Some(f) = &st.follow_up {
         dates.extend([f.requested, f.started, f.completed].into_iter().flatten());
     }
-    let (Some(min), Some(max)) = (dates.iter().min().copied(), dates.iter().max().copied())
-    else {
+    let (Some(min), Some(max)) = (dates.iter().min().copied(), dates.iter().max().copied()) else {
         blocks.push(Block::Paragraph {
             text: vec![Span::italic(
                 "No dates to chart: the plan has no report date and no target dates.",
@@ -189,12 +198,14 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
         return blocks;
     };
 
-    let mut caption = vec![Span::plain(match (st.period.report_date, st.period.period_end) {
-        (Some(r), Some(e)) => format!(
-            "Six-month conditional period from the report date {r} to {e}"
-        ),
-        _ => "No report date: the conditional period is not shown".to_string(),
-    })];
+    let mut caption = vec![Span::plain(
+        match (st.period.report_date, st.period.period_end) {
+            (Some(r), Some(e)) => {
+                format!("Six-month conditional period from the report date {r} to {e}")
+            }
+            _ => "No report date: the conditional period is not shown".to_string(),
+        },
+    )];
     if let Some(x) = &st.period.extension {
         caption.push(Span::plain(format!(
             "; extension granted to {}",
@@ -225,7 +236,7 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
         start,
         days: (end - start).num_days().max(1) as f32,
         x0: label_w + 4.0,
-        x1: width - 2.0,
+        x1: width - MARKER / 2.0 - 1.0,
     };
 
     // Rows, grouped by deficiency.
@@ -260,7 +271,7 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
     }
 
     // Pages: whole groups while they fit; a group taller than a page is cut.
-    let room = MAX_DRAWING_HEIGHT - AXIS_H - LEGEND_H - 6.0;
+    let room = MAX_DRAWING_HEIGHT - AXIS_H - LEGEND_H - TODAY_H;
     let mut pages: Vec<Vec<Row>> = vec![Vec::new()];
     let mut used = 0.0;
     for group in groups {
@@ -310,7 +321,7 @@ impl Ctx<'_> {
         let body: f32 = rows.iter().map(|r| r.height).sum();
         let top = AXIS_H;
         let bottom = top + body;
-        let height = bottom + 6.0 + LEGEND_H;
+        let height = bottom + TODAY_H + LEGEND_H;
         let mut s: Vec<Shape> = Vec::new();
         let sc = self.scale;
 
@@ -327,7 +338,13 @@ impl Ctx<'_> {
                 stroke: None,
                 hatch: None,
             });
-            self.band_label(&mut s, x1, x2, "Conditional period (6 months)", Rgb(0.20, 0.35, 0.60));
+            self.band_label(
+                &mut s,
+                x1,
+                x2,
+                "Conditional period (6 months)",
+                Rgb(0.20, 0.35, 0.60),
+            );
         }
         if let (Some(x), Some(e)) = (&p.extension, p.period_end) {
             let (x1, x2) = (sc.x(e), sc.x(x.new_deadline));
@@ -351,7 +368,7 @@ impl Ctx<'_> {
             let strong = m.month() == 1;
             s.push(Shape::Line {
                 x1: x,
-                y1: if strong { 0.0 } else { 20.0 },
+                y1: 20.0,
                 x2: x,
                 y2: bottom,
                 stroke: Stroke {
@@ -361,6 +378,13 @@ impl Ctx<'_> {
                 },
             });
             if m.month() == 1 || i == 0 {
+                s.push(Shape::Line {
+                    x1: x,
+                    y1: 0.0,
+                    x2: x,
+                    y2: 9.0,
+                    stroke: stroke(MUTED, 0.6),
+                });
                 s.push(Shape::Text {
                     x: x + 1.5,
                     y: 7.5,
@@ -371,7 +395,10 @@ impl Ctx<'_> {
             }
             if i % every == 0 {
                 let (tx, align) = if every == 1 {
-                    ((x + sc.x(crate::model::add_months(*m, 1))) / 2.0, Align::Center)
+                    (
+                        (x + sc.x(crate::model::add_months(*m, 1))) / 2.0,
+                        Align::Center,
+                    )
                 } else {
                     (x + 1.5, Align::Left)
                 };
@@ -427,9 +454,9 @@ impl Ctx<'_> {
             let x = sc.x(t);
             s.push(Shape::Line {
                 x1: x,
-                y1: 11.0,
+                y1: 20.0,
                 x2: x,
-                y2: bottom,
+                y2: bottom + 3.0,
                 stroke: Stroke {
                     color: TODAY,
                     width: 0.9,
@@ -445,14 +472,14 @@ impl Ctx<'_> {
             };
             s.push(Shape::Text {
                 x: lx,
-                y: bottom - 2.5,
+                y: bottom + 9.0,
                 text: label,
                 style: style(AXIS_SIZE, true, TODAY),
                 align,
             });
         }
 
-        self.legend(&mut s, bottom + 6.0);
+        self.legend(&mut s, bottom + TODAY_H);
         Drawing { height, shapes: s }
     }
 
@@ -537,7 +564,11 @@ impl Ctx<'_> {
                         y: mid,
                         kind,
                         size: MARKER,
-                        fill: if filled { Some(color) } else { Some(Rgb(1.0, 1.0, 1.0)) },
+                        fill: if filled {
+                            Some(color)
+                        } else {
+                            Some(Rgb(1.0, 1.0, 1.0))
+                        },
                         stroke: Some(stroke(color, 0.9)),
                     });
                     // A done step completed on another day: a small tick there.
@@ -614,7 +645,11 @@ impl Ctx<'_> {
                             Rgb(1.0, 1.0, 1.0)
                         }),
                         stroke: Some(stroke(
-                            if overdue { look(StepState::Overdue).0 } else { VALIDATION },
+                            if overdue {
+                                look(StepState::Overdue).0
+                            } else {
+                                VALIDATION
+                            },
                             0.9,
                         )),
                     });
@@ -626,43 +661,42 @@ impl Ctx<'_> {
     fn legend(&self, s: &mut Vec<Shape>, y: f32) {
         let mut x = 0.0;
         let mut line = y + 7.0;
-        let item = |s: &mut Vec<Shape>, x: &mut f32, line: &mut f32, icon: Vec<Shape>, text: &str| {
-            let w = 12.0 + text_width(text, LABEL_SIZE, false) + 12.0;
-            if *x + w > self.width {
-                *x = 0.0;
-                *line += 12.0;
-            }
-            for mut sh in icon {
-                match &mut sh {
-                    Shape::Marker { x: mx, y: my, .. } => {
-                        *mx += *x;
-                        *my += *line;
-                    }
-                    Shape::Rect { x: rx, y: ry, .. } => {
-                        *rx += *x;
-                        *ry += *line;
-                    }
-                    Shape::Line {
-                        x1, y1, x2, y2, ..
-                    } => {
-                        *x1 += *x;
-                        *x2 += *x;
-                        *y1 += *line;
-                        *y2 += *line;
-                    }
-                    Shape::Text { .. } => {}
+        let item =
+            |s: &mut Vec<Shape>, x: &mut f32, line: &mut f32, icon: Vec<Shape>, text: &str| {
+                let w = 12.0 + text_width(text, LABEL_SIZE, false) + 12.0;
+                if *x + w > self.width {
+                    *x = 0.0;
+                    *line += 12.0;
                 }
-                s.push(sh);
-            }
-            s.push(Shape::Text {
-                x: *x + 12.0,
-                y: *line + LABEL_SIZE * 0.35,
-                text: text.to_string(),
-                style: style(LABEL_SIZE, false, INK),
-                align: Align::Left,
-            });
-            *x += w;
-        };
+                for mut sh in icon {
+                    match &mut sh {
+                        Shape::Marker { x: mx, y: my, .. } => {
+                            *mx += *x;
+                            *my += *line;
+                        }
+                        Shape::Rect { x: rx, y: ry, .. } => {
+                            *rx += *x;
+                            *ry += *line;
+                        }
+                        Shape::Line { x1, y1, x2, y2, .. } => {
+                            *x1 += *x;
+                            *x2 += *x;
+                            *y1 += *line;
+                            *y2 += *line;
+                        }
+                        Shape::Text { .. } => {}
+                    }
+                    s.push(sh);
+                }
+                s.push(Shape::Text {
+                    x: *x + 12.0,
+                    y: *line + LABEL_SIZE * 0.35,
+                    text: text.to_string(),
+                    style: style(LABEL_SIZE, false, INK),
+                    align: Align::Left,
+                });
+                *x += w;
+            };
         for (state, name) in [
             (StepState::Done, "Step done"),
             (StepState::InProgress, "In progress"),
