@@ -541,3 +541,43 @@ fn portfolio_sorted_by_urgency_and_lists_unreadable_files() {
     assert!(pos("Closed") < pos("Unreadable files (2)"));
     assert!(pos("Unreadable files (2)") < pos("z-bad.toml"));
 }
+
+#[test]
+fn status_reads_a_rendered_plan_pdf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("acme.pdf");
+    let out = cip()
+        .args(["render", "samples/acme.toml", "--no-timeline", "-o"])
+        .arg(&pdf)
+        .output()
+        .expect("render");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_pdf = status_json(&pdf, "2026-12-01", &[]);
+    let from_toml = status_json(std::path::Path::new("samples/acme.toml"), "2026-12-01", &[]);
+    assert_eq!(from_pdf["company"], "Acme Imports, Inc.");
+    assert_eq!(from_pdf["completion"], from_toml["completion"]);
+    assert_eq!(from_pdf["phase"], from_toml["phase"]);
+    // In a portfolio too, next to a PDF without a plan.
+    let empty = dir.path().join("empty.pdf");
+    std::fs::write(&empty, b"%PDF-1.7\n%%EOF\n").expect("write");
+    let out = cip()
+        .args([
+            "status",
+            "--all",
+            "--today",
+            "2026-12-01",
+            "--format",
+            "json",
+        ])
+        .arg(&pdf)
+        .arg(&empty)
+        .output()
+        .expect("run");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["plans"].as_array().expect("plans").len(), 1);
+    assert_eq!(j["unreadable"].as_array().expect("u").len(), 1);
+}

@@ -48,6 +48,13 @@ pub struct Args {
     /// An invisible signature instead of one in the signature box.
     #[arg(long, requires = "sign")]
     invisible: bool,
+    /// Leave out the "Implementation timeline" page.
+    #[arg(long)]
+    no_timeline: bool,
+    /// Draw a "today" line on the timeline and colour steps as of this day
+    /// (YYYY-MM-DD). Default: no line, statuses as of the plan's preparation.
+    #[arg(long, value_name = "DATE")]
+    today: Option<chrono::NaiveDate>,
 }
 
 /// Sign freshly rendered bytes when `--sign` was given.
@@ -65,13 +72,6 @@ fn maybe_sign(a: &Args, pdf: Vec<u8>) -> Result<Vec<u8>, String> {
         invisible: a.invisible,
     };
     cip::sign::sign_pdf(&pdf, &signer, &opts).map_err(|e| e.to_string())
-    /// Leave out the "Implementation timeline" page.
-    #[arg(long)]
-    no_timeline: bool,
-    /// Draw a "today" line on the timeline and colour steps as of this day
-    /// (YYYY-MM-DD). Default: no line, statuses as of the plan's preparation.
-    #[arg(long, value_name = "DATE")]
-    today: Option<chrono::NaiveDate>,
 }
 
 pub fn run(a: Args) -> ExitCode {
