@@ -19,4 +19,5 @@ pub mod pdf;
 pub mod pdfbytes;
 pub mod render;
 pub mod sign;
+pub mod status;
 pub mod verify;

@@ -5,6 +5,7 @@ mod check;
 mod init;
 mod render;
 pub mod sign;
+mod status;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,8 @@ enum Command {
     Sign(sign::SignArgs),
     /// Verify every signature of a PDF and its manifest.
     Verify(sign::VerifyArgs),
+    /// Where a plan stands in the framework's timeframes (or a portfolio with --all).
+    Status(status::Args),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen(a) => sign::run_keygen(&a),
         Command::Sign(a) => sign::run_sign(&a),
         Command::Verify(a) => sign::run_verify(&a),
+        Command::Status(a) => status::run(a),
     }
 }
 

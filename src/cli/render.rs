@@ -48,6 +48,13 @@ pub struct Args {
     /// An invisible signature instead of one in the signature box.
     #[arg(long, requires = "sign")]
     invisible: bool,
+    /// Leave out the "Implementation timeline" page.
+    #[arg(long)]
+    no_timeline: bool,
+    /// Draw a "today" line on the timeline and colour steps as of this day
+    /// (YYYY-MM-DD). Default: no line, statuses as of the plan's preparation.
+    #[arg(long, value_name = "DATE")]
+    today: Option<chrono::NaiveDate>,
 }
 
 /// Sign freshly rendered bytes when `--sign` was given.
@@ -72,15 +79,28 @@ pub fn run(a: Args) -> ExitCode {
         .output
         .clone()
         .unwrap_or_else(|| a.plan.with_extension("pdf"));
+    let paper = match a.paper {
+        PaperArg::Letter => Paper::Letter,
+        PaperArg::A4 => Paper::A4,
+    };
+    // The timeline needs the plan; an unreadable plan is reported by
+    // render_file below.
+    let extra = match (a.no_timeline, cip::model::load_file(&a.plan)) {
+        (false, Ok(plan)) => {
+            // The text column: page width less layout's 60 pt side margins.
+            let column = cip::layout::paper_size(paper).0 - 120.0;
+            let mut blocks = vec![cip::documents::Block::PageBreak];
+            blocks.extend(cip::documents::timeline::timeline(&plan, a.today, column));
+            blocks
+        }
+        _ => Vec::new(),
+    };
     let opts = RenderOptions {
-        paper: match a.paper {
-            PaperArg::Letter => Paper::Letter,
-            PaperArg::A4 => Paper::A4,
-        },
+        paper,
         draft: a.draft,
         no_attach: a.no_attach,
         date: render::source_date_epoch(),
-        extra: Vec::new(),
+        extra,
     };
     if render::same_file(&output, &a.plan) {
         eprintln!(

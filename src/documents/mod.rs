@@ -7,6 +7,7 @@
 //! where a block needs a fixed size (drawings, spacers, signature boxes).
 
 pub mod plan;
+pub mod timeline;
 
 use chrono::NaiveDateTime;
 

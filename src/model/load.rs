@@ -318,6 +318,7 @@ struct RawValidation {
     begins: S<Datetime>,
     concludes: S<Datetime>,
     results_to_customs: S<Datetime>,
+    results_sent: S<Datetime>,
 }
 
 #[derive(Deserialize)]
@@ -536,6 +537,7 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
                     begins: c.date(v.begins, &p("begins"))?,
                     concludes: c.date(v.concludes, &p("concludes"))?,
                     results_to_customs: c.date(v.results_to_customs, &p("results_to_customs"))?,
+                    results_sent: c.date(v.results_sent, &p("results_sent"))?,
                 })
             }
         };

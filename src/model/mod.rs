@@ -150,6 +150,9 @@ pub struct Validation {
     pub begins: Field<NaiveDate>,
     pub concludes: Field<NaiveDate>,
     pub results_to_customs: Field<NaiveDate>,
+    /// Date the results were actually forwarded to Customs: the validation
+    /// action is done (optional; absent = not yet).
+    pub results_sent: Field<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -1,0 +1,507 @@
+//! `cip status PLAN [--today DATE] [--format human|json]` and
+//! `cip status --all PLANS...`: printing only; the computation is
+//! `cip::status`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use cip::status::{
+    self, DeficiencyStatus, Phase, PlanStatus, Portfolio, StatusError, Threshold, ValidationInfo,
+    ValidationState,
+};
+use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
+
+use super::{Format, exit};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ColorChoice {
+    /// Colour when standard output is a terminal and NO_COLOR is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The plan (TOML or signed plan PDF); with --all, any number of plans
+    /// or folders (a folder stands for the .toml and .pdf files in it).
+    #[arg(required = true, value_name = "PLAN")]
+    plans: Vec<PathBuf>,
+    /// Portfolio view: one line per plan, most urgent first.
+    #[arg(long)]
+    all: bool,
+    /// The day to report for (YYYY-MM-DD). Default: today's local date.
+    #[arg(long, value_name = "DATE")]
+    today: Option<NaiveDate>,
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    /// Significant progress needs at least this percentage of all steps done.
+    #[arg(long, value_name = "PERCENT", default_value_t = Threshold::default().min_done_percent,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    min_done_percent: u32,
+    /// Significant progress allows no step overdue by more than this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = Threshold::default().max_overdue_days,
+          value_parser = clap::value_parser!(i64).range(0..))]
+    max_overdue_days: i64,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t)]
+    color: ColorChoice,
+}
+
+pub fn run(a: Args) -> ExitCode {
+    let today = a.today.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let threshold = Threshold {
+        min_done_percent: a.min_done_percent,
+        max_overdue_days: a.max_overdue_days,
+    };
+    let color = match a.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    if a.all {
+        let paths = expand(&a.plans);
+        let p = status::portfolio(&paths, status::load, today, &threshold);
+        match a.format {
+            Format::Json => emit(&json(&p)),
+            Format::Human => emit(&print_portfolio(&p, color)),
+        }
+        return if p.unreadable.is_empty() {
+            exit::ok()
+        } else {
+            exit::failed()
+        };
+    }
+    let [path] = a.plans.as_slice() else {
+        eprintln!(
+            "error: `cip status` takes one plan ({} given); use `cip status --all PLANS...` for a portfolio",
+            a.plans.len()
+        );
+        return exit::unreadable();
+    };
+    match status::load(path) {
+        Ok(plan) => {
+            let s = status::compute(&plan, today, &threshold);
+            match a.format {
+                Format::Json => emit(&json(&s)),
+                Format::Human => emit(&print_status(&s, color)),
+            }
+            exit::ok()
+        }
+        Err(e) => {
+            match a.format {
+                Format::Json => {
+                    let v = serde_json::json!({
+                        "file": path.display().to_string(),
+                        "error": e.to_string(),
+                    });
+                    emit(&json(&v));
+                }
+                Format::Human => match &e {
+                    StatusError::Load(l) => eprintln!("{}", super::check::render_load_error(l)),
+                    other => eprintln!("error: {other}"),
+                },
+            }
+            exit::unreadable()
+        }
+    }
+}
+
+/// Folders become the plan files directly inside them (sorted); anything
+/// else is kept as given, so that an unreadable path is reported, not lost.
+fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::with_capacity(paths.len());
+    for p in paths {
+        let Ok(entries) = std::fs::read_dir(p) else {
+            out.push(p.clone());
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|f| {
+                f.is_file()
+                    && f.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("pdf")
+                    })
+            })
+            .collect();
+        files.sort();
+        out.extend(files);
+    }
+    out
+}
+
+/// Appends a line to a `String` (formatting into a String cannot fail).
+macro_rules! outln {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// Writes to standard output; a closed pipe (`cip status … | head`) is not
+/// an error worth a panic.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = stdout.write_all(b"\n");
+    }
+    let _ = stdout.flush();
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn table(color: bool) -> Table {
+    let mut t = Table::new();
+    t.load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if color {
+        t.enforce_styling();
+    } else {
+        t.force_no_tty();
+    }
+    if !std::io::stdout().is_terminal() {
+        t.set_width(120);
+    }
+    t
+}
+
+fn header(t: &mut Table, names: &[&str]) {
+    t.set_header(
+        names
+            .iter()
+            .map(|n| Cell::new(n).add_attribute(Attribute::Bold)),
+    );
+}
+
+fn phase_color(p: Phase) -> Color {
+    match p {
+        Phase::AtRisk => Color::Red,
+        Phase::ExtensionAdvised | Phase::Undetermined => Color::Yellow,
+        Phase::ReadyForFollowUp | Phase::FollowUpUnderWay | Phase::FollowUpCompleted => {
+            Color::Green
+        }
+        Phase::WithinPeriod | Phase::WithinExtension => Color::Cyan,
+    }
+}
+
+fn opt_date(d: Option<NaiveDate>) -> String {
+    d.map_or_else(|| "—".to_string(), |d| d.to_string())
+}
+
+fn count(n: usize, c: Color) -> Cell {
+    let cell = Cell::new(n).set_alignment(CellAlignment::Right);
+    if n > 0 { cell.fg(c) } else { cell }
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+        format!("{}…", cut.trim_end())
+    }
+}
+
+fn validation_text(v: &ValidationInfo) -> String {
+    match v.state {
+        ValidationState::Missing => "missing".into(),
+        ValidationState::NotStarted => format!("not started (begins {})", opt_date(v.begins)),
+        ValidationState::Testing => format!("testing (until {})", opt_date(v.concludes)),
+        ValidationState::ResultsDue => {
+            format!("results due {}", opt_date(v.results_to_customs))
+        }
+        ValidationState::ResultsOverdue => format!(
+            "results overdue since {} ({} d)",
+            opt_date(v.results_to_customs),
+            v.days_overdue.unwrap_or(0)
+        ),
+        ValidationState::Done => match v.results_sent {
+            Some(d) => format!("done (sent {d})"),
+            None => "done".into(),
+        },
+    }
+}
+
+fn validation_color(s: ValidationState) -> Option<Color> {
+    match s {
+        ValidationState::Missing | ValidationState::ResultsOverdue => Some(Color::Red),
+        ValidationState::Done => Some(Color::Green),
+        ValidationState::ResultsDue => Some(Color::Yellow),
+        _ => None,
+    }
+}
+
+fn print_status(s: &PlanStatus, color: bool) -> String {
+    let mut out = String::new();
+    let title = format!(
+        "{} · {} · {} · as of {}",
+        if s.company.is_empty() {
+            "(no company)"
+        } else {
+            &s.company
+        },
+        if s.assessment_report.is_empty() {
+            "(no report)"
+        } else {
+            &s.assessment_report
+        },
+        s.file,
+        s.today
+    );
+    outln!(out, "{}", paint(&title, color, |t| t.bold().to_string()));
+
+    let p = &s.period;
+    let mut kv = table(color);
+    kv.load_style(presets::NOTHING);
+    let period = format!(
+        "report {} → ends {}",
+        opt_date(p.report_date),
+        opt_date(p.period_end)
+    );
+    let extension = match (&p.extension, p.extension_pending) {
+        (Some(e), _) => format!(
+            "granted {} → new deadline {}{}",
+            opt_date(e.granted),
+            e.new_deadline,
+            e.reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ),
+        (None, Some(r)) => format!("requested {r}, not granted yet"),
+        (None, None) => "none".into(),
+    };
+    let deadline = match (p.deadline, p.days_left, p.days_overdue) {
+        (Some(d), Some(n), _) => format!("{d}: {n} day{} left", plural(n)),
+        (Some(d), _, Some(n)) => format!("{d}: {n} day{} overdue", plural(n)),
+        _ => "unknown".into(),
+    };
+    let deadline_cell = if p.days_overdue.is_some() {
+        Cell::new(deadline).fg(Color::Red)
+    } else {
+        Cell::new(deadline)
+    };
+    let c = &s.completion;
+    let completion = format!(
+        "{} of {} steps done ({}%) · {} in progress · {} planned · {} overdue · validations {} of {} done",
+        c.done,
+        c.total,
+        c.percent,
+        c.in_progress,
+        c.planned,
+        c.overdue,
+        c.validations_done,
+        c.validations_total
+    );
+    let key = |k: &str| Cell::new(k).add_attribute(Attribute::Bold);
+    kv.add_row(vec![key("Conditional period"), Cell::new(period)]);
+    kv.add_row(vec![key("Extension"), Cell::new(extension)]);
+    kv.add_row(vec![key("Deadline"), deadline_cell]);
+    kv.add_row(vec![
+        key("Phase"),
+        Cell::new(format!(
+            "{} [{}], risk category: {}",
+            s.phase.title,
+            s.phase.phase.as_str(),
+            s.phase.risk_category
+        ))
+        .fg(phase_color(s.phase.phase))
+        .add_attribute(Attribute::Bold),
+    ]);
+    kv.add_row(vec![key("Consequence"), Cell::new(&s.phase.consequence)]);
+    kv.add_row(vec![
+        key("Significant progress"),
+        Cell::new(format!(
+            "{}: {}",
+            if s.progress.significant { "yes" } else { "no" },
+            s.progress.rule
+        )),
+    ]);
+    if let Some(sd) = &s.suggested_deadline {
+        kv.add_row(vec![
+            key("Suggested deadline"),
+            Cell::new(format!("{} ({})", sd.date, sd.basis)),
+        ]);
+    }
+    if let Some(f) = &s.follow_up {
+        kv.add_row(vec![
+            key("Follow-up review"),
+            Cell::new(format!(
+                "requested {} · started {} · completed {}{}",
+                opt_date(f.requested),
+                opt_date(f.started),
+                opt_date(f.completed),
+                f.outcome
+                    .as_deref()
+                    .map(|o| format!(" · {o}"))
+                    .unwrap_or_default()
+            )),
+        ]);
+    }
+    kv.add_row(vec![key("Completion"), Cell::new(completion)]);
+    for line in kv.lines() {
+        outln!(out, "{}", line.trim_end());
+    }
+    outln!(out);
+
+    let mut t = table(color);
+    header(
+        &mut t,
+        &[
+            "Deficiency",
+            "Area",
+            "Done",
+            "In progress",
+            "Planned",
+            "Overdue",
+            "Validation",
+            "Next date",
+        ],
+    );
+    for d in &s.deficiencies {
+        t.add_row(deficiency_row(d));
+    }
+    outln!(out, "{t}");
+    outln!(out);
+
+    if !s.next_actions.is_empty() {
+        outln!(
+            out,
+            "{}",
+            paint("Next actions", color, |t| t.bold().to_string())
+        );
+        let mut t = table(color);
+        header(&mut t, &["Date", "Deficiency", "Action"]);
+        for a in &s.next_actions {
+            let date = Cell::new(opt_date(a.date));
+            let date = if a.overdue { date.fg(Color::Red) } else { date };
+            t.add_row(vec![
+                date,
+                Cell::new(a.deficiency.as_deref().unwrap_or("")),
+                Cell::new(shorten(&a.what, 72)),
+            ]);
+        }
+        outln!(out, "{t}");
+    }
+    out
+}
+
+fn deficiency_row(d: &DeficiencyStatus) -> Vec<Cell> {
+    let v = validation_text(&d.validation);
+    let v = match validation_color(d.validation.state) {
+        Some(c) => Cell::new(v).fg(c),
+        None => Cell::new(v),
+    };
+    vec![
+        Cell::new(&d.id).add_attribute(Attribute::Bold),
+        Cell::new(shorten(&d.area, 30)),
+        Cell::new(format!("{}/{}", d.done, d.total))
+            .set_alignment(CellAlignment::Right)
+            .fg(if d.total > 0 && d.done == d.total {
+                Color::Green
+            } else {
+                Color::Reset
+            }),
+        count(d.in_progress, Color::Reset),
+        count(d.planned, Color::Reset),
+        count(d.overdue, Color::Red),
+        v,
+        Cell::new(opt_date(d.next_date)),
+    ]
+}
+
+fn print_portfolio(p: &Portfolio, color: bool) -> String {
+    let mut out = String::new();
+    outln!(
+        out,
+        "{}",
+        paint(
+            &format!(
+                "Portfolio: {} plan{} as of {}, most urgent first",
+                p.plans.len(),
+                plural(p.plans.len() as i64),
+                p.today
+            ),
+            color,
+            |t| t.bold().to_string()
+        )
+    );
+    let mut t = table(color);
+    // Thousands of rows: widths from content, no per-row wrapping passes.
+    t.set_content_arrangement(ContentArrangement::Disabled);
+    header(
+        &mut t,
+        &[
+            "#",
+            "Company",
+            "Report",
+            "Period end",
+            "Deadline",
+            "Phase",
+            "Done",
+            "Overdue",
+            "Next date",
+            "File",
+        ],
+    );
+    for (i, r) in p.plans.iter().enumerate() {
+        t.add_row(vec![
+            Cell::new(i + 1).set_alignment(CellAlignment::Right),
+            Cell::new(shorten(&r.company, 36)),
+            Cell::new(&r.assessment_report),
+            Cell::new(opt_date(r.period_end)),
+            Cell::new(opt_date(r.deadline)),
+            Cell::new(r.phase.as_str()).fg(phase_color(r.phase)),
+            Cell::new(format!("{}%", r.completion_percent)).set_alignment(CellAlignment::Right),
+            count(r.overdue, Color::Red),
+            Cell::new(opt_date(r.next_date)),
+            Cell::new(&r.file),
+        ]);
+    }
+    outln!(out, "{t}");
+    if !p.unreadable.is_empty() {
+        outln!(
+            out,
+            "{}",
+            paint(
+                &format!("Unreadable files ({}):", p.unreadable.len()),
+                color,
+                |t| t.red().bold().to_string()
+            )
+        );
+        for u in &p.unreadable {
+            let first = u.error.lines().next().unwrap_or_default();
+            if first.contains(&u.file) {
+                outln!(out, "  {first}");
+            } else {
+                outln!(out, "  {}: {first}", u.file);
+            }
+        }
+    }
+    out
+}
+
+use owo_colors::OwoColorize;
+
+fn paint(s: &str, color: bool, f: impl Fn(&str) -> String) -> String {
+    if color { f(s) } else { s.to_string() }
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

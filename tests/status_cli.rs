@@ -1,0 +1,583 @@
+//! `cip status`: date arithmetic, every phase reached by a plan made for it
+//! (with a fixed `--today`), the significant-progress threshold at its edge,
+//! the portfolio's sort order and its handling of unreadable files.
+
+mod status_common;
+
+use status_common::*;
+
+// Report 2026-10-01: the conditional period ends 2027-04-01.
+const REPORT: &str = "2026-10-01";
+
+fn v(
+    begins: &'static str,
+    concludes: &'static str,
+    results: &'static str,
+) -> Option<ValidationSpec> {
+    Some(ValidationSpec {
+        begins,
+        concludes,
+        results,
+        sent: None,
+    })
+}
+
+fn sent(
+    begins: &'static str,
+    concludes: &'static str,
+    results: &'static str,
+    s: &'static str,
+) -> Option<ValidationSpec> {
+    Some(ValidationSpec {
+        begins,
+        concludes,
+        results,
+        sent: Some(s),
+    })
+}
+
+/// Ten steps over two deficiencies: `done` of them done (targets early), the
+/// rest planned with target `open_target`; validations' results are due on
+/// 2027-03-31.
+fn ten_steps(done: usize, open_target: &'static str) -> PlanSpec {
+    let mut steps: Vec<StepSpec> = (0..10)
+        .map(|i| {
+            if i < done {
+                step("2026-12-01", "done")
+            } else {
+                step(open_target, "planned")
+            }
+        })
+        .collect();
+    let second = steps.split_off(5);
+    PlanSpec::new(REPORT)
+        .deficiency(steps, v("2027-03-20", "2027-03-25", "2027-03-31"))
+        .deficiency(second, v("2027-03-20", "2027-03-25", "2027-03-31"))
+}
+
+fn phase(j: &serde_json::Value) -> &str {
+    j["phase"]["phase"].as_str().expect("phase")
+}
+
+#[test]
+fn conditional_period_month_end_and_leap_year() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        ("2027-08-31", "2028-02-29", "2028-02-01", 28),
+        ("2026-08-31", "2027-02-28", "2027-02-01", 27),
+        ("2026-12-31", "2027-06-30", "2027-06-30", 0),
+        ("2028-08-30", "2029-02-28", "2029-01-31", 28),
+    ];
+    for (report, end, today, left) in cases {
+        let p = PlanSpec::new(report)
+            .deficiency(vec![step(end, "planned")], None)
+            .write(dir.path(), "p.toml");
+        let j = status_json(&p, today, &[]);
+        assert_eq!(j["period"]["report_date"], report);
+        assert_eq!(j["period"]["period_end"], end, "report {report}");
+        assert_eq!(j["period"]["deadline"], end);
+        assert_eq!(
+            j["period"]["days_left"], left,
+            "report {report} today {today}"
+        );
+        assert_eq!(phase(&j), "within-period");
+    }
+    // The day after the end: one day overdue.
+    let p = PlanSpec::new("2027-08-31")
+        .deficiency(vec![step("2028-01-01", "done")], None)
+        .deficiency(vec![step("2028-01-01", "planned")], None)
+        .write(dir.path(), "p.toml");
+    let j = status_json(&p, "2028-03-01", &[]);
+    assert_eq!(j["period"]["days_overdue"], 1);
+    assert!(j["period"]["days_left"].is_null());
+}
+
+#[test]
+fn within_period() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = ten_steps(3, "2027-02-01").write(dir.path(), "p.toml");
+    let j = status_json(&p, "2026-12-15", &[]);
+    assert_eq!(phase(&j), "within-period");
+    assert_eq!(j["phase"]["risk_category"], "standard");
+    assert_eq!(j["period"]["days_left"], 107);
+    assert_eq!(j["completion"]["done"], 3);
+    assert_eq!(j["completion"]["total"], 10);
+    assert_eq!(j["completion"]["percent"], 30);
+    assert_eq!(j["overdue_count"], 0);
+    assert_eq!(j["next_date"], "2027-02-01");
+    let actions = j["next_actions"].as_array().expect("actions");
+    assert_eq!(actions.len(), 3);
+    assert!(actions.iter().all(|a| a["date"] == "2027-02-01"));
+    assert_eq!(j["deficiencies"][0]["validation"]["state"], "not-started");
+}
+
+#[test]
+fn within_extension() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plan = ten_steps(6, "2027-06-01");
+    plan.extensions
+        .push(("2027-03-20", Some("2027-03-28"), "2027-06-30"));
+    let p = plan.write(dir.path(), "p.toml");
+    let j = status_json(&p, "2027-05-01", &[]);
+    assert_eq!(phase(&j), "within-extension");
+    assert_eq!(j["period"]["period_end"], "2027-04-01");
+    assert_eq!(j["period"]["extension"]["new_deadline"], "2027-06-30");
+    assert_eq!(j["period"]["deadline"], "2027-06-30");
+    assert_eq!(j["period"]["days_left"], 60);
+    assert_eq!(j["phase"]["risk_category"], "standard");
+}
+
+#[test]
+fn ready_for_follow_up_then_requested() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = PlanSpec::new(REPORT)
+        .deficiency(
+            vec![step("2026-12-01", "done"), step("2027-01-10", "done")],
+            sent("2027-01-15", "2027-02-10", "2027-02-20", "2027-02-18"),
+        )
+        .deficiency(
+            vec![step("2027-01-20", "done")],
+            sent("2027-01-25", "2027-02-15", "2027-03-01", "2027-02-27"),
+        );
+    let p = plan.write(dir.path(), "p.toml");
+    let j = status_json(&p, "2027-03-05", &[]);
+    assert_eq!(phase(&j), "ready-for-follow-up");
+    assert_eq!(j["completion"]["validations_done"], 2);
+    assert_eq!(j["deficiencies"][0]["validation"]["state"], "done");
+    assert!(
+        j["next_actions"][0]["what"]
+            .as_str()
+            .expect("what")
+            .contains("follow-up review")
+    );
+    // Still implemented after the period's end: no risk.
+    let j = status_json(&p, "2027-05-05", &[]);
+    assert_eq!(phase(&j), "ready-for-follow-up");
+
+    let mut plan = plan;
+    plan.follow_up = Some((Some("2027-03-06"), None, None, None));
+    let p = plan.write(dir.path(), "p.toml");
+    let j = status_json(&p, "2027-03-10", &[]);
+    assert_eq!(phase(&j), "ready-for-follow-up");
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("requested on 2027-03-06")
+    );
+    assert!(j["next_actions"].as_array().expect("a").is_empty());
+
+    // Not validated yet (results not sent): still within the period.
+    let p = PlanSpec::new(REPORT)
+        .deficiency(
+            vec![step("2026-12-01", "done")],
+            v("2027-01-15", "2027-02-10", "2027-02-20"),
+        )
+        .write(dir.path(), "q.toml");
+    let j = status_json(&p, "2027-02-15", &[]);
+    assert_eq!(phase(&j), "within-period");
+    assert_eq!(j["deficiencies"][0]["validation"]["state"], "results-due");
+}
+
+#[test]
+fn follow_up_under_way_is_an_automatic_extension() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plan = ten_steps(10, "2027-01-01");
+    plan.follow_up = Some((Some("2027-03-10"), Some("2027-03-25"), None, None));
+    let p = plan.write(dir.path(), "p.toml");
+    // After the period's end, review not completed.
+    let j = status_json(&p, "2027-04-20", &[]);
+    assert_eq!(phase(&j), "follow-up-under-way");
+    assert_eq!(j["phase"]["risk_category"], "standard");
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("automatic extension")
+    );
+    assert_eq!(j["follow_up"]["started"], "2027-03-25");
+}
+
+#[test]
+fn follow_up_completed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plan = ten_steps(10, "2027-01-01");
+    plan.follow_up = Some((
+        Some("2027-03-10"),
+        Some("2027-03-25"),
+        Some("2027-04-15"),
+        Some("Implemented and effective."),
+    ));
+    let p = plan.write(dir.path(), "p.toml");
+    let j = status_json(&p, "2027-04-20", &[]);
+    assert_eq!(phase(&j), "follow-up-completed");
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("Implemented and effective.")
+    );
+    // The day before completion, it is still under way.
+    let j = status_json(&p, "2027-04-14", &[]);
+    assert_eq!(phase(&j), "follow-up-under-way");
+}
+
+#[test]
+fn extension_advised_with_a_suggested_deadline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plan = ten_steps(6, "2027-03-20");
+    // One remaining step is planned well after the period.
+    plan.deficiencies[1].0[4] = step("2027-07-15", "in-progress");
+    let p = plan.write(dir.path(), "p.toml");
+    let j = status_json(&p, "2027-04-10", &[]);
+    assert_eq!(phase(&j), "extension-advised");
+    assert_eq!(j["progress"]["significant"], true);
+    assert_eq!(j["progress"]["decided_by"], "both-met");
+    assert_eq!(j["suggested_deadline"]["date"], "2027-07-15");
+    assert!(
+        j["next_actions"][0]["what"]
+            .as_str()
+            .expect("w")
+            .contains("Request an extension")
+    );
+    assert!(
+        j["next_actions"][0]["what"]
+            .as_str()
+            .expect("w")
+            .contains("2027-07-15")
+    );
+
+    // Every remaining target passed: at least 30 days from today.
+    let p = ten_steps(6, "2027-03-20").write(dir.path(), "q.toml");
+    let j = status_json(&p, "2027-04-10", &[]);
+    assert_eq!(phase(&j), "extension-advised");
+    assert_eq!(j["suggested_deadline"]["date"], "2027-05-10");
+
+    // Requested, not yet granted: no request action, the consequence says so.
+    let mut plan = ten_steps(6, "2027-03-20");
+    plan.extensions.push(("2027-04-05", None, "2027-06-30"));
+    let p = plan.write(dir.path(), "r.toml");
+    let j = status_json(&p, "2027-04-10", &[]);
+    assert_eq!(phase(&j), "extension-advised");
+    assert_eq!(j["period"]["extension_pending"], "2027-04-05");
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("awaits Customs' decision")
+    );
+}
+
+#[test]
+fn at_risk_without_significant_progress() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = ten_steps(2, "2027-03-20").write(dir.path(), "p.toml");
+    let j = status_json(&p, "2027-04-10", &[]);
+    assert_eq!(phase(&j), "at-risk");
+    assert_eq!(j["phase"]["risk_category"], "higher risk category possible");
+    assert!(
+        j["phase"]["consequence"]
+            .as_str()
+            .expect("c")
+            .contains("the Account Manager will take appropriate action")
+    );
+    assert_eq!(j["progress"]["decided_by"], "done-share");
+    assert_eq!(j["overdue_count"], 10);
+    assert!(j["suggested_deadline"].is_null());
+}
+
+#[test]
+fn undetermined_without_report_date() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plan = ten_steps(2, "2027-03-20");
+    plan.report_date = None;
+    let p = plan.write(dir.path(), "p.toml");
+    let j = status_json(&p, "2027-04-10", &[]);
+    assert_eq!(phase(&j), "undetermined");
+    assert!(j["period"]["period_end"].is_null());
+}
+
+#[test]
+fn significant_progress_threshold_edges() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Today 2027-04-15: open targets 2027-03-16 are exactly 30 days overdue;
+    // validation results (2027-03-31) 15 days.
+    let today = "2027-04-15";
+    let at = |done, target: &'static str| {
+        let p = ten_steps(done, target).write(dir.path(), "p.toml");
+        status_json(&p, today, &[])
+    };
+    let j = at(5, "2027-03-16");
+    assert_eq!(phase(&j), "extension-advised", "{}", j["progress"]["rule"]);
+    assert_eq!(j["progress"]["longest_overdue_days"], 30);
+
+    let j = at(4, "2027-03-16");
+    assert_eq!(phase(&j), "at-risk");
+    assert_eq!(j["progress"]["decided_by"], "done-share");
+
+    let j = at(5, "2027-03-15");
+    assert_eq!(phase(&j), "at-risk");
+    assert_eq!(j["progress"]["decided_by"], "overdue");
+    assert_eq!(j["progress"]["longest_overdue_days"], 31);
+
+    // Configurable: stricter share, looser overdue limit.
+    let p = ten_steps(5, "2027-03-15").write(dir.path(), "p.toml");
+    let j = status_json(&p, today, &["--max-overdue-days", "31"]);
+    assert_eq!(phase(&j), "extension-advised");
+    assert_eq!(j["progress"]["threshold"]["max_overdue_days"], 31);
+    let j = status_json(
+        &p,
+        today,
+        &["--max-overdue-days", "31", "--min-done-percent", "60"],
+    );
+    assert_eq!(phase(&j), "at-risk");
+    assert_eq!(j["progress"]["decided_by"], "done-share");
+}
+
+#[test]
+fn step_and_validation_states() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = PlanSpec::new(REPORT)
+        .deficiency(
+            vec![
+                step("2026-11-01", "done"),
+                step("2026-12-01", "in-progress"),
+                step("2026-12-20", "in-progress"),
+                step("2027-01-20", "planned"),
+            ],
+            v("2026-12-05", "2026-12-20", "2027-01-05"),
+        )
+        .write(dir.path(), "p.toml");
+    let j = status_json(&p, "2026-12-10", &[]);
+    let d = &j["deficiencies"][0];
+    let states: Vec<&str> = d["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["state"].as_str().expect("s"))
+        .collect();
+    assert_eq!(states, ["done", "overdue", "in-progress", "planned"]);
+    assert_eq!(d["steps"][1]["days_overdue"], 9);
+    assert_eq!(d["validation"]["state"], "testing");
+    assert_eq!(d["next_date"], "2026-12-01");
+    assert_eq!(j["next_actions"][0]["overdue"], true);
+    for (today, state) in [
+        ("2026-12-04", "not-started"),
+        ("2026-12-20", "testing"),
+        ("2026-12-21", "results-due"),
+        ("2027-01-05", "results-due"),
+        ("2027-01-06", "results-overdue"),
+    ] {
+        let j = status_json(&p, today, &[]);
+        assert_eq!(
+            j["deficiencies"][0]["validation"]["state"], state,
+            "{today}"
+        );
+    }
+}
+
+#[test]
+fn human_output_honours_no_color_and_color_flag() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = ten_steps(2, "2027-03-20").write(dir.path(), "p.toml");
+    let out = cip()
+        .arg("status")
+        .arg(&p)
+        .args(["--today", "2027-04-10"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let t = text(&out);
+    assert!(!t.contains('\u{1b}'), "non-TTY output has no escape codes");
+    assert!(t.contains("Period over, no significant progress"));
+    assert!(t.contains("Test Imports, Inc."));
+    assert!(t.contains("Next actions"));
+    let out = cip()
+        .arg("status")
+        .arg(&p)
+        .args(["--today", "2027-04-10", "--color", "always"])
+        .output()
+        .expect("run");
+    assert!(text(&out).contains('\u{1b}'));
+    let out = cip()
+        .env("NO_COLOR", "1")
+        .arg("status")
+        .arg(&p)
+        .args(["--today", "2027-04-10"])
+        .output()
+        .expect("run");
+    assert!(!text(&out).contains('\u{1b}'));
+}
+
+#[test]
+fn unreadable_plans_exit_2_without_panicking() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[plan\ncompany = ").expect("write");
+    let binary = dir.path().join("bin.toml");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x41]).expect("write");
+    let pdf = dir.path().join("plan.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7\n").expect("write");
+    for p in [bad.clone(), binary, pdf, dir.path().join("missing.toml")] {
+        for fmt in ["human", "json"] {
+            let out = cip()
+                .arg("status")
+                .arg(&p)
+                .args(["--today", "2027-01-01", "--format", fmt])
+                .output()
+                .expect("run");
+            assert_eq!(out.status.code(), Some(2), "{}", p.display());
+            assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+        }
+    }
+    let out = cip()
+        .arg("status")
+        .arg(&bad)
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn portfolio_sorted_by_urgency_and_lists_unreadable_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let today = "2027-02-01";
+    let named = |name: &str, company: &str, spec: PlanSpec| {
+        let mut spec = spec;
+        spec.company = company.into();
+        spec.write(dir.path(), name)
+    };
+    // Overdue since 2027-01-20 (12 days).
+    let a = named(
+        "a.toml",
+        "Recently Late",
+        PlanSpec::new("2026-10-01").deficiency(vec![step("2027-01-20", "planned")], None),
+    );
+    // Overdue since 2026-12-01 (longer): comes first.
+    let b = named(
+        "b.toml",
+        "Long Late",
+        PlanSpec::new("2026-11-15").deficiency(vec![step("2026-12-01", "in-progress")], None),
+    );
+    // Nothing overdue, deadline 2027-04-01.
+    let c = named(
+        "c.toml",
+        "Near Deadline",
+        PlanSpec::new("2026-10-01").deficiency(vec![step("2027-03-01", "planned")], None),
+    );
+    // Nothing overdue, deadline 2027-07-15.
+    let d = named(
+        "d.toml",
+        "Far Deadline",
+        PlanSpec::new("2027-01-15").deficiency(vec![step("2027-05-01", "planned")], None),
+    );
+    // Follow-up review completed: last although its deadline is earliest.
+    let mut done = PlanSpec::new("2026-06-01").deficiency(
+        vec![step("2026-09-01", "done")],
+        sent("2026-09-05", "2026-09-20", "2026-10-01", "2026-09-30"),
+    );
+    done.follow_up = Some((
+        Some("2026-10-02"),
+        Some("2026-10-15"),
+        Some("2026-11-15"),
+        None,
+    ));
+    let e = named("e.toml", "Closed", done);
+    let bad = dir.path().join("z-bad.toml");
+    std::fs::write(&bad, "not toml at all [").expect("write");
+    let missing = dir.path().join("y-missing.toml");
+
+    let out = cip()
+        .args(["status", "--all", "--today", today, "--format", "json"])
+        .args([&e, &d, &bad, &c, &a, &missing, &b])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unreadable files make the exit code 1"
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let order: Vec<&str> = j["plans"]
+        .as_array()
+        .expect("plans")
+        .iter()
+        .map(|r| r["company"].as_str().expect("c"))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            "Long Late",
+            "Recently Late",
+            "Near Deadline",
+            "Far Deadline",
+            "Closed"
+        ]
+    );
+    assert_eq!(j["plans"][0]["overdue"], 1);
+    assert_eq!(j["plans"][0]["overdue_since"], "2026-12-01");
+    assert_eq!(j["plans"][3]["deadline"], "2027-07-15");
+    let unreadable: Vec<&str> = j["unreadable"]
+        .as_array()
+        .expect("u")
+        .iter()
+        .map(|u| u["file"].as_str().expect("f"))
+        .collect();
+    assert_eq!(unreadable.len(), 2);
+    assert!(unreadable[0].ends_with("y-missing.toml") && unreadable[1].ends_with("z-bad.toml"));
+
+    // Human: the same order, unreadable files at the end.
+    let out = cip()
+        .args(["status", "--all", "--today", today])
+        .args([&e, &d, &bad, &c, &a, &missing, &b])
+        .output()
+        .expect("run");
+    let t = text(&out);
+    let pos = |s: &str| t.find(s).unwrap_or_else(|| panic!("{s} missing from\n{t}"));
+    assert!(pos("Long Late") < pos("Recently Late"));
+    assert!(pos("Recently Late") < pos("Near Deadline"));
+    assert!(pos("Far Deadline") < pos("Closed"));
+    assert!(pos("Closed") < pos("Unreadable files (2)"));
+    assert!(pos("Unreadable files (2)") < pos("z-bad.toml"));
+}
+
+#[test]
+fn status_reads_a_rendered_plan_pdf() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pdf = dir.path().join("acme.pdf");
+    let out = cip()
+        .args(["render", "samples/acme.toml", "--no-timeline", "-o"])
+        .arg(&pdf)
+        .output()
+        .expect("render");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_pdf = status_json(&pdf, "2026-12-01", &[]);
+    let from_toml = status_json(std::path::Path::new("samples/acme.toml"), "2026-12-01", &[]);
+    assert_eq!(from_pdf["company"], "Acme Imports, Inc.");
+    assert_eq!(from_pdf["completion"], from_toml["completion"]);
+    assert_eq!(from_pdf["phase"], from_toml["phase"]);
+    // In a portfolio too, next to a PDF without a plan.
+    let empty = dir.path().join("empty.pdf");
+    std::fs::write(&empty, b"%PDF-1.7\n%%EOF\n").expect("write");
+    let out = cip()
+        .args([
+            "status",
+            "--all",
+            "--today",
+            "2026-12-01",
+            "--format",
+            "json",
+        ])
+        .arg(&pdf)
+        .arg(&empty)
+        .output()
+        .expect("run");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["plans"].as_array().expect("plans").len(), 1);
+    assert_eq!(j["unreadable"].as_array().expect("u").len(), 1);
+}
