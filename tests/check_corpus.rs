@@ -237,3 +237,20 @@ fn every_shape_error_is_reported_at_once() {
         .collect();
     assert!(hints[0].contains("did you mean `company`?"), "{hints:?}");
 }
+
+#[test]
+fn results_sent_is_a_known_key_and_must_follow_testing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("sent.toml");
+    let base = std::fs::read_to_string("tests/plans/minimal.toml").expect("minimal");
+    std::fs::write(&p, format!("{base}results_sent = 2026-12-15\n")).expect("write");
+    let (code, json) = check_json(&p);
+    assert_eq!(code, 0, "{json}");
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert_eq!(rules, ["validation-results-sent-early"]);
+}

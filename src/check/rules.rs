@@ -1001,6 +1001,13 @@ fn validation(plan: &Plan, out: &mut Findings) {
                     format!("a date on or after {c}"));
             }
         }
+        if let (Some(c), Some(sent)) = (date(&v.concludes), &v.results_sent) {
+            if sent.value < c {
+                out.push("validation-results-sent-early", format!("{p}.results_sent"), Some(sent.span.clone()), Some(i),
+                    format!("Results for deficiency {dl} were sent to Customs ({}) before testing concluded ({c})", sent.value),
+                    format!("the date the results were actually sent, on or after {c}"));
+            }
+        }
         let last_target = d.steps.iter().filter_map(|s| date(&s.target)).max();
         if let (Some(last), Some(b)) = (last_target, &v.begins) {
             if b.value < last {

@@ -51,6 +51,7 @@ const VALIDATION: &[(&str, Kind)] = &[
     ("begins", Date),
     ("concludes", Date),
     ("results_to_customs", Date),
+    ("results_sent", Date),
 ];
 const DEFICIENCY: &[(&str, Kind)] = &[
     ("id", Str),
