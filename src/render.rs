@@ -20,8 +20,10 @@ pub struct RenderOptions {
     pub no_attach: bool,
     /// The PDF's creation date; default: the date issued (or prepared).
     pub date: Option<NaiveDateTime>,
-    /// Extra blocks before the manifest (e.g. the timeline chart).
-    pub extra: Vec<Block>,
+    /// Add the "Implementation timeline" page.
+    pub timeline: bool,
+    /// "Today" on the timeline (a line, and step states as of that day).
+    pub today: Option<NaiveDate>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +98,17 @@ pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> Result<(Vec<u8>, Manife
             paper: opts.paper,
             draft: opts.draft,
             date: opts.date.unwrap_or_else(|| default_date(plan)),
-            extra: opts.extra.clone(),
+            extra: if opts.timeline {
+                let mut blocks = vec![Block::PageBreak];
+                blocks.extend(crate::documents::timeline::timeline(
+                    plan,
+                    opts.today,
+                    crate::layout::column_width(opts.paper),
+                ));
+                blocks
+            } else {
+                Vec::new()
+            },
         },
     );
     let pdf = crate::pdf::render(&doc)?;

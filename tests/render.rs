@@ -242,7 +242,11 @@ fn plan_with_errors_is_refused_and_draft_renders_it() {
         .and_then(|n| n.trim().parse().ok())
         .expect("page count");
     assert!(pages >= 1);
-    assert_eq!(qdf.matches("/Draft Do").count(), pages, "no DRAFT mark on every page");
+    assert_eq!(
+        qdf.matches("/Draft Do").count(),
+        pages,
+        "no DRAFT mark on every page"
+    );
     let text = tool("pdftotext", &[path, "-"]);
     assert!(!String::from_utf8_lossy(&text.stdout).contains("DRAFT"));
 }

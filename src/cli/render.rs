@@ -83,24 +83,13 @@ pub fn run(a: Args) -> ExitCode {
         PaperArg::Letter => Paper::Letter,
         PaperArg::A4 => Paper::A4,
     };
-    // The timeline needs the plan; an unreadable plan is reported by
-    // render_file below.
-    let extra = match (a.no_timeline, cip::model::load_file(&a.plan)) {
-        (false, Ok(plan)) => {
-            // The text column: page width less layout's 60 pt side margins.
-            let column = cip::layout::paper_size(paper).0 - 120.0;
-            let mut blocks = vec![cip::documents::Block::PageBreak];
-            blocks.extend(cip::documents::timeline::timeline(&plan, a.today, column));
-            blocks
-        }
-        _ => Vec::new(),
-    };
     let opts = RenderOptions {
         paper,
         draft: a.draft,
         no_attach: a.no_attach,
         date: render::source_date_epoch(),
-        extra,
+        timeline: !a.no_timeline,
+        today: a.today,
     };
     if render::same_file(&output, &a.plan) {
         eprintln!(

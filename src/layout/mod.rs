@@ -168,6 +168,11 @@ pub enum LayoutError {
 }
 
 /// Page size in points.
+/// Width of the text column on `paper`: what a full-width drawing gets.
+pub fn column_width(paper: Paper) -> f32 {
+    paper_size(paper).0 - 2.0 * MARGIN_X
+}
+
 pub fn paper_size(paper: Paper) -> (f32, f32) {
     match paper {
         Paper::Letter => (612.0, 792.0),

@@ -6,7 +6,6 @@
 //! caller's, and the `/ID` is a hash of the bytes written — so that the
 //! same document always gives the same file.
 
-
 use chrono::NaiveDateTime;
 use flate2::Compression;
 use lopdf::{Dictionary, Document as LoDoc, Object, ObjectId, Stream, StringFormat};
