@@ -179,3 +179,33 @@ impl Findings<'_> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every rule id a finding is pushed with is listed in `RULES` (an
+    /// unlisted id would silently become an error without a description).
+    /// Rule ids are the kebab-case string literals of rules.rs after the table.
+    #[test]
+    fn every_pushed_rule_is_listed() {
+        let source = include_str!("rules.rs");
+        let body = &source[source.find("fn severity").unwrap_or(0)..];
+        let is_id = |s: &str| {
+            s.contains('-')
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        let used: Vec<&str> = body
+            .split('"')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| is_id(s))
+            .collect();
+        assert!(used.len() > 45, "found only {} rule ids", used.len());
+        for id in used {
+            assert!(
+                super::RULES.iter().any(|(r, _, _)| *r == id),
+                "rule `{id}` is used but not listed in RULES"
+            );
+        }
+    }
+}

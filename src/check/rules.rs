@@ -208,6 +208,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "begins <= concludes <= results_to_customs",
     ),
     (
+        "validation-results-sent-early",
+        W,
+        "validation results are sent to Customs after testing concludes",
+    ),
+    (
         "validation-before-steps",
         E,
         "testing begins on or after the last corrective step's target",
