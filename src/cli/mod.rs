@@ -1,6 +1,7 @@
 //! clap definitions and dispatch. Output formats: human (diagnostics,
 //! tables) or JSON (every field), chosen per command with `--format`.
 
+mod archive;
 mod check;
 mod init;
 mod render;
@@ -35,6 +36,8 @@ enum Command {
     Sign(sign::SignArgs),
     /// Verify every signature of a PDF and its manifest.
     Verify(sign::VerifyArgs),
+    /// The archive of signed copies: init, add, list, show, get, verify, export, backup.
+    Archive(archive::Args),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen(a) => sign::run_keygen(&a),
         Command::Sign(a) => sign::run_sign(&a),
         Command::Verify(a) => sign::run_verify(&a),
+        Command::Archive(a) => archive::run(a),
     }
 }
 
