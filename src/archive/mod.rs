@@ -259,11 +259,13 @@ pub fn normalize_time(what: &str, v: &str) -> Result<String, ArchiveError> {
     })
 }
 
-/// An archive folder. Each operation opens its own SQLite connection, so an
-/// `Archive` is cheap and several processes can work on one folder at once.
-#[derive(Clone, Debug)]
+/// An archive folder. Several processes can work on one folder at once.
+/// Reads open their own SQLite connection; adds share one write connection,
+/// kept open so that many adds in a row do not each pay for a checkpoint.
+#[derive(Debug)]
 pub struct Archive {
     root: PathBuf,
+    writer: std::cell::RefCell<Option<rusqlite::Connection>>,
 }
 
 impl Archive {
@@ -309,9 +311,14 @@ impl Archive {
         let dest = dir.join(INDEX);
         fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
         store::sync_dir(dir).map_err(io_err(dir))?;
-        Ok(Archive {
+        Ok(Archive::at(dir))
+    }
+
+    fn at(dir: &Path) -> Archive {
+        Archive {
             root: dir.to_path_buf(),
-        })
+            writer: std::cell::RefCell::new(None),
+        }
     }
 
     /// Opens an existing archive; migrates an older index (which needs the
@@ -336,9 +343,7 @@ impl Archive {
                 what: "objects/",
             });
         }
-        let a = Archive {
-            root: dir.to_path_buf(),
-        };
+        let a = Archive::at(dir);
         let conn = a.read_conn()?;
         let v = index::version(&conn).map_err(|e| a.db("cannot read the schema version", e))?;
         drop(conn);
@@ -418,8 +423,18 @@ impl Archive {
             source,
         })?;
         let sha256 = sha256_hex(&bytes);
-        if let Some(record) = index::find(&self.read_conn()?, &sha256)
-            .map_err(|e| self.db("cannot look up the file", e))?
+        let mut writer = self.writer.borrow_mut();
+        if writer.is_none() {
+            *writer = Some(self.write_conn()?);
+        }
+        let Some(conn) = writer.as_mut() else {
+            return Err(self.db(
+                "no connection",
+                rusqlite::Error::InvalidQuery,
+            ));
+        };
+        if let Some(record) =
+            index::find(conn, &sha256).map_err(|e| self.db("cannot look up the file", e))?
         {
             return Ok(AddOutcome::AlreadyPresent { record });
         }
@@ -456,21 +471,20 @@ impl Archive {
             .map(|d| (sha256_hex(&d), d))
             .collect();
 
-        let mut conn = self.write_conn()?;
-        if let Some(record) = index::begin_pending(&mut conn, &sha256, &record.added_at)
+        if let Some(record) = index::begin_pending(conn, &sha256, &record.added_at)
             .map_err(|e| self.db("cannot record the add", e))?
         {
             return Ok(AddOutcome::AlreadyPresent { record });
         }
         if let Err(e) = store::put(&self.root, &sha256, &bytes) {
-            let _ = index::clear_pending(&mut conn, &sha256);
+            let _ = index::clear_pending(conn, &sha256);
             return Err(store_err(e));
         }
         let extra = index::Extra {
             verify_report_json: &report_json,
             anchors: &anchors,
         };
-        let inserted = index::insert(&mut conn, &record, &extra)
+        let inserted = index::insert(conn, &record, &extra)
             .map_err(|e| self.db("cannot record the file", e))?;
         store::clean_temp(&self.root);
         if inserted {
@@ -479,7 +493,7 @@ impl Archive {
                 notes: class.notes,
             })
         } else {
-            let record = index::find(&conn, &sha256)
+            let record = index::find(conn, &sha256)
                 .map_err(|e| self.db("cannot look up the file", e))?
                 .unwrap_or(record);
             Ok(AddOutcome::AlreadyPresent { record })
