@@ -331,3 +331,49 @@ fn backup_is_a_verifiable_archive_and_updates_incrementally() {
     let o = run(archive_cmd(&ar).arg("backup").arg(t.path()));
     assert_eq!(code(&o), 2);
 }
+
+/// The real thing: the bundled sample plan rendered and signed by `cip
+/// render --sign`, archived, restored and verified.
+#[test]
+fn a_plan_made_by_cip_render_is_archived_as_a_plan() {
+    let t = tempfile::tempdir().unwrap();
+    let ar = t.path().join("ar");
+    let k = make_key(t.path(), "k", "Robert Chen", "Chief Financial Officer");
+    let pdf = t.path().join("acme.pdf");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/acme.toml");
+    let o = run(Command::new(cip_bin())
+        .arg("render")
+        .arg(&sample)
+        .arg("-o")
+        .arg(&pdf)
+        .args(["--sign", "--key"])
+        .arg(&k.key)
+        .arg("--cert")
+        .arg(&k.cert));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    init(&ar);
+    let o = run(archive_cmd(&ar)
+        .args(["add", "--require-trusted", "--trust"])
+        .arg(&k.cert)
+        .arg(&pdf)
+        .args(["--format", "json"]));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let v = json(&o);
+    let rec = &v[0]["result"]["record"];
+    assert_eq!(rec["kind"], "plan", "{v:#}");
+    assert_eq!(rec["company"], "Acme Imports, Inc.");
+    assert_eq!(rec["assessment_report"], "CA-2026-NY-0412");
+    assert_eq!(rec["signatures"][0]["signer_name"], "Robert Chen");
+    let plan_toml = std::fs::read(&sample).unwrap();
+    let embedded = cip::verify::embedded_file(&std::fs::read(&pdf).unwrap(), "plan.toml")
+        .unwrap()
+        .unwrap();
+    assert_eq!(embedded, plan_toml);
+    assert_eq!(rec["plan_toml_sha256"], sha256_hex(&plan_toml));
+    let out = t.path().join("back.pdf");
+    let sha = rec["sha256"].as_str().unwrap();
+    assert_eq!(code(&run(archive_cmd(&ar).args(["get", sha, "-o"]).arg(&out))), 0);
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&pdf).unwrap());
+    let o = run(archive_cmd(&ar).arg("verify"));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+}
