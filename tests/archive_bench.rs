@@ -17,7 +17,10 @@ fn bench_add_and_verify_100() {
     let files: Vec<_> = (0..100)
         .map(|n| signed_plan(t.path(), &format!("p{n}.pdf"), &k, "Acme", "CA-1", n))
         .collect();
-    let size: u64 = files.iter().map(|f| std::fs::metadata(f).unwrap().len()).sum();
+    let size: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).unwrap().len())
+        .sum();
     assert_eq!(code(&run(archive_cmd(&ar).arg("init"))), 0);
 
     let s = Instant::now();
@@ -44,8 +47,14 @@ fn bench_add_and_verify_100() {
     assert_eq!(code(&o), 0, "{}", text(&o));
 
     eprintln!("100 signed plans, {} KiB in all", size / 1024);
-    eprintln!("add, one process for all 100: {one_process:?} ({:?}/file)", one_process / 100);
-    eprintln!("add, one process per file:   {per_file:?} ({:?}/file)", per_file / 100);
+    eprintln!(
+        "add, one process for all 100: {one_process:?} ({:?}/file)",
+        one_process / 100
+    );
+    eprintln!(
+        "add, one process per file:   {per_file:?} ({:?}/file)",
+        per_file / 100
+    );
     eprintln!("verify (rehash + re-verify): {verify:?}");
     eprintln!("list:                        {list:?}");
 }

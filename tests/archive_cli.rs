@@ -11,8 +11,7 @@ use common_archive::*;
 use serde_json::Value;
 
 fn json(o: &std::process::Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", text(o)))
 }
 
 fn init(dir: &Path) {
@@ -28,21 +27,44 @@ fn add_list_show_get_verify() {
     let manager = make_key(t.path(), "cbp", "Pat Doe", "Account Manager");
     init(&ar);
     assert!(ar.join("objects").is_dir());
-    assert_eq!(sqlite3(&ar.join("index.sqlite"), "PRAGMA journal_mode"), "wal");
     assert_eq!(
-        sqlite3(&ar.join("index.sqlite"), "SELECT max(version) FROM schema_version"),
+        sqlite3(&ar.join("index.sqlite"), "PRAGMA journal_mode"),
+        "wal"
+    );
+    assert_eq!(
+        sqlite3(
+            &ar.join("index.sqlite"),
+            "SELECT max(version) FROM schema_version"
+        ),
         "1"
     );
 
-    let plan = signed_plan(t.path(), "acme-plan.pdf", &official, "Acme Imports, Inc.", "CA-2026-NY-0412", 1);
+    let plan = signed_plan(
+        t.path(),
+        "acme-plan.pdf",
+        &official,
+        "Acme Imports, Inc.",
+        "CA-2026-NY-0412",
+        1,
+    );
     let letter_path = t.path().join("acme-acceptance.pdf");
     std::fs::write(
         &letter_path,
-        sign_bytes(&letter_pdf("acceptance", "Acme Imports, Inc.", "CA-2026-NY-0412", 1), &manager),
+        sign_bytes(
+            &letter_pdf("acceptance", "Acme Imports, Inc.", "CA-2026-NY-0412", 1),
+            &manager,
+        ),
     )
     .unwrap();
     let other = t.path().join("beta-plan.pdf");
-    std::fs::write(&other, sign_bytes(&plan_pdf("Beta Trading LLC", "CA-2026-LA-0007", 2), &official)).unwrap();
+    std::fs::write(
+        &other,
+        sign_bytes(
+            &plan_pdf("Beta Trading LLC", "CA-2026-LA-0007", 2),
+            &official,
+        ),
+    )
+    .unwrap();
 
     let o = run(archive_cmd(&ar)
         .args(["add", "--trust"])
@@ -103,7 +125,15 @@ fn add_list_show_get_verify() {
     assert_eq!(json(&o).as_array().unwrap().len(), 2);
     let o = run(archive_cmd(&ar).args(["list", "--kind", "acceptance", "--format", "json"]));
     assert_eq!(json(&o).as_array().unwrap().len(), 1);
-    let o = run(archive_cmd(&ar).args(["list", "--kind", "plan", "--company", "BETA", "--format", "json"]));
+    let o = run(archive_cmd(&ar).args([
+        "list",
+        "--kind",
+        "plan",
+        "--company",
+        "BETA",
+        "--format",
+        "json",
+    ]));
     assert_eq!(json(&o)[0]["company"], "Beta Trading LLC");
     let o = run(archive_cmd(&ar).args(["list", "--since", "2026-04-02", "--format", "json"]));
     assert_eq!(json(&o).as_array().unwrap().len(), 0);
@@ -112,7 +142,11 @@ fn add_list_show_get_verify() {
     let o = run(archive_cmd(&ar).args(["list", "--since", "yesterday"]));
     assert_eq!(code(&o), 2, "{}", text(&o));
     let o = run(archive_cmd(&ar).arg("list"));
-    assert!(text(&o).contains("Robert Chen") && text(&o).contains("3 file(s)"), "{}", text(&o));
+    assert!(
+        text(&o).contains("Robert Chen") && text(&o).contains("3 file(s)"),
+        "{}",
+        text(&o)
+    );
 
     // show by prefix; get restores the exact bytes.
     let o = run(archive_cmd(&ar).args(["show", &sha[..10]]));
@@ -123,7 +157,11 @@ fn add_list_show_get_verify() {
     let o = run(archive_cmd(&ar).args(["show", "zz"]));
     assert_eq!(code(&o), 2);
     let o = run(archive_cmd(&ar).args(["show", "ffffffffffffffff"]));
-    assert!(text(&o).contains("no archived file matches"), "{}", text(&o));
+    assert!(
+        text(&o).contains("no archived file matches"),
+        "{}",
+        text(&o)
+    );
     let out = t.path().join("restored.pdf");
     let o = run(archive_cmd(&ar).args(["get", &sha[..12], "-o"]).arg(&out));
     assert_eq!(code(&o), 0, "{}", text(&o));
@@ -131,7 +169,11 @@ fn add_list_show_get_verify() {
 
     let o = run(archive_cmd(&ar).arg("verify"));
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("3 row(s), 3 object(s), 3 signature(s) checked: OK"), "{}", text(&o));
+    assert!(
+        text(&o).contains("3 row(s), 3 object(s), 3 signature(s) checked: OK"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -143,12 +185,25 @@ fn ambiguous_prefix_is_refused() {
     // Enough files that some pair shares a first hex digit.
     let mut files = Vec::new();
     for n in 0..20 {
-        files.push(signed_plan(t.path(), &format!("p{n}.pdf"), &k, "Acme", "CA-1", n));
+        files.push(signed_plan(
+            t.path(),
+            &format!("p{n}.pdf"),
+            &k,
+            "Acme",
+            "CA-1",
+            n,
+        ));
     }
     let o = run(archive_cmd(&ar).arg("add").args(&files));
     assert_eq!(code(&o), 0, "{}", text(&o));
-    let shas: Vec<String> = files.iter().map(|f| sha256_hex(&std::fs::read(f).unwrap())).collect();
-    let first = shas.iter().find(|s| shas.iter().filter(|o| o[..1] == s[..1]).count() > 1).unwrap();
+    let shas: Vec<String> = files
+        .iter()
+        .map(|f| sha256_hex(&std::fs::read(f).unwrap()))
+        .collect();
+    let first = shas
+        .iter()
+        .find(|s| shas.iter().filter(|o| o[..1] == s[..1]).count() > 1)
+        .unwrap();
     let o = run(archive_cmd(&ar).args(["show", &first[..1]]));
     assert_eq!(code(&o), 2);
     assert!(text(&o).contains("matches several"), "{}", text(&o));
@@ -190,11 +245,17 @@ fn refusals_print_the_report_and_change_nothing() {
         let o = run(archive_cmd(&ar).arg("add").arg(f));
         assert_eq!(code(&o), 1, "{}", text(&o));
         assert!(text(&o).contains("refused"), "{}", text(&o));
-        assert!(text(&o).to_lowercase().contains(expect), "{expect}: {}", text(&o));
+        assert!(
+            text(&o).to_lowercase().contains(expect),
+            "{expect}: {}",
+            text(&o)
+        );
     }
     // --require-trusted: self-signed and not among --trust: refused …
     let good = signed_plan(t.path(), "good.pdf", &k, "Acme", "CA-1", 4);
-    let o = run(archive_cmd(&ar).args(["add", "--require-trusted"]).arg(&good));
+    let o = run(archive_cmd(&ar)
+        .args(["add", "--require-trusted"])
+        .arg(&good));
     assert_eq!(code(&o), 1, "{}", text(&o));
     assert!(text(&o).contains("untrusted"), "{}", text(&o));
     assert_eq!(snapshot(&ar), before, "a refused add changed the archive");
@@ -259,15 +320,30 @@ fn export_and_verify_the_bundle_elsewhere() {
     init(&ar);
     let a1 = signed_plan(t.path(), "acme 1.pdf", &k, "Acme Imports, Inc.", "CA-1", 1);
     let a2 = t.path().join("acme-letter.pdf");
-    std::fs::write(&a2, sign_bytes(&letter_pdf("acceptance", "Acme Imports, Inc.", "CA-1", 2), &m)).unwrap();
+    std::fs::write(
+        &a2,
+        sign_bytes(
+            &letter_pdf("acceptance", "Acme Imports, Inc.", "CA-1", 2),
+            &m,
+        ),
+    )
+    .unwrap();
     let b1 = signed_plan(t.path(), "beta.pdf", &k, "Beta LLC", "CA-2", 3);
-    let o = run(archive_cmd(&ar).args(["add", "--trust"]).arg(&k.cert).arg(&a1).arg(&a2).arg(&b1));
+    let o = run(archive_cmd(&ar)
+        .args(["add", "--trust"])
+        .arg(&k.cert)
+        .arg(&a1)
+        .arg(&a2)
+        .arg(&b1));
     assert_eq!(code(&o), 0, "{}", text(&o));
 
     let bundle = t.path().join("bundle");
-    let o = run(archive_cmd(&ar).args(["export", "--company", "acme"]).arg(&bundle));
+    let o = run(archive_cmd(&ar)
+        .args(["export", "--company", "acme"])
+        .arg(&bundle));
     assert_eq!(code(&o), 0, "{}", text(&o));
-    let index: Value = serde_json::from_slice(&std::fs::read(bundle.join("index.json")).unwrap()).unwrap();
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("index.json")).unwrap()).unwrap();
     assert_eq!(index["company"], "Acme Imports, Inc.");
     assert_eq!(index["documents"].as_array().unwrap().len(), 2);
     assert_eq!(std::fs::read_dir(&bundle).unwrap().count(), 3);
@@ -293,16 +369,32 @@ fn export_and_verify_the_bundle_elsewhere() {
         .arg(&bundle));
     assert_eq!(code(&o), 1, "{}", text(&o));
     let r = json(&o);
-    let kinds: Vec<&str> = r["problems"].as_array().unwrap().iter().map(|p| p["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = r["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds.len(), 2, "{r}");
-    assert!(kinds.contains(&"hash_mismatch") && kinds.contains(&"unexpected_file"), "{r}");
+    assert!(
+        kinds.contains(&"hash_mismatch") && kinds.contains(&"unexpected_file"),
+        "{r}"
+    );
 
     // Export into a non-empty folder, or of an unknown company: refused.
-    let o = run(archive_cmd(&ar).args(["export", "--company", "acme"]).arg(&bundle));
+    let o = run(archive_cmd(&ar)
+        .args(["export", "--company", "acme"])
+        .arg(&bundle));
     assert_eq!(code(&o), 2);
-    let o = run(archive_cmd(&ar).args(["export", "--company", "gamma"]).arg(t.path().join("g")));
+    let o = run(archive_cmd(&ar)
+        .args(["export", "--company", "gamma"])
+        .arg(t.path().join("g")));
     assert_eq!(code(&o), 2);
-    assert!(text(&o).contains("no archived file of a company"), "{}", text(&o));
+    assert!(
+        text(&o).contains("no archived file of a company"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -321,7 +413,11 @@ fn backup_is_a_verifiable_archive_and_updates_incrementally() {
     run(archive_cmd(&ar).arg("add").arg(&f2));
     let o = run(archive_cmd(&ar).arg("backup").arg(&dest));
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("1 object(s) copied, 1 already there"), "{}", text(&o));
+    assert!(
+        text(&o).contains("1 object(s) copied, 1 already there"),
+        "{}",
+        text(&o)
+    );
     let o = run(archive_cmd(&dest).arg("verify"));
     assert_eq!(code(&o), 0, "{}", text(&o));
     assert!(text(&o).contains("2 row(s), 2 object(s)"), "{}", text(&o));
@@ -372,7 +468,10 @@ fn a_plan_made_by_cip_render_is_archived_as_a_plan() {
     assert_eq!(rec["plan_toml_sha256"], sha256_hex(&plan_toml));
     let out = t.path().join("back.pdf");
     let sha = rec["sha256"].as_str().unwrap();
-    assert_eq!(code(&run(archive_cmd(&ar).args(["get", sha, "-o"]).arg(&out))), 0);
+    assert_eq!(
+        code(&run(archive_cmd(&ar).args(["get", sha, "-o"]).arg(&out))),
+        0
+    );
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&pdf).unwrap());
     let o = run(archive_cmd(&ar).arg("verify"));
     assert_eq!(code(&o), 0, "{}", text(&o));

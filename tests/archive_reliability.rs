@@ -69,7 +69,14 @@ fn eight_concurrent_writers_and_backups_while_they_write() {
             (0..50)
                 .map(|i| {
                     let n = p * 50 + i;
-                    signed_plan(&d, &format!("plan-{n}.pdf"), &k, &format!("Company {p}"), "CA-1", n)
+                    signed_plan(
+                        &d,
+                        &format!("plan-{n}.pdf"),
+                        &k,
+                        &format!("Company {p}"),
+                        "CA-1",
+                        n,
+                    )
                 })
                 .collect(),
         );
@@ -105,13 +112,20 @@ fn eight_concurrent_writers_and_backups_while_they_write() {
     eprintln!("400 adds by 8 processes: {:?}", started.elapsed());
     let db = ar.join("index.sqlite");
     assert_eq!(sqlite3(&db, "SELECT count(*) FROM documents"), "400");
-    assert_eq!(sqlite3(&db, "SELECT count(DISTINCT sha256) FROM documents"), "400");
+    assert_eq!(
+        sqlite3(&db, "SELECT count(DISTINCT sha256) FROM documents"),
+        "400"
+    );
     assert_eq!(sqlite3(&db, "SELECT count(*) FROM signatures"), "400");
     assert_eq!(sqlite3(&db, "SELECT count(*) FROM pending"), "0");
     assert_eq!(count_objects(&ar), 400);
     let o = run(archive_cmd(&ar).arg("verify"));
     assert_eq!(code(&o), 0, "{}", text(&o));
-    assert!(text(&o).contains("400 row(s), 400 object(s), 400 signature(s) checked: OK"), "{}", text(&o));
+    assert!(
+        text(&o).contains("400 row(s), 400 object(s), 400 signature(s) checked: OK"),
+        "{}",
+        text(&o)
+    );
     for dest in &backups {
         let o = run(archive_cmd(dest).args(["verify", "--format", "json"]));
         assert_eq!(code(&o), 0, "backup {}: {}", dest.display(), text(&o));
@@ -158,7 +172,10 @@ fn killed_adds_leave_a_verifiable_archive_and_rerunning_completes_them() {
         let archive = Archive::open(&ar).expect("open after a kill");
         let report = archive.verify().expect("verify after a kill");
         assert!(report.ok(), "after a kill: {:#?}", report.problems);
-        let row = sqlite3(&ar.join("index.sqlite"), &format!("SELECT count(*) FROM documents WHERE sha256 = '{sha}'"));
+        let row = sqlite3(
+            &ar.join("index.sqlite"),
+            &format!("SELECT count(*) FROM documents WHERE sha256 = '{sha}'"),
+        );
         if row == "1" {
             completed += 1;
         } else {
@@ -166,7 +183,10 @@ fn killed_adds_leave_a_verifiable_archive_and_rerunning_completes_them() {
         }
         let o = run(archive_cmd(&ar).arg("add").arg(f));
         assert_eq!(code(&o), 0, "{}", text(&o));
-        let row = sqlite3(&ar.join("index.sqlite"), &format!("SELECT count(*) FROM documents WHERE sha256 = '{sha}'"));
+        let row = sqlite3(
+            &ar.join("index.sqlite"),
+            &format!("SELECT count(*) FROM documents WHERE sha256 = '{sha}'"),
+        );
         assert_eq!(row, "1", "re-running the add did not complete it");
     }
     eprintln!(
@@ -176,7 +196,10 @@ fn killed_adds_leave_a_verifiable_archive_and_rerunning_completes_them() {
     assert!(report.ok(), "{:#?}", report.problems);
     assert_eq!(report.rows, 53);
     assert_eq!(report.objects, 53);
-    assert_eq!(sqlite3(&ar.join("index.sqlite"), "SELECT count(*) FROM pending"), "0");
+    assert_eq!(
+        sqlite3(&ar.join("index.sqlite"), "SELECT count(*) FROM pending"),
+        "0"
+    );
 }
 
 #[test]
@@ -190,7 +213,10 @@ fn verify_reports_each_kind_of_damage_precisely() {
         .collect();
     let o = run(archive_cmd(&ar).arg("add").args(&files[..4]));
     assert_eq!(code(&o), 0, "{}", text(&o));
-    let sha: Vec<String> = files.iter().map(|f| sha256_hex(&std::fs::read(f).unwrap())).collect();
+    let sha: Vec<String> = files
+        .iter()
+        .map(|f| sha256_hex(&std::fs::read(f).unwrap()))
+        .collect();
     let obj = |s: &str| ar.join("objects").join(&s[..2]).join(&s[2..]);
     let db = ar.join("index.sqlite");
 
@@ -218,7 +244,13 @@ fn verify_reports_each_kind_of_damage_precisely() {
     std::fs::create_dir_all(obj(&sha[4]).parent().unwrap()).unwrap();
     std::fs::write(obj(&sha[4]), std::fs::read(&files[4]).unwrap()).unwrap();
     // 5. An index row altered: the company of an intact file.
-    sqlite3(&db, &format!("UPDATE documents SET company = 'Evil Corp' WHERE sha256 = '{}'", sha[2]));
+    sqlite3(
+        &db,
+        &format!(
+            "UPDATE documents SET company = 'Evil Corp' WHERE sha256 = '{}'",
+            sha[2]
+        ),
+    );
 
     let o = run(archive_cmd(&ar).args(["verify", "--format", "json"]));
     assert_eq!(code(&o), 1, "{}", text(&o));
@@ -227,7 +259,12 @@ fn verify_reports_each_kind_of_damage_precisely() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["kind"].as_str().unwrap().to_string(), p["sha256"].as_str().unwrap_or("").to_string()))
+        .map(|p| {
+            (
+                p["kind"].as_str().unwrap().to_string(),
+                p["sha256"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .collect();
     got.sort();
     let mut want = vec![
@@ -241,12 +278,24 @@ fn verify_reports_each_kind_of_damage_precisely() {
     assert_eq!(got, want, "{v:#}");
     let human = text(&run(archive_cmd(&ar).arg("verify")));
     assert!(human.contains("5 problem(s)"), "{human}");
-    assert!(human.contains(&format!("hash_mismatch: {}", sha[0])), "{human}");
-    assert!(human.contains("company is Acme, the row records Evil Corp"), "{human}");
+    assert!(
+        human.contains(&format!("hash_mismatch: {}", sha[0])),
+        "{human}"
+    );
+    assert!(
+        human.contains("company is Acme, the row records Evil Corp"),
+        "{human}"
+    );
 
     // The library reports the same.
     let r = Archive::open(&ar).unwrap().verify().unwrap();
-    assert_eq!(r.problems.iter().filter(|p| p.kind == ProblemKind::MissingObject).count(), 2);
+    assert_eq!(
+        r.problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::MissingObject)
+            .count(),
+        2
+    );
 
     // get refuses the corrupt object and leaves nothing behind.
     let out = t.path().join("out.pdf");
@@ -254,7 +303,18 @@ fn verify_reports_each_kind_of_damage_precisely() {
     assert_eq!(code(&o), 2, "{}", text(&o));
     assert!(text(&o).contains("does not match its hash"), "{}", text(&o));
     assert!(!out.exists());
-    assert_eq!(std::fs::read_dir(t.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains(".tmp")).count(), 0);
+    assert_eq!(
+        std::fs::read_dir(t.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".tmp"))
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -290,7 +350,11 @@ fn archives_that_must_not_be_touched() {
     run(archive_cmd(&noidx).arg("add").arg(&f1));
     std::fs::remove_file(noidx.join("index.sqlite")).unwrap();
     let before = snapshot(&noidx);
-    for args in [vec!["add", f2.to_str().unwrap()], vec!["list"], vec!["verify"]] {
+    for args in [
+        vec!["add", f2.to_str().unwrap()],
+        vec!["list"],
+        vec!["verify"],
+    ] {
         let o = run(archive_cmd(&noidx).args(&args));
         assert_eq!(code(&o), 2, "{}", text(&o));
         assert!(text(&o).contains("index.sqlite is missing"), "{}", text(&o));
@@ -309,10 +373,18 @@ fn archives_that_must_not_be_touched() {
         "INSERT INTO schema_version (version, applied_at) VALUES (2, '2030-01-01T00:00:00Z')",
     );
     let before = snapshot(&newer);
-    for args in [vec!["add", f2.to_str().unwrap()], vec!["list"], vec!["verify"]] {
+    for args in [
+        vec!["add", f2.to_str().unwrap()],
+        vec!["list"],
+        vec!["verify"],
+    ] {
         let o = run(archive_cmd(&newer).args(&args));
         assert_eq!(code(&o), 2, "{}", text(&o));
-        assert!(text(&o).contains("schema version 2, newer than this cip understands (1)"), "{}", text(&o));
+        assert!(
+            text(&o).contains("schema version 2, newer than this cip understands (1)"),
+            "{}",
+            text(&o)
+        );
     }
     assert_eq!(snapshot(&newer), before);
 

@@ -88,7 +88,11 @@ fn resolve_company(rows: &[Record], company: &str) -> Result<String, ArchiveErro
     }
 }
 
-pub(super) fn export(a: &Archive, company: &str, dir: &Path) -> Result<ExportSummary, ArchiveError> {
+pub(super) fn export(
+    a: &Archive,
+    company: &str,
+    dir: &Path,
+) -> Result<ExportSummary, ArchiveError> {
     let all = a.list(&Filter::default())?;
     let name = resolve_company(&all, company)?;
     let rows: Vec<Record> = all

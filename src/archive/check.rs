@@ -275,7 +275,8 @@ pub(super) fn recheck(
                 b.signing_time.as_deref().unwrap_or("none")
             ));
         }
-        if (&a.signer_name, &a.signer_title, &a.field) != (&b.signer_name, &b.signer_title, &b.field)
+        if (&a.signer_name, &a.signer_title, &a.field)
+            != (&b.signer_name, &b.signer_title, &b.field)
         {
             diffs.push(format!(
                 "signature {}: signer {:?} / {:?}, the row records {:?} / {:?}",
@@ -370,12 +371,7 @@ pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, Archive
     match index::integrity(&conn) {
         Ok(v) => {
             for p in v {
-                out.push(
-                    ProblemKind::IndexCorrupt,
-                    None,
-                    Some(&a.index_path()),
-                    p,
-                );
+                out.push(ProblemKind::IndexCorrupt, None, Some(&a.index_path()), p);
             }
         }
         Err(e) => return Err(a.db("integrity check failed", e)),

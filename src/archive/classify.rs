@@ -50,7 +50,9 @@ pub fn classify(files: &[(String, Vec<u8>)]) -> Classified {
                 c.company = non_empty(p.header.company.map(|f| f.value));
                 c.assessment_report = non_empty(p.header.assessment_report.map(|f| f.value));
             }
-            Err(e) => c.notes.push(format!("the embedded plan.toml cannot be read: {e}")),
+            Err(e) => c
+                .notes
+                .push(format!("the embedded plan.toml cannot be read: {e}")),
         }
     }
     if let Some(bytes) = find(LETTER_JSON) {
@@ -63,7 +65,9 @@ pub fn classify(files: &[(String, Vec<u8>)]) -> Classified {
                 c.company = non_empty(l.company).or(c.company.take());
                 c.assessment_report = non_empty(l.assessment_report).or(c.assessment_report.take());
             }
-            Err(e) => c.notes.push(format!("the embedded letter.json cannot be read: {e}")),
+            Err(e) => c
+                .notes
+                .push(format!("the embedded letter.json cannot be read: {e}")),
         }
     }
     c
@@ -73,7 +77,8 @@ pub fn classify(files: &[(String, Vec<u8>)]) -> Classified {
 mod tests {
     use super::*;
 
-    const PLAN: &str = "[plan]\ncompany = \"Acme Imports, Inc.\"\nassessment_report = \"CA-2026-NY-0412\"\n";
+    const PLAN: &str =
+        "[plan]\ncompany = \"Acme Imports, Inc.\"\nassessment_report = \"CA-2026-NY-0412\"\n";
 
     #[test]
     fn plan_letter_other() {
@@ -85,7 +90,8 @@ mod tests {
 
         let letter = classify(&[(
             "letter.json".into(),
-            br#"{"kind": "acceptance", "company": "Beta LLC", "assessment_report": "CA-1"}"#.to_vec(),
+            br#"{"kind": "acceptance", "company": "Beta LLC", "assessment_report": "CA-1"}"#
+                .to_vec(),
         )]);
         assert_eq!(letter.kind, "letter");
         assert_eq!(letter.letter_kind.as_deref(), Some("acceptance"));

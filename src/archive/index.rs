@@ -348,7 +348,10 @@ pub fn begin_pending(
 
 /// Forgets an add that failed before its object was stored.
 pub fn clear_pending(conn: &mut Connection, sha256: &str) -> rusqlite::Result<()> {
-    retry(|| conn.execute("DELETE FROM pending WHERE sha256 = ?1", [sha256]).map(|_| ()))
+    retry(|| {
+        conn.execute("DELETE FROM pending WHERE sha256 = ?1", [sha256])
+            .map(|_| ())
+    })
 }
 
 /// What `insert` writes besides the record itself.

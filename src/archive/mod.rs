@@ -428,10 +428,7 @@ impl Archive {
             *writer = Some(self.write_conn()?);
         }
         let Some(conn) = writer.as_mut() else {
-            return Err(self.db(
-                "no connection",
-                rusqlite::Error::InvalidQuery,
-            ));
+            return Err(self.db("no connection", rusqlite::Error::InvalidQuery));
         };
         if let Some(record) =
             index::find(conn, &sha256).map_err(|e| self.db("cannot look up the file", e))?

@@ -112,7 +112,8 @@ pub fn plan_pdf(company: &str, report: &str, n: usize) -> Vec<u8> {
 
 /// An unsigned letter PDF with `letter.json`.
 pub fn letter_pdf(kind: &str, company: &str, report: &str, n: usize) -> Vec<u8> {
-    let json = format!(r#"{{"kind": "{kind}", "company": "{company}", "assessment_report": "{report}"}}"#);
+    let json =
+        format!(r#"{{"kind": "{kind}", "company": "{company}", "assessment_report": "{report}"}}"#);
     pdf_with_files(
         &format!("Letter {n}"),
         &[("letter.json", json.into_bytes(), "Data")],
@@ -155,7 +156,14 @@ pub fn sign_bytes(pdf: &[u8], k: &TestKey) -> Vec<u8> {
 }
 
 /// Writes a signed plan for `company` as `dir/name`.
-pub fn signed_plan(dir: &Path, name: &str, k: &TestKey, company: &str, report: &str, n: usize) -> PathBuf {
+pub fn signed_plan(
+    dir: &Path,
+    name: &str,
+    k: &TestKey,
+    company: &str,
+    report: &str,
+    n: usize,
+) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, sign_bytes(&plan_pdf(company, report, n), k)).expect("write");
     p
@@ -175,7 +183,8 @@ pub fn archive_cmd(dir: &Path) -> Command {
 }
 
 pub fn run(cmd: &mut Command) -> Output {
-    cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
 }
 
 pub fn text(o: &Output) -> String {
@@ -194,7 +203,10 @@ pub fn code(o: &Output) -> i32 {
 pub fn snapshot(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     fn walk(base: &Path, d: &Path, out: &mut Vec<(String, String)>) {
-        let mut entries: Vec<_> = std::fs::read_dir(d).expect("read_dir").map(|e| e.expect("entry").path()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(d)
+            .expect("read_dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
         entries.sort();
         for p in entries {
             let rel = p.strip_prefix(base).expect("prefix").display().to_string();
