@@ -110,7 +110,13 @@ fn write_then_link(tmp: &Path, dest: &Path, bytes: &[u8]) -> Result<Put, StoreEr
 
 fn check_existing(dest: &Path, sha256: &str) -> Result<Put, StoreError> {
     match hash_file(dest) {
-        Ok((h, _)) if h == sha256 => Ok(Put::Present),
+        Ok((h, _)) if h == sha256 => {
+            // An object left writable (copied in by hand) is made read-only.
+            if fs::metadata(dest).is_ok_and(|m| !m.permissions().readonly()) {
+                let _ = set_read_only(dest);
+            }
+            Ok(Put::Present)
+        }
         Ok(_) => Err(StoreError::Conflict {
             path: dest.to_path_buf(),
         }),
