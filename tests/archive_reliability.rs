@@ -411,29 +411,59 @@ fn each_crash_window_is_a_note_and_rerunning_the_add_completes_it() {
     );
     let db = ar.join("index.sqlite");
     // Killed after the object was stored, before the row committed.
-    sqlite3(&db, &format!("INSERT INTO pending VALUES ('{s1}', '2026-04-01T12:00:00Z', 999999)"));
+    sqlite3(
+        &db,
+        &format!("INSERT INTO pending VALUES ('{s1}', '2026-04-01T12:00:00Z', 999999)"),
+    );
     let obj = ar.join("objects").join(&s1[..2]).join(&s1[2..]);
     std::fs::create_dir_all(obj.parent().unwrap()).unwrap();
     std::fs::copy(&f1, &obj).unwrap();
     // Killed before the object was stored.
-    sqlite3(&db, &format!("INSERT INTO pending VALUES ('{s2}', '2026-04-01T12:00:00Z', 999999)"));
+    sqlite3(
+        &db,
+        &format!("INSERT INTO pending VALUES ('{s2}', '2026-04-01T12:00:00Z', 999999)"),
+    );
     // Killed while writing the temp object (pid 999999 is not running).
-    std::fs::write(ar.join("tmp").join(format!("{s2}.999999.1.tmp")), b"%PDF-1.7 partial").unwrap();
+    std::fs::write(
+        ar.join("tmp").join(format!("{s2}.999999.1.tmp")),
+        b"%PDF-1.7 partial",
+    )
+    .unwrap();
 
     let o = run(archive_cmd(&ar).args(["verify", "--format", "json"]));
     assert_eq!(code(&o), 0, "{}", text(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let notes: Vec<&str> = v["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    let notes: Vec<&str> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
     assert_eq!(notes.len(), 3, "{v:#}");
-    assert!(notes.iter().any(|n| n.starts_with(&s1) && n.contains("re-run")), "{notes:?}");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with(&s1) && n.contains("re-run")),
+        "{notes:?}"
+    );
     assert!(notes.iter().any(|n| n.starts_with(&s2)), "{notes:?}");
-    assert!(notes.iter().any(|n| n.contains("temporary file")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.contains("temporary file")),
+        "{notes:?}"
+    );
     // Without the mark, the same object is damage.
     sqlite3(&db, &format!("DELETE FROM pending WHERE sha256 = '{s1}'"));
     let o = run(archive_cmd(&ar).arg("verify"));
     assert_eq!(code(&o), 1, "{}", text(&o));
-    assert!(text(&o).contains(&format!("orphan_object: {s1}")), "{}", text(&o));
-    sqlite3(&db, &format!("INSERT INTO pending VALUES ('{s1}', '2026-04-01T12:00:00Z', 999999)"));
+    assert!(
+        text(&o).contains(&format!("orphan_object: {s1}")),
+        "{}",
+        text(&o)
+    );
+    sqlite3(
+        &db,
+        &format!("INSERT INTO pending VALUES ('{s1}', '2026-04-01T12:00:00Z', 999999)"),
+    );
 
     // Re-running the adds completes both and removes the stray temp file.
     let o = run(archive_cmd(&ar).arg("add").arg(&f1).arg(&f2));
