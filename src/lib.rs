@@ -5,6 +5,7 @@
 //! with `status` and `archive` on top. The binary (`src/main.rs`, `src/cli/`)
 //! only parses arguments and prints; everything else lives here.
 
+pub mod archive;
 pub mod atomic;
 pub mod check;
 pub mod cms;

@@ -1,6 +1,7 @@
 //! clap definitions and dispatch. Output formats: human (diagnostics,
 //! tables) or JSON (every field), chosen per command with `--format`.
 
+mod archive;
 mod check;
 mod init;
 mod render;
@@ -38,6 +39,8 @@ enum Command {
     Verify(sign::VerifyArgs),
     /// Where a plan stands in the framework's timeframes (or a portfolio with --all).
     Status(status::Args),
+    /// The archive of signed copies: init, add, list, show, get, verify, export, backup.
+    Archive(archive::Args),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sign(a) => sign::run_sign(&a),
         Command::Verify(a) => sign::run_verify(&a),
         Command::Status(a) => status::run(a),
+        Command::Archive(a) => archive::run(a),
     }
 }
 

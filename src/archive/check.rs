@@ -1,0 +1,616 @@
+//! Judging a verification report for the archive, re-checking archived
+//! files against their rows (`verify`, `verify --bundle`), and `backup`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use der::Decode as _;
+use serde::Serialize;
+use x509_cert::Certificate;
+
+use super::classify::{Classified, classify};
+use super::{Archive, ArchiveError, BackupSummary, Record, SignatureRecord, index, io_err, store};
+use crate::verify::{ChangeKind, Trust, VerifyOptions, VerifyReport};
+
+/// Whether a verification report lets a file into the archive: at least one
+/// signature, every signature valid with nothing but signatures added after
+/// it, the manifest matching (or absent), and with `require_trusted` every
+/// signer trusted. `Err` lists the reasons.
+pub fn judge(report: &VerifyReport, require_trusted: bool) -> Result<(), Vec<String>> {
+    let mut reasons = Vec::new();
+    if report.signatures.is_empty() {
+        reasons.push("the file is not signed".to_string());
+    }
+    for s in &report.signatures {
+        let who = s
+            .signer
+            .as_ref()
+            .and_then(|p| p.name.clone())
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        if !s.valid {
+            let why = if s.problems.is_empty() {
+                "not valid".to_string()
+            } else {
+                s.problems.join("; ")
+            };
+            reasons.push(format!("signature {}{who}: {why}", s.field));
+            continue;
+        }
+        if !matches!(
+            s.later_changes.kind,
+            ChangeKind::None | ChangeKind::SignaturesOnly
+        ) {
+            reasons.push(format!(
+                "signature {}{who}: {} after signing",
+                s.field, s.later_changes.kind
+            ));
+        }
+        if require_trusted && !s.trusted {
+            reasons.push(format!("signature {}{who}: signer {}", s.field, s.trust));
+        }
+    }
+    if !report.manifest.ok() {
+        let mut m = format!("manifest: {:?}", report.manifest.status).to_lowercase();
+        if !report.manifest.problems.is_empty() {
+            m.push_str(": ");
+            m.push_str(&report.manifest.problems.join("; "));
+        }
+        reasons.push(m);
+    }
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(reasons)
+    }
+}
+
+fn trust_str(t: Trust) -> String {
+    match t {
+        Trust::Trusted => "trusted",
+        Trust::UntrustedSelfSigned => "untrusted_self_signed",
+        Trust::Untrusted => "untrusted",
+        Trust::NotChecked => "not_checked",
+    }
+    .to_string()
+}
+
+fn signature_records(report: &VerifyReport) -> Vec<SignatureRecord> {
+    report
+        .signatures
+        .iter()
+        .map(|s| SignatureRecord {
+            field: s.field.clone(),
+            signer_name: s.signer.as_ref().and_then(|p| p.name.clone()),
+            signer_title: s.signer.as_ref().and_then(|p| p.title.clone()),
+            signer_organization: s.signer.as_ref().and_then(|p| p.organization.clone()),
+            cert_sha256: s.signer.as_ref().map(|p| p.cert_sha256.clone()),
+            signing_time: s.signing_time.clone(),
+            trust: trust_str(s.trust),
+        })
+        .collect()
+}
+
+fn overall_trust(sigs: &[SignatureRecord]) -> String {
+    sigs.iter()
+        .find(|s| s.trust != "trusted")
+        .map(|s| s.trust.clone())
+        .unwrap_or_else(|| "trusted".to_string())
+}
+
+pub(super) fn record_from(
+    sha256: &str,
+    size: usize,
+    class: &Classified,
+    report: &VerifyReport,
+    original_name: String,
+    added_at: String,
+) -> Record {
+    let signatures = signature_records(report);
+    Record {
+        sha256: sha256.to_string(),
+        size: size as u64,
+        kind: class.kind.to_string(),
+        letter_kind: class.letter_kind.clone(),
+        company: class.company.clone(),
+        assessment_report: class.assessment_report.clone(),
+        plan_toml_sha256: class.plan_toml_sha256.clone(),
+        original_name,
+        added_at,
+        trust: overall_trust(&signatures),
+        signatures,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The object's content does not hash to its name (it was modified).
+    HashMismatch,
+    /// A row whose object is missing.
+    MissingObject,
+    /// An object that no row names (and no add in progress).
+    OrphanObject,
+    /// A file in `objects/` (or a bundle) that is not an object.
+    UnexpectedFile,
+    /// The file no longer verifies (signature, later changes, manifest).
+    SignatureInvalid,
+    /// The file verifies but differs from what its row records (signers,
+    /// signing times, size, kind, company…): the index was altered.
+    RecordMismatch,
+    /// Recorded as trusted, no longer trusted by the recorded anchors.
+    TrustDowngraded,
+    /// SQLite's integrity check failed, or a row cannot be read.
+    IndexCorrupt,
+    /// An object or bundle file cannot be read.
+    Unreadable,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub sha256: Option<String>,
+    pub path: Option<PathBuf>,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VerifyArchiveReport {
+    /// The archive folder or bundle checked.
+    pub location: PathBuf,
+    pub rows: usize,
+    pub objects: usize,
+    pub signatures_checked: usize,
+    pub problems: Vec<Problem>,
+    /// Harmless findings: adds in progress or interrupted, temp files.
+    pub notes: Vec<String>,
+    pub ok: bool,
+}
+
+impl VerifyArchiveReport {
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub(super) fn push(
+        &mut self,
+        kind: ProblemKind,
+        sha256: Option<&str>,
+        path: Option<&Path>,
+        detail: String,
+    ) {
+        self.problems.push(Problem {
+            kind,
+            sha256: sha256.map(str::to_string),
+            path: path.map(Path::to_path_buf),
+            detail,
+        });
+    }
+
+    pub(super) fn finish(mut self) -> Self {
+        self.problems.sort_by(|a, b| {
+            (a.sha256.as_deref(), a.kind, a.path.as_deref()).cmp(&(
+                b.sha256.as_deref(),
+                b.kind,
+                b.path.as_deref(),
+            ))
+        });
+        self.ok = self.problems.is_empty();
+        self
+    }
+}
+
+/// Re-verifies `bytes` (already known to hash to `rec.sha256`) against its
+/// row. `anchors: None` skips the trust comparison.
+pub(super) fn recheck(
+    bytes: &[u8],
+    rec: &Record,
+    anchors: Option<&[Certificate]>,
+    path: &Path,
+    out: &mut VerifyArchiveReport,
+) {
+    let sha = Some(rec.sha256.as_str());
+    if bytes.len() as u64 != rec.size {
+        out.push(
+            ProblemKind::RecordMismatch,
+            sha,
+            Some(path),
+            format!(
+                "size is {} bytes, the row records {}",
+                bytes.len(),
+                rec.size
+            ),
+        );
+    }
+    let opts = VerifyOptions {
+        trust: anchors.map(<[Certificate]>::to_vec).unwrap_or_default(),
+        docs_dir: None,
+    };
+    let report = match crate::verify::verify_pdf(bytes, &opts) {
+        Ok(r) => r,
+        Err(e) => {
+            out.push(
+                ProblemKind::SignatureInvalid,
+                sha,
+                Some(path),
+                format!("no longer readable as a PDF: {e}"),
+            );
+            return;
+        }
+    };
+    out.signatures_checked += report.signatures.len();
+    if let Err(reasons) = judge(&report, false) {
+        out.push(
+            ProblemKind::SignatureInvalid,
+            sha,
+            Some(path),
+            reasons.join("; "),
+        );
+        return;
+    }
+    let now = signature_records(&report);
+    let mut diffs = Vec::new();
+    if now.len() != rec.signatures.len() {
+        diffs.push(format!(
+            "{} signatures, the row records {}",
+            now.len(),
+            rec.signatures.len()
+        ));
+    }
+    for (i, (a, b)) in now.iter().zip(&rec.signatures).enumerate() {
+        if a.cert_sha256 != b.cert_sha256 {
+            diffs.push(format!(
+                "signature {}: signer certificate {}, the row records {}",
+                i + 1,
+                a.cert_sha256.as_deref().unwrap_or("none"),
+                b.cert_sha256.as_deref().unwrap_or("none")
+            ));
+        }
+        if a.signing_time != b.signing_time {
+            diffs.push(format!(
+                "signature {}: signing time {}, the row records {}",
+                i + 1,
+                a.signing_time.as_deref().unwrap_or("none"),
+                b.signing_time.as_deref().unwrap_or("none")
+            ));
+        }
+        if (&a.signer_name, &a.signer_title, &a.field)
+            != (&b.signer_name, &b.signer_title, &b.field)
+        {
+            diffs.push(format!(
+                "signature {}: signer {:?} / {:?}, the row records {:?} / {:?}",
+                i + 1,
+                a.signer_name,
+                a.signer_title,
+                b.signer_name,
+                b.signer_title
+            ));
+        }
+    }
+    let files = crate::verify::embedded_files(bytes).unwrap_or_default();
+    let class = classify(&files);
+    let fields = [
+        ("kind", Some(class.kind.to_string()), Some(rec.kind.clone())),
+        ("letter kind", class.letter_kind, rec.letter_kind.clone()),
+        ("company", class.company, rec.company.clone()),
+        (
+            "assessment report",
+            class.assessment_report,
+            rec.assessment_report.clone(),
+        ),
+        (
+            "plan.toml SHA-256",
+            class.plan_toml_sha256,
+            rec.plan_toml_sha256.clone(),
+        ),
+    ];
+    for (name, actual, recorded) in fields {
+        if actual != recorded {
+            diffs.push(format!(
+                "{name} is {}, the row records {}",
+                actual.as_deref().unwrap_or("none"),
+                recorded.as_deref().unwrap_or("none")
+            ));
+        }
+    }
+    if !diffs.is_empty() {
+        out.push(
+            ProblemKind::RecordMismatch,
+            sha,
+            Some(path),
+            diffs.join("; "),
+        );
+    }
+    if anchors.is_some() {
+        let downgraded: Vec<String> = now
+            .iter()
+            .zip(&rec.signatures)
+            .filter(|(a, b)| b.trust == "trusted" && a.trust != "trusted")
+            .map(|(a, _)| {
+                format!(
+                    "signature by {} was trusted when added, now {}",
+                    a.signer_name.as_deref().unwrap_or("?"),
+                    a.trust
+                )
+            })
+            .collect();
+        if !downgraded.is_empty() {
+            out.push(
+                ProblemKind::TrustDowngraded,
+                sha,
+                Some(path),
+                downgraded.join("; "),
+            );
+        }
+    }
+}
+
+pub(super) fn parse_anchors(ders: &[Vec<u8>], out: &mut VerifyArchiveReport) -> Vec<Certificate> {
+    let mut v = Vec::new();
+    for d in ders {
+        match Certificate::from_der(d) {
+            Ok(c) => v.push(c),
+            Err(e) => out.push(
+                ProblemKind::IndexCorrupt,
+                None,
+                None,
+                format!("a recorded trust anchor cannot be read: {e}"),
+            ),
+        }
+    }
+    v
+}
+
+pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, ArchiveError> {
+    let conn = a.read_conn()?;
+    let mut out = VerifyArchiveReport {
+        location: a.root.clone(),
+        ..Default::default()
+    };
+    match index::integrity(&conn) {
+        Ok(v) => {
+            for p in v {
+                out.push(ProblemKind::IndexCorrupt, None, Some(&a.index_path()), p);
+            }
+        }
+        Err(e) => return Err(a.db("integrity check failed", e)),
+    }
+    let rows = index::all(&conn).map_err(|e| a.db("cannot read the rows", e))?;
+    let pending: BTreeSet<String> = index::pending(&conn)
+        .map_err(|e| a.db("cannot read the adds in progress", e))?
+        .into_iter()
+        .collect();
+    let ders = index::trust_anchors(&conn).map_err(|e| a.db("cannot read the trust anchors", e))?;
+    drop(conn);
+    let anchors = parse_anchors(&ders, &mut out);
+    out.rows = rows.len();
+
+    let found = store::walk(&a.root).map_err(io_err(&a.root.join(store::OBJECTS)))?;
+    let mut objects: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for f in found {
+        match f {
+            store::Found::Object { sha256, path } => {
+                objects.insert(sha256, path);
+            }
+            store::Found::Unexpected { path } => out.push(
+                ProblemKind::UnexpectedFile,
+                None,
+                Some(&path),
+                "not an object (objects are objects/xx/<62 hex digits>)".into(),
+            ),
+        }
+    }
+    out.objects = objects.len();
+
+    let mut seen = BTreeSet::new();
+    for rec in &rows {
+        seen.insert(rec.sha256.clone());
+        let Some(path) = objects.get(&rec.sha256) else {
+            out.push(
+                ProblemKind::MissingObject,
+                Some(&rec.sha256),
+                Some(&store::object_path(&a.root, &rec.sha256)),
+                format!(
+                    "the row ({}, {}, added {}) has no object",
+                    rec.kind, rec.original_name, rec.added_at
+                ),
+            );
+            continue;
+        };
+        let bytes = match fs::read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                out.push(
+                    ProblemKind::Unreadable,
+                    Some(&rec.sha256),
+                    Some(path),
+                    e.to_string(),
+                );
+                continue;
+            }
+        };
+        let actual = store::sha256_hex(&bytes);
+        if actual != rec.sha256 {
+            out.push(
+                ProblemKind::HashMismatch,
+                Some(&rec.sha256),
+                Some(path),
+                format!("the content hashes to {actual}: the object was modified (its signatures were not checked)"),
+            );
+            continue;
+        }
+        recheck(&bytes, rec, Some(&anchors), path, &mut out);
+        note_writable(path, &mut out);
+    }
+    for (sha, path) in &objects {
+        if seen.contains(sha) {
+            continue;
+        }
+        let hash_note = match store::hash_file(path) {
+            Ok((h, _)) if h == *sha => String::new(),
+            Ok((h, _)) => format!(" (and its content hashes to {h})"),
+            Err(e) => format!(" (and it cannot be read: {e})"),
+        };
+        if pending.contains(sha) && hash_note.is_empty() {
+            out.notes.push(format!(
+                "{sha}: an add was interrupted after storing the object; re-run `cip archive add` on the file to complete it"
+            ));
+        } else {
+            out.push(
+                ProblemKind::OrphanObject,
+                Some(sha),
+                Some(path),
+                format!("no row names this object{hash_note}"),
+            );
+        }
+    }
+    for sha in &pending {
+        if !seen.contains(sha) && !objects.contains_key(sha) {
+            out.notes.push(format!(
+                "{sha}: an add is in progress or was interrupted before its object was stored"
+            ));
+        }
+    }
+    let temps = store::temp_files(&a.root);
+    if !temps.is_empty() {
+        out.notes.push(format!(
+            "{} temporary file(s) in tmp/ from adds in progress or interrupted (ignored; removed by the next add)",
+            temps.len()
+        ));
+    }
+    Ok(out.finish())
+}
+
+fn note_writable(path: &Path, out: &mut VerifyArchiveReport) {
+    if let Ok(m) = fs::metadata(path) {
+        if !m.permissions().readonly() {
+            out.notes.push(format!(
+                "{} is writable (objects are kept read-only)",
+                path.display()
+            ));
+        }
+    }
+}
+
+pub(super) fn backup(a: &Archive, dest: &Path) -> Result<BackupSummary, ArchiveError> {
+    if let (Ok(x), Ok(y)) = (fs::canonicalize(&a.root), fs::canonicalize(dest)) {
+        if x == y {
+            return Err(ArchiveError::BackupOntoItself {
+                dest: dest.to_path_buf(),
+            });
+        }
+    }
+    if dest.exists() && !dest.join(index::INDEX).is_file() {
+        let mut entries = fs::read_dir(dest).map_err(io_err(dest))?;
+        if entries.next().is_some() {
+            return Err(ArchiveError::NotEmpty {
+                dir: dest.to_path_buf(),
+            });
+        }
+    }
+    fs::create_dir_all(dest.join(store::OBJECTS)).map_err(io_err(dest))?;
+    fs::create_dir_all(dest.join(store::TMP)).map_err(io_err(dest))?;
+
+    // 1. A snapshot of the index by SQLite's online backup (one step, so
+    //    one read transaction: consistent even while others write).
+    let tmp = dest.join(format!(".{}.backup-{}", index::INDEX, std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    let src = a.read_conn()?;
+    let snapshot = (|| -> rusqlite::Result<Vec<String>> {
+        let mut dst = rusqlite::Connection::open(&tmp)?;
+        {
+            let b = rusqlite::backup::Backup::new(&src, &mut dst)?;
+            let mut tries = 0;
+            loop {
+                match b.step(-1)? {
+                    rusqlite::backup::StepResult::Done => break,
+                    _ if tries < 600 => {
+                        tries += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    _ => {
+                        return Err(rusqlite::Error::SqliteFailure(
+                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                            Some("the index stayed busy".into()),
+                        ));
+                    }
+                }
+            }
+        }
+        let mut st = dst.prepare("SELECT sha256 FROM documents ORDER BY id")?;
+        let v = st
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(v)
+    })();
+    let hashes = match snapshot {
+        Ok(h) => h,
+        Err(source) => {
+            let _ = fs::remove_file(&tmp);
+            return Err(ArchiveError::Db {
+                path: a.index_path(),
+                context: "online backup failed".into(),
+                source,
+            });
+        }
+    };
+    let mut summary = BackupSummary {
+        dest: dest.to_path_buf(),
+        rows: hashes.len(),
+        ..Default::default()
+    };
+    // 2. The objects the snapshot names (written before their rows
+    //    committed, so they are all there).
+    for sha in &hashes {
+        let target = store::object_path(dest, sha);
+        let src = store::object_path(&a.root, sha);
+        if let (Ok(t), Ok(s)) = (fs::metadata(&target), fs::metadata(&src)) {
+            if t.len() == s.len() {
+                summary.objects_already_there += 1;
+                continue;
+            }
+        }
+        let bytes = match fs::read(&src) {
+            Ok(b) => b,
+            Err(e) => {
+                summary
+                    .problems
+                    .push(format!("{sha}: cannot read {}: {e}", src.display()));
+                continue;
+            }
+        };
+        let actual = store::sha256_hex(&bytes);
+        if actual != *sha {
+            summary.problems.push(format!(
+                "{sha}: {} is corrupt (hashes to {actual}); not copied",
+                src.display()
+            ));
+            continue;
+        }
+        match store::put(dest, sha, &bytes) {
+            Ok(_) => summary.objects_copied += 1,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(super::store_err(e));
+            }
+        }
+    }
+    // 3. The index, put in place last.
+    let install = (|| -> std::io::Result<()> {
+        fs::File::open(&tmp)?.sync_all()?;
+        for suffix in ["-wal", "-shm"] {
+            let p = dest.join(format!("{}{suffix}", index::INDEX));
+            if p.exists() {
+                fs::remove_file(p)?;
+            }
+        }
+        fs::rename(&tmp, dest.join(index::INDEX))?;
+        store::sync_dir(dest)
+    })();
+    if let Err(e) = install {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err(dest)(e));
+    }
+    Ok(summary)
+}

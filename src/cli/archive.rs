@@ -1,0 +1,516 @@
+//! `cip archive …`: arguments and printing only; the archive is
+//! `cip::archive`.
+//!
+//! Exit codes: 0 done; 1 a check failed or a file was refused (`verify`
+//! found problems, `add` refused a file); 2 the archive or an input could
+//! not be used at all.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args as ClapArgs, Subcommand};
+
+use cip::archive::{
+    self, AddOptions, AddOutcome, Archive, ArchiveError, Filter, Record, VerifyArchiveReport,
+};
+use cip::keys;
+
+use super::{Format, exit};
+
+#[derive(ClapArgs)]
+#[command(
+    after_help = "The archive folder is --archive DIR, else $CIP_ARCHIVE, else ./cip-archive. \
+There is no delete or edit command: the archive is append-only."
+)]
+pub struct Args {
+    /// Archive folder (default: $CIP_ARCHIVE, else ./cip-archive).
+    #[arg(long, global = true, value_name = "DIR")]
+    archive: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Create an empty archive (objects/ and index.sqlite).
+    Init,
+    /// Verify signed PDFs and archive them (the same bytes twice: no-op).
+    Add {
+        #[arg(value_name = "FILE.pdf", required = true)]
+        files: Vec<PathBuf>,
+        /// Trust anchor certificate (PEM), as for `cip verify`; repeatable.
+        #[arg(long, value_name = "CERT.pem")]
+        trust: Vec<PathBuf>,
+        /// Refuse files whose signers are not trusted.
+        #[arg(long)]
+        require_trusted: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// List archived files, oldest first.
+    List {
+        /// Company name, or part of it (case-insensitive).
+        #[arg(long)]
+        company: Option<String>,
+        /// plan, letter, other, or a letter kind such as acceptance.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Added on or after this date (YYYY-MM-DD) or time (RFC 3339).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Show one archived file: its row, signers and verification at add time.
+    Show {
+        /// SHA-256 or a unique prefix of it.
+        id: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Restore the exact bytes of an archived file.
+    Get {
+        /// SHA-256 or a unique prefix of it.
+        id: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Re-hash every object, re-verify every signature, match rows and objects.
+    Verify {
+        /// Check an exported bundle folder instead of the archive.
+        #[arg(long, value_name = "DIR")]
+        bundle: Option<PathBuf>,
+        /// Trust anchors for checking a bundle's signers (PEM); repeatable.
+        #[arg(long, value_name = "CERT.pem", requires = "bundle")]
+        trust: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Copy one company's files and an index.json into a new folder.
+    Export {
+        /// Company name (or an unambiguous part of it).
+        #[arg(long)]
+        company: String,
+        /// Destination folder (new or empty).
+        dir: PathBuf,
+    },
+    /// Consistent copy of the archive (safe while others add).
+    Backup {
+        /// Destination folder: new, empty, or an earlier backup to update.
+        dest: PathBuf,
+    },
+}
+
+fn archive_dir(a: &Args) -> PathBuf {
+    a.archive
+        .clone()
+        .or_else(|| std::env::var_os(archive::ENV_ARCHIVE).map(PathBuf::from))
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| PathBuf::from(archive::DEFAULT_DIR))
+}
+
+fn error(e: &ArchiveError) -> ExitCode {
+    eprintln!("error: {e}");
+    exit::unreadable()
+}
+
+fn open(dir: &Path) -> Result<Archive, ExitCode> {
+    Archive::open(dir).map_err(|e| error(&e))
+}
+
+pub fn run(a: Args) -> ExitCode {
+    let dir = archive_dir(&a);
+    match a.command {
+        Cmd::Init => match Archive::init(&dir) {
+            Ok(_) => {
+                println!("created archive {}", dir.display());
+                exit::ok()
+            }
+            Err(e) => error(&e),
+        },
+        Cmd::Add {
+            files,
+            trust,
+            require_trusted,
+            format,
+        } => add(&dir, &files, &trust, require_trusted, format),
+        Cmd::List {
+            company,
+            kind,
+            since,
+            format,
+        } => {
+            let ar = match open(&dir) {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            let filter = Filter {
+                company,
+                kind,
+                since,
+            };
+            match ar.list(&filter) {
+                Ok(rows) => {
+                    match format {
+                        Format::Json => print_json(&rows),
+                        Format::Human => print_list(&rows),
+                    }
+                    exit::ok()
+                }
+                Err(e) => error(&e),
+            }
+        }
+        Cmd::Show { id, format } => {
+            let ar = match open(&dir) {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            match ar.show(&id) {
+                Ok(s) => {
+                    match format {
+                        Format::Json => print_json(&s),
+                        Format::Human => {
+                            print_record(&s.record);
+                            println!("  object:      {}", s.object.display());
+                        }
+                    }
+                    exit::ok()
+                }
+                Err(e) => error(&e),
+            }
+        }
+        Cmd::Get { id, output } => {
+            let ar = match open(&dir) {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            match ar.get(&id, &output) {
+                Ok(r) => {
+                    println!(
+                        "wrote {} ({} bytes, sha256 {} checked)",
+                        output.display(),
+                        r.size,
+                        r.sha256
+                    );
+                    exit::ok()
+                }
+                Err(e) => error(&e),
+            }
+        }
+        Cmd::Verify {
+            bundle,
+            trust,
+            format,
+        } => {
+            let report = match bundle {
+                Some(b) => {
+                    let anchors = match load_trust(&trust) {
+                        Ok(t) => t,
+                        Err(c) => return c,
+                    };
+                    archive::verify_bundle(&b, &anchors)
+                }
+                None => match open(&dir) {
+                    Ok(ar) => ar.verify(),
+                    Err(c) => return c,
+                },
+            };
+            match report {
+                Ok(r) => {
+                    match format {
+                        Format::Json => print_json(&r),
+                        Format::Human => print_verify(&r),
+                    }
+                    if r.ok() { exit::ok() } else { exit::failed() }
+                }
+                Err(e) => error(&e),
+            }
+        }
+        Cmd::Export { company, dir: out } => {
+            let ar = match open(&dir) {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            match ar.export(&company, &out) {
+                Ok(s) => {
+                    println!(
+                        "exported {} file(s) of {} to {} (check with `cip archive verify --bundle {}`)",
+                        s.files,
+                        s.company,
+                        s.dir.display(),
+                        s.dir.display()
+                    );
+                    exit::ok()
+                }
+                Err(e) => error(&e),
+            }
+        }
+        Cmd::Backup { dest } => {
+            let ar = match open(&dir) {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            match ar.backup(&dest) {
+                Ok(s) => {
+                    println!(
+                        "backed up {} row(s) to {}: {} object(s) copied, {} already there",
+                        s.rows,
+                        s.dest.display(),
+                        s.objects_copied,
+                        s.objects_already_there
+                    );
+                    for p in &s.problems {
+                        println!("  problem: {p}");
+                    }
+                    if s.problems.is_empty() {
+                        exit::ok()
+                    } else {
+                        exit::failed()
+                    }
+                }
+                Err(e) => error(&e),
+            }
+        }
+    }
+}
+
+fn load_trust(paths: &[PathBuf]) -> Result<Vec<x509_cert::Certificate>, ExitCode> {
+    let mut v = Vec::new();
+    for p in paths {
+        match keys::load_certificates(p) {
+            Ok(mut c) => v.append(&mut c),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Err(exit::unreadable());
+            }
+        }
+    }
+    Ok(v)
+}
+
+fn add(
+    dir: &Path,
+    files: &[PathBuf],
+    trust: &[PathBuf],
+    require_trusted: bool,
+    format: Format,
+) -> ExitCode {
+    let anchors = match load_trust(trust) {
+        Ok(t) => t,
+        Err(c) => return c,
+    };
+    let ar = match open(dir) {
+        Ok(a) => a,
+        Err(c) => return c,
+    };
+    let opts = AddOptions {
+        trust: anchors,
+        require_trusted,
+    };
+    let mut refused = 0usize;
+    let mut broken = 0usize;
+    let mut json = Vec::new();
+    for f in files {
+        let result = ar.add(f, &opts);
+        match format {
+            Format::Json => json.push(match &result {
+                Ok(o) => serde_json::json!({"file": f, "result": o}),
+                Err(ArchiveError::Refused {
+                    reasons, report, ..
+                }) => serde_json::json!({
+                    "file": f,
+                    "result": {"outcome": "refused", "reasons": reasons, "report": report},
+                }),
+                Err(e) => serde_json::json!({"file": f, "result": {"outcome": "error", "error": e.to_string()}}),
+            }),
+            Format::Human => match &result {
+                Ok(AddOutcome::Added { record, notes }) => {
+                    println!("added {}  {}", f.display(), summary(record));
+                    for n in notes {
+                        println!("  note: {n}");
+                    }
+                }
+                Ok(AddOutcome::AlreadyPresent { record }) => println!(
+                    "already archived {}: {} (added {}); nothing changed",
+                    f.display(),
+                    record.sha256,
+                    record.added_at
+                ),
+                Err(ArchiveError::Refused {
+                    path,
+                    reasons,
+                    report,
+                }) => {
+                    println!("refused {}: it does not verify", path.display());
+                    for r in reasons {
+                        println!("  {r}");
+                    }
+                    if let Some(rep) = report {
+                        for s in &rep.signatures {
+                            let who = s
+                                .signer
+                                .as_ref()
+                                .and_then(|p| p.name.clone())
+                                .unwrap_or_else(|| "unknown signer".into());
+                            println!(
+                                "  signature {} by {who}: {}, {}, later changes: {}",
+                                s.field,
+                                if s.valid { "valid" } else { "NOT valid" },
+                                s.trust,
+                                s.later_changes.summary()
+                            );
+                        }
+                        println!("  manifest: {:?}", rep.manifest.status);
+                    }
+                }
+                Err(e) => eprintln!("error: {e}"),
+            },
+        }
+        match result {
+            Ok(_) => {}
+            Err(ArchiveError::Refused { .. }) => refused += 1,
+            Err(_) => broken += 1,
+        }
+    }
+    if format == Format::Json {
+        print_json(&json);
+    }
+    if broken > 0 {
+        exit::unreadable()
+    } else if refused > 0 {
+        exit::failed()
+    } else {
+        exit::ok()
+    }
+}
+
+fn print_json<T: serde::Serialize>(v: &T) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("error: {e}"),
+    }
+}
+
+fn kind_word(r: &Record) -> String {
+    match &r.letter_kind {
+        Some(k) => format!("{} ({k})", r.kind),
+        None => r.kind.clone(),
+    }
+}
+
+fn summary(r: &Record) -> String {
+    let signer = r
+        .last_signer()
+        .map(|s| {
+            format!(
+                "signed by {}{} {}",
+                s.signer_name.as_deref().unwrap_or("?"),
+                s.signer_title
+                    .as_deref()
+                    .map(|t| format!(", {t},"))
+                    .unwrap_or_default(),
+                s.signing_time.as_deref().unwrap_or("at an unknown time")
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{}  {}  {}  {}  {signer} [{}]",
+        &r.sha256[..r.sha256.len().min(12)],
+        kind_word(r),
+        r.company.as_deref().unwrap_or("-"),
+        r.assessment_report.as_deref().unwrap_or("-"),
+        r.trust
+    )
+}
+
+fn print_list(rows: &[Record]) {
+    if rows.is_empty() {
+        println!("no archived files match");
+        return;
+    }
+    println!(
+        "{:12}  {:20}  {:18}  {:28}  {:18}  {:24}  trust",
+        "sha256", "added", "kind", "company", "report", "signer"
+    );
+    for r in rows {
+        let signer = r
+            .last_signer()
+            .and_then(|s| s.signer_name.clone())
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:12}  {:20}  {:18}  {:28}  {:18}  {:24}  {}",
+            &r.sha256[..r.sha256.len().min(12)],
+            r.added_at,
+            kind_word(r),
+            r.company.as_deref().unwrap_or("-"),
+            r.assessment_report.as_deref().unwrap_or("-"),
+            signer,
+            r.trust
+        );
+    }
+    println!("{} file(s)", rows.len());
+}
+
+fn print_record(r: &Record) {
+    println!("{}", r.sha256);
+    println!("  kind:        {}", kind_word(r));
+    println!("  company:     {}", r.company.as_deref().unwrap_or("-"));
+    println!(
+        "  report:      {}",
+        r.assessment_report.as_deref().unwrap_or("-")
+    );
+    println!("  file:        {} ({} bytes)", r.original_name, r.size);
+    println!("  added:       {}", r.added_at);
+    println!("  trust:       {}", r.trust);
+    if let Some(p) = &r.plan_toml_sha256 {
+        println!("  plan.toml:   sha256 {p}");
+    }
+    for (i, s) in r.signatures.iter().enumerate() {
+        println!(
+            "  signature {}: {} — {}{}",
+            i + 1,
+            s.field,
+            s.signer_name.as_deref().unwrap_or("?"),
+            s.signer_title
+                .as_deref()
+                .map(|t| format!(", {t}"))
+                .unwrap_or_default()
+        );
+        println!(
+            "    signed {}; certificate sha256 {}; {}",
+            s.signing_time.as_deref().unwrap_or("at an unknown time"),
+            s.cert_sha256.as_deref().unwrap_or("-"),
+            s.trust
+        );
+    }
+}
+
+fn print_verify(r: &VerifyArchiveReport) {
+    println!(
+        "{}: {} row(s), {} object(s), {} signature(s) checked: {}",
+        r.location.display(),
+        r.rows,
+        r.objects,
+        r.signatures_checked,
+        if r.ok() {
+            "OK".to_string()
+        } else {
+            format!("{} problem(s)", r.problems.len())
+        }
+    );
+    for p in &r.problems {
+        let kind = serde_json::to_value(p.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let what = match (&p.sha256, &p.path) {
+            (Some(s), _) => s.clone(),
+            (None, Some(path)) => path.display().to_string(),
+            (None, None) => "index".into(),
+        };
+        println!("  {kind}: {what}: {}", p.detail);
+    }
+    for n in &r.notes {
+        println!("  note: {n}");
+    }
+}
