@@ -533,3 +533,57 @@ pub fn parse_pdf_date(s: &str) -> Option<DateTime<FixedOffset>> {
         .from_local_datetime(&naive)
         .single()
 }
+
+/// Whether a verified file can be relied on (archived, answered with a
+/// letter): at least one
+/// signature, every signature valid with nothing but signatures added after
+/// it, the manifest matching (or absent), and with `require_trusted` every
+/// signer trusted. `Err` lists the reasons.
+pub fn judge(report: &VerifyReport, require_trusted: bool) -> Result<(), Vec<String>> {
+    let mut reasons = Vec::new();
+    if report.signatures.is_empty() {
+        reasons.push("the file is not signed".to_string());
+    }
+    for s in &report.signatures {
+        let who = s
+            .signer
+            .as_ref()
+            .and_then(|p| p.name.clone())
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        if !s.valid {
+            let why = if s.problems.is_empty() {
+                "not valid".to_string()
+            } else {
+                s.problems.join("; ")
+            };
+            reasons.push(format!("signature {}{who}: {why}", s.field));
+            continue;
+        }
+        if !matches!(
+            s.later_changes.kind,
+            ChangeKind::None | ChangeKind::SignaturesOnly
+        ) {
+            reasons.push(format!(
+                "signature {}{who}: {} after signing",
+                s.field, s.later_changes.kind
+            ));
+        }
+        if require_trusted && !s.trusted {
+            reasons.push(format!("signature {}{who}: signer {}", s.field, s.trust));
+        }
+    }
+    if !report.manifest.ok() {
+        let mut m = format!("manifest: {:?}", report.manifest.status).to_lowercase();
+        if !report.manifest.problems.is_empty() {
+            m.push_str(": ");
+            m.push_str(&report.manifest.problems.join("; "));
+        }
+        reasons.push(m);
+    }
+    if reasons.is_empty() {
+        Ok(())
+    } else {
+        Err(reasons)
+    }
+}
