@@ -27,7 +27,9 @@ fn keygen(dir: &Path, alg: &str) -> Output {
             "--email",
             "jane@example.com",
             "--days",
-            "30",
+            "7300",
+            "--not-before",
+            "2025-01-01T00:00:00Z",
             "--algorithm",
             alg,
             "--key",
@@ -337,5 +339,135 @@ fn output_is_written_atomically_and_never_over_the_input() {
         names,
         ["broken.pdf", "cert.pem", "in.pdf", "key.pem"],
         "left behind"
+    );
+}
+
+#[test]
+fn a_certificate_issued_by_a_company_ca_is_trusted_through_the_ca() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("in.pdf"), sample_pdf(true)).expect("write");
+    let openssl = |args: &[&str]| {
+        let o = run(Command::new(tool("openssl")).args(args).current_dir(dir));
+        assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
+    };
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        "ca-key.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+        "-days",
+        "60",
+        "-subj",
+        "/CN=Example Importers Root CA/O=Example",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&["genpkey", "-algorithm", "ed25519", "-out", "leaf-key.pem"]);
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        "leaf-key.pem",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=Jane Q. Official/title=Vice President/O=Example",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "keyUsage=critical,digitalSignature,nonRepudiation\nbasicConstraints=critical,CA:FALSE\n",
+    )
+    .expect("write");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "30",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let chain = [
+        std::fs::read(dir.join("leaf.pem")).expect("leaf"),
+        std::fs::read(dir.join("ca.pem")).expect("ca"),
+    ]
+    .concat();
+    std::fs::write(dir.join("chain.pem"), chain).expect("write");
+    std::fs::set_permissions(
+        dir.join("leaf-key.pem"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("chmod");
+
+    let s = cip(
+        &[
+            "sign",
+            "in.pdf",
+            "--key",
+            "leaf-key.pem",
+            "--cert",
+            "chain.pem",
+            "-o",
+            "out.pdf",
+        ],
+        dir,
+    );
+    assert!(s.status.success(), "{}", text(&s));
+    let v = cip(&["verify", "out.pdf", "--trust", "ca.pem"], dir);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v));
+    let untrusted = cip(&["verify", "out.pdf"], dir);
+    assert_eq!(untrusted.status.code(), Some(1));
+    assert!(
+        text(&untrusted).contains("no chain to a --trust certificate"),
+        "{}",
+        text(&untrusted)
+    );
+    let (ok, out) = pyhanko_validate(&dir.join("out.pdf"), &dir.join("ca.pem"));
+    assert!(ok && out.contains("judged VALID"), "{out}");
+
+    // A certificate that expired before the signing time is refused up front.
+    let expired = cip(
+        &[
+            "sign",
+            "in.pdf",
+            "--key",
+            "leaf-key.pem",
+            "--cert",
+            "chain.pem",
+            "-o",
+            "late.pdf",
+            "--time",
+            "2099-01-01T00:00:00Z",
+        ],
+        dir,
+    );
+    assert!(!expired.status.success());
+    assert!(
+        text(&expired).contains("not valid at the signing time"),
+        "{}",
+        text(&expired)
     );
 }

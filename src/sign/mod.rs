@@ -51,6 +51,8 @@ pub enum SignError {
         path: String,
         source: std::io::Error,
     },
+    #[error("the certificate is not valid at the signing time {0}")]
+    CertificateNotValid(String),
     #[error("the output path is the input path; write the signed PDF to a new file")]
     SamePath,
 }
@@ -62,6 +64,10 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
         return Err(SignError::Encrypted);
     }
     let time = opts.time.unwrap_or_else(|| Utc::now().fixed_offset());
+    // A signature its own certificate does not cover would never validate.
+    if !crate::keys::certificate_valid_at(signer.certificate(), time) {
+        return Err(SignError::CertificateNotValid(time.to_rfc3339()));
+    }
     let mut upd = Update::new(&doc);
     let sig_ref = upd.alloc();
     let fields = signature_fields(&doc)?;

@@ -291,18 +291,19 @@ fn check_signature(
         .signer_cert
         .as_ref()
         .ok_or("the signer's certificate is not in the signature")?;
-    r.signer = Some(signer_report(cert, &cms));
+    let self_signed = is_self_signed(cert);
+    r.signer = Some(signer_report(cert, self_signed));
     check_crypto(cert, &cms, r)?;
     let at = m_time.unwrap_or_else(|| Utc::now().fixed_offset());
     r.signing_time = m_time.map(|t| t.to_rfc3339());
-    r.cert_valid_at_signing_time = cert_valid_at(cert, at);
+    r.cert_valid_at_signing_time = crate::keys::certificate_valid_at(cert, at);
     if !r.cert_valid_at_signing_time {
         return Err(format!(
             "the certificate was not valid at the signing time {}",
             at.to_rfc3339()
         ));
     }
-    r.trust = trust(cert, &cms.certificates, &opts.trust);
+    r.trust = trust(cert, self_signed, &cms.certificates, &opts.trust);
     r.trusted = r.trust == Trust::Trusted;
     r.later_changes = changes::analyse(doc, end);
     Ok(())
@@ -421,7 +422,12 @@ fn name_attr(cert: &Certificate, oid: der::asn1::ObjectIdentifier) -> Option<Str
         .map(str::to_string)
 }
 
-fn signer_report(cert: &Certificate, _cms: &ParsedCms) -> SignerReport {
+fn is_self_signed(cert: &Certificate) -> bool {
+    let tbs = cert.tbs_certificate();
+    tbs.subject() == tbs.issuer() && verifies_cert(cert, cert)
+}
+
+fn signer_report(cert: &Certificate, self_signed: bool) -> SignerReport {
     let tbs = cert.tbs_certificate();
     let der = cert.to_der().unwrap_or_default();
     let v = tbs.validity();
@@ -436,7 +442,7 @@ fn signer_report(cert: &Certificate, _cms: &ParsedCms) -> SignerReport {
         cert_sha256: hex::encode(Sha256::digest(&der)),
         not_before: time_str(&v.not_before),
         not_after: time_str(&v.not_after),
-        self_signed: tbs.subject() == tbs.issuer() && verifies_cert(cert, cert),
+        self_signed,
     }
 }
 
@@ -447,14 +453,6 @@ fn to_chrono(t: &x509_cert::time::Time) -> Option<DateTime<Utc>> {
 
 fn time_str(t: &x509_cert::time::Time) -> String {
     to_chrono(t).map(|t| t.to_rfc3339()).unwrap_or_default()
-}
-
-fn cert_valid_at(cert: &Certificate, at: DateTime<FixedOffset>) -> bool {
-    let v = cert.tbs_certificate().validity();
-    match (to_chrono(&v.not_before), to_chrono(&v.not_after)) {
-        (Some(nb), Some(na)) => nb <= at && at <= na,
-        _ => false,
-    }
 }
 
 /// Whether `issuer`'s key verifies `cert`'s signature.
@@ -477,20 +475,27 @@ fn verifies_cert(cert: &Certificate, issuer: &Certificate) -> bool {
 
 /// Walks issuer links from the signer (through the certificates in the
 /// signature and the anchors) until an anchor is reached.
-fn trust(cert: &Certificate, pool: &[Certificate], anchors: &[Certificate]) -> Trust {
+fn trust(
+    cert: &Certificate,
+    self_signed: bool,
+    pool: &[Certificate],
+    anchors: &[Certificate],
+) -> Trust {
     let is_anchor = |c: &Certificate| anchors.iter().any(|a| a == c);
+    if is_anchor(cert) {
+        return Trust::Trusted;
+    }
+    if self_signed {
+        return Trust::UntrustedSelfSigned;
+    }
     let mut current = cert.clone();
     for _ in 0..8 {
         if is_anchor(&current) {
             return Trust::Trusted;
         }
         let tbs = current.tbs_certificate();
-        if tbs.subject() == tbs.issuer() && verifies_cert(&current, &current) {
-            return if current == *cert {
-                Trust::UntrustedSelfSigned
-            } else {
-                Trust::Untrusted
-            };
+        if tbs.subject() == tbs.issuer() {
+            return Trust::Untrusted;
         }
         let next = anchors
             .iter()
