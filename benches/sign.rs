@@ -39,7 +39,11 @@ fn pdf() -> Vec<u8> {
 }
 
 fn main() {
-    let input = pdf();
+    // CIP_BENCH_PDF=path times a real file (e.g. a rendered plan) instead.
+    let input = match std::env::var_os("CIP_BENCH_PDF") {
+        Some(p) => std::fs::read(p).expect("read CIP_BENCH_PDF"),
+        None => pdf(),
+    };
     for alg in [Algorithm::Ed25519, Algorithm::P256] {
         let g = keys::generate(&KeygenOptions {
             name: "Jane Q. Official".into(),

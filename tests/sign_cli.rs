@@ -466,6 +466,66 @@ fn a_certificate_issued_by_a_company_ca_is_trusted_through_the_ca() {
         let (ok, out) = pyhanko_validate(&dir.join("out.pdf"), &dir.join("ca.pem"));
         assert!(ok && out.contains("judged VALID"), "{tag}: {out}");
 
+        // A certificate issued by the (non-CA) leaf is not trusted through it.
+        let openssl = |args: &[&str]| {
+            let o = run(Command::new(tool("openssl")).args(args).current_dir(dir));
+            assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
+        };
+        openssl(&["genpkey", "-algorithm", "ed25519", "-out", "sub-key.pem"]);
+        openssl(&[
+            "req",
+            "-new",
+            "-key",
+            "sub-key.pem",
+            "-out",
+            "sub.csr",
+            "-subj",
+            "/CN=Mallory",
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "sub.csr",
+            "-CA",
+            "leaf.pem",
+            "-CAkey",
+            "leaf-key.pem",
+            "-CAcreateserial",
+            "-out",
+            "sub.pem",
+            "-days",
+            "30",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        std::fs::set_permissions(
+            dir.join("sub-key.pem"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod");
+        let s = cip(
+            &[
+                "sign",
+                "in.pdf",
+                "--key",
+                "sub-key.pem",
+                "--cert",
+                "sub.pem",
+                "-o",
+                "sub.pdf",
+            ],
+            dir,
+        );
+        assert!(s.status.success(), "{}", text(&s));
+        let v = cip(&["verify", "sub.pdf", "--trust", "leaf.pem"], dir);
+        assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+        assert!(
+            text(&v).contains("no chain to a --trust certificate"),
+            "{}",
+            text(&v)
+        );
+
         // A certificate that expired before the signing time is refused up front.
         let expired = cip(
             &[
