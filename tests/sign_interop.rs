@@ -21,7 +21,8 @@ fn opts(invisible: bool) -> SignOptions {
 }
 
 /// Inputs: classic xref with the signature box, classic without it, and
-/// the boxed one rewritten by qpdf with object and xref streams.
+/// the boxed one rewritten by qpdf with object and xref streams, and
+/// linearized (two xref sections, the first at the start of the file).
 fn inputs(dir: &std::path::Path) -> Vec<(&'static str, Vec<u8>)> {
     let boxed = sample_pdf(true);
     let xs = to_xref_stream(&boxed, dir);

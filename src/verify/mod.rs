@@ -160,7 +160,7 @@ impl SignatureReport {
 /// file cannot be read as a PDF at all.
 pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
     let doc = Pdf::parse(pdf)?;
-    let revision_ends = crate::pdfbytes::revision_ends(pdf);
+    let revision_ends = crate::pdfbytes::revision_ends(&doc);
     let fields = crate::pdfbytes::signature_fields(&doc)?;
     let mut signatures = Vec::new();
     for f in fields.iter().filter(|f| f.value.is_some()) {
