@@ -306,6 +306,9 @@ fn read_chain(bytes: &[u8], start: usize) -> Result<Vec<XrefSection>, PdfError> 
         if !seen.insert(off) || sections.len() >= MAX_SECTIONS {
             return Err(PdfError::BadXref("loop in the /Prev chain".into()));
         }
+        if off >= bytes.len() {
+            return Err(bad("a /Prev offset points outside the file"));
+        }
         let mut section = read_section(bytes, off)?;
         if let Some(stm) = section.trailer.get(b"XRefStm").and_then(Object::as_int) {
             // A hybrid file: the stream fills in objects the table lists as free.
@@ -503,7 +506,7 @@ pub fn revision_ends(pdf: &Pdf<'_>) -> Vec<usize> {
         .sections
         .iter()
         .filter_map(|s| {
-            let sx = s.offset + find(&bytes[s.offset..], b"startxref")?;
+            let sx = s.offset + find(bytes.get(s.offset..)?, b"startxref")?;
             let mut end = sx + find(&bytes[sx..], b"%%EOF")? + 5;
             if bytes.get(end) == Some(&b'\r') {
                 end += 1;

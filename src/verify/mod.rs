@@ -350,7 +350,9 @@ fn byte_range(bytes: &[u8], sig: &Dict) -> Result<([Range<usize>; 2], Range<usiz
     if span != (first_end..c) {
         return Err("the /ByteRange hole is not exactly the /Contents string".into());
     }
-    if bytes.get(first_end) != Some(&b'<') || bytes.get(c - 1) != Some(&b'>') {
+    if bytes.get(first_end) != Some(&b'<')
+        || c.checked_sub(1).and_then(|i| bytes.get(i)) != Some(&b'>')
+    {
         return Err("/Contents is not a hexadecimal string".into());
     }
     Ok(([0..first_end, c..second_end], first_end..c))
