@@ -120,13 +120,11 @@ fn mutated_pdfs_never_panic_and_mutated_signed_pdfs_never_verify() {
         .iter()
         .map(|s| {
             let r = verify_pdf(s, &trust).expect("verify");
-            let h = r
-                .signatures
+            r.signatures
                 .iter()
                 .filter_map(|s| s.byte_range)
                 .map(|br| br[1] as usize..br[2] as usize)
-                .collect();
-            h
+                .collect()
         })
         .collect();
     let mut rng = Rng(0x5eed_cafe_f00d_d00d);
