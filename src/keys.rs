@@ -142,6 +142,20 @@ impl Signer {
     }
 }
 
+/// Whether `at` falls within the certificate's validity period.
+pub fn certificate_valid_at(cert: &Certificate, at: DateTime<chrono::FixedOffset>) -> bool {
+    let to_utc = |t: &Time| {
+        i64::try_from(t.to_unix_duration().as_secs())
+            .ok()
+            .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+    };
+    let v = cert.tbs_certificate().validity();
+    match (to_utc(&v.not_before), to_utc(&v.not_after)) {
+        (Some(nb), Some(na)) => nb <= at && at <= na,
+        _ => false,
+    }
+}
+
 /// Loads a PKCS#8 PEM private key and its PEM certificate (optionally
 /// followed by issuer certificates), checking file permissions and that the
 /// certificate belongs to the key.

@@ -27,7 +27,9 @@ fn keygen(dir: &Path, alg: &str) -> Output {
             "--email",
             "jane@example.com",
             "--days",
-            "30",
+            "7300",
+            "--not-before",
+            "2025-01-01T00:00:00Z",
             "--algorithm",
             alg,
             "--key",
@@ -337,5 +339,283 @@ fn output_is_written_atomically_and_never_over_the_input() {
         names,
         ["broken.pdf", "cert.pem", "in.pdf", "key.pem"],
         "left behind"
+    );
+}
+
+/// A company CA (P-256 or RSA, as most CAs are) issuing the signer's
+/// Ed25519 certificate; the signer's PEM holds the leaf then the CA.
+fn company_ca(dir: &Path, ca_alg: &[&str]) {
+    let openssl = |args: &[&str]| {
+        let o = run(Command::new(tool("openssl")).args(args).current_dir(dir));
+        assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
+    };
+    let mut genkey = vec!["genpkey"];
+    genkey.extend_from_slice(ca_alg);
+    genkey.extend_from_slice(&["-out", "ca-key.pem"]);
+    openssl(&genkey);
+    openssl(&[
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        "ca-key.pem",
+        "-out",
+        "ca.pem",
+        "-days",
+        "60",
+        "-subj",
+        "/CN=Example Importers Root CA/O=Example",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(&["genpkey", "-algorithm", "ed25519", "-out", "leaf-key.pem"]);
+    openssl(&[
+        "req",
+        "-new",
+        "-key",
+        "leaf-key.pem",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=Jane Q. Official/title=Vice President/O=Example",
+    ]);
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "keyUsage=critical,digitalSignature,nonRepudiation\nbasicConstraints=critical,CA:FALSE\n",
+    )
+    .expect("write");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca-key.pem",
+        "-CAcreateserial",
+        "-out",
+        "leaf.pem",
+        "-days",
+        "30",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let chain = [
+        std::fs::read(dir.join("leaf.pem")).expect("leaf"),
+        std::fs::read(dir.join("ca.pem")).expect("ca"),
+    ]
+    .concat();
+    std::fs::write(dir.join("chain.pem"), chain).expect("write");
+    std::fs::set_permissions(
+        dir.join("leaf-key.pem"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .expect("chmod");
+}
+
+#[test]
+fn a_certificate_issued_by_a_company_ca_is_trusted_through_the_ca() {
+    for (tag, ca_alg) in [
+        (
+            "ec",
+            &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
+        ),
+        (
+            "rsa",
+            &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..],
+        ),
+    ] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path();
+        std::fs::write(dir.join("in.pdf"), sample_pdf(true)).expect("write");
+        company_ca(dir, ca_alg);
+
+        let s = cip(
+            &[
+                "sign",
+                "in.pdf",
+                "--key",
+                "leaf-key.pem",
+                "--cert",
+                "chain.pem",
+                "-o",
+                "out.pdf",
+            ],
+            dir,
+        );
+        assert!(s.status.success(), "{tag}: {}", text(&s));
+        let v = cip(&["verify", "out.pdf", "--trust", "ca.pem"], dir);
+        assert_eq!(v.status.code(), Some(0), "{tag}: {}", text(&v));
+        let untrusted = cip(&["verify", "out.pdf"], dir);
+        assert_eq!(untrusted.status.code(), Some(1));
+        assert!(
+            text(&untrusted).contains("no chain to a --trust certificate"),
+            "{}",
+            text(&untrusted)
+        );
+        // The signer's own certificate is an anchor too.
+        let other = cip(&["verify", "out.pdf", "--trust", "leaf.pem"], dir);
+        assert_eq!(
+            other.status.code(),
+            Some(0),
+            "the signer's own certificate is an anchor too"
+        );
+        let (ok, out) = pyhanko_validate(&dir.join("out.pdf"), &dir.join("ca.pem"));
+        assert!(ok && out.contains("judged VALID"), "{tag}: {out}");
+
+        // A certificate issued by the (non-CA) leaf is not trusted through it.
+        let openssl = |args: &[&str]| {
+            let o = run(Command::new(tool("openssl")).args(args).current_dir(dir));
+            assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
+        };
+        openssl(&["genpkey", "-algorithm", "ed25519", "-out", "sub-key.pem"]);
+        openssl(&[
+            "req",
+            "-new",
+            "-key",
+            "sub-key.pem",
+            "-out",
+            "sub.csr",
+            "-subj",
+            "/CN=Mallory",
+        ]);
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "sub.csr",
+            "-CA",
+            "leaf.pem",
+            "-CAkey",
+            "leaf-key.pem",
+            "-CAcreateserial",
+            "-out",
+            "sub.pem",
+            "-days",
+            "30",
+            "-extfile",
+            "ext.cnf",
+        ]);
+        std::fs::set_permissions(
+            dir.join("sub-key.pem"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod");
+        let s = cip(
+            &[
+                "sign",
+                "in.pdf",
+                "--key",
+                "sub-key.pem",
+                "--cert",
+                "sub.pem",
+                "-o",
+                "sub.pdf",
+            ],
+            dir,
+        );
+        assert!(s.status.success(), "{}", text(&s));
+        let v = cip(&["verify", "sub.pdf", "--trust", "leaf.pem"], dir);
+        assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+        assert!(
+            text(&v).contains("no chain to a --trust certificate"),
+            "{}",
+            text(&v)
+        );
+
+        // A certificate that expired before the signing time is refused up front.
+        let expired = cip(
+            &[
+                "sign",
+                "in.pdf",
+                "--key",
+                "leaf-key.pem",
+                "--cert",
+                "chain.pem",
+                "-o",
+                "late.pdf",
+                "--time",
+                "2099-01-01T00:00:00Z",
+            ],
+            dir,
+        );
+        assert!(!expired.status.success());
+        assert!(
+            text(&expired).contains("not valid at the signing time"),
+            "{}",
+            text(&expired)
+        );
+    }
+}
+
+#[test]
+fn cip_verifies_a_pyhanko_signature_made_with_an_rsa_key() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    std::fs::write(dir.join("in.pdf"), sample_pdf(false)).expect("write");
+    let openssl = |args: &[&str]| {
+        let o = run(Command::new(tool("openssl")).args(args).current_dir(dir));
+        assert!(o.status.success(), "openssl {args:?}: {}", text(&o));
+    };
+    openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        "rsa-key.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-new",
+        "-x509",
+        "-key",
+        "rsa-key.pem",
+        "-out",
+        "rsa.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=RSA Signer",
+    ]);
+    let out = run(Command::new(tool("pyhanko"))
+        .args([
+            "sign",
+            "addsig",
+            "--field",
+            "Rsa",
+            "pemder",
+            "--no-pass",
+            "--key",
+            "rsa-key.pem",
+            "--cert",
+            "rsa.pem",
+            "in.pdf",
+            "out.pdf",
+        ])
+        .current_dir(dir));
+    assert!(out.status.success(), "{}", text(&out));
+    let v = cip(
+        &[
+            "verify", "out.pdf", "--trust", "rsa.pem", "--format", "json",
+        ],
+        dir,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&v.stdout).expect("json");
+    assert_eq!(v.status.code(), Some(0), "{json:#}");
+    assert_eq!(json["signatures"][0]["algorithm"], "RSA PKCS#1 v1.5");
+    // Flipping a signed byte still fails with RSA.
+    let mut bytes = std::fs::read(dir.join("out.pdf")).expect("read");
+    bytes[20] ^= 1;
+    std::fs::write(dir.join("bad.pdf"), bytes).expect("write");
+    assert_eq!(
+        cip(&["verify", "bad.pdf", "--trust", "rsa.pem"], dir)
+            .status
+            .code(),
+        Some(1)
     );
 }

@@ -171,7 +171,7 @@ pub fn run_verify(a: &VerifyArgs) -> ExitCode {
     };
     match a.format {
         Format::Json => match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => emit(&format!("{s}\n")),
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
@@ -191,10 +191,24 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// Writes to stdout, ignoring a closed pipe (`cip verify x.pdf | head`)
+/// instead of panicking like `println!`.
+fn emit(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
 fn print_human(file: &str, r: &VerifyReport) {
-    println!("{file}: {}", if r.ok() { "OK" } else { "NOT OK" });
+    emit(&human(file, r));
+}
+
+fn human(file: &str, r: &VerifyReport) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let _ = writeln!(o, "{file}: {}", if r.ok() { "OK" } else { "NOT OK" });
     if r.signatures.is_empty() {
-        println!("  no signatures");
+        let _ = writeln!(o, "  no signatures");
     }
     for (i, s) in r.signatures.iter().enumerate() {
         let who = s
@@ -211,16 +225,16 @@ fn print_human(file: &str, r: &VerifyReport) {
         } else {
             "INVALID".into()
         };
-        println!("  signature {} (field {}): {verdict}", i + 1, s.field);
-        println!("    signer: {who}");
+        let _ = writeln!(o, "  signature {} (field {}): {verdict}", i + 1, s.field);
+        let _ = writeln!(o, "    signer: {who}");
         if let Some(c) = &s.signer {
-            println!("    certificate SHA-256: {}", c.cert_sha256);
+            let _ = writeln!(o, "    certificate SHA-256: {}", c.cert_sha256);
         }
         if let Some(t) = &s.signing_time {
-            println!("    signed at: {t}");
+            let _ = writeln!(o, "    signed at: {t}");
         }
         if let Some(alg) = &s.algorithm {
-            println!("    algorithm: {alg}");
+            let _ = writeln!(o, "    algorithm: {alg}");
         }
         if s.valid {
             let coverage = if s.covers_whole_file {
@@ -231,21 +245,23 @@ fn print_human(file: &str, r: &VerifyReport) {
                     s.signed_revision_end.unwrap_or(0)
                 )
             };
-            println!("    covers: {coverage}");
+            let _ = writeln!(o, "    covers: {coverage}");
             if s.later_changes.kind != verify::ChangeKind::None {
-                println!("    later changes: {}", s.later_changes.summary());
+                let _ = writeln!(o, "    later changes: {}", s.later_changes.summary());
                 for d in &s.later_changes.details {
-                    println!("      - {d}");
+                    let _ = writeln!(o, "      - {d}");
                 }
             }
         }
         for p in &s.problems {
-            println!("    problem: {p}");
+            let _ = writeln!(o, "    problem: {p}");
         }
     }
     let m = &r.manifest;
     match m.status {
-        ManifestStatus::NoManifest => println!("  manifest: no manifest"),
+        ManifestStatus::NoManifest => {
+            let _ = writeln!(o, "  manifest: no manifest");
+        }
         ManifestStatus::Matches => {
             let docs = m.documents.len();
             let in_dir = m
@@ -253,15 +269,17 @@ fn print_human(file: &str, r: &VerifyReport) {
                 .iter()
                 .filter(|d| d.docs_dir == Some(FileCheck::Match))
                 .count();
-            println!(
+            let _ = writeln!(
+                o,
                 "  manifest: matches (plan.toml and {docs} documents; {in_dir} checked in --docs)"
             );
         }
         ManifestStatus::Mismatch | ManifestStatus::Invalid => {
-            println!("  manifest: MISMATCH");
+            let _ = writeln!(o, "  manifest: MISMATCH");
             for p in &m.problems {
-                println!("    problem: {p}");
+                let _ = writeln!(o, "    problem: {p}");
             }
         }
     }
+    o
 }

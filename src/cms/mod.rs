@@ -404,20 +404,26 @@ pub fn key_algorithm(spki: &SubjectPublicKeyInfoOwned) -> Result<Algorithm, Stri
                 Err("unsupported elliptic curve (only P-256)".into())
             }
         }
-        oids::RSA_ENCRYPTION => Err("RSA keys are not supported (use Ed25519 or P-256)".into()),
+        oids::RSA_ENCRYPTION => Err("RSA keys cannot sign here (use Ed25519 or P-256)".into()),
         other => Err(format!("unsupported key algorithm {other}")),
     }
 }
 
-/// Checks `sig` over `msg` with `spki`. `fallback_digest` is the hash used
-/// when the signature algorithm names only the key type (bare id-ecPublicKey).
+/// Checks `sig` over `msg` with `spki` and names the algorithm.
+/// `fallback_digest` is the hash used when the signature algorithm names
+/// only the key type (bare id-ecPublicKey or rsaEncryption, as CMS allows).
+/// RSA (PKCS#1 v1.5) is verified but never used for signing: company CAs
+/// and other signers' certificates often use it.
 pub fn verify_signature(
     spki: &SubjectPublicKeyInfoOwned,
     sig_alg: &ObjectIdentifier,
     fallback_digest: Option<DigestAlg>,
     msg: &[u8],
     sig: &[u8],
-) -> Result<Algorithm, String> {
+) -> Result<&'static str, String> {
+    if spki.algorithm.oid == oids::RSA_ENCRYPTION {
+        return verify_rsa(spki, sig_alg, fallback_digest, msg, sig);
+    }
     let key_bits = spki.subject_public_key.raw_bytes();
     match key_algorithm(spki)? {
         Algorithm::Ed25519 => {
@@ -433,7 +439,7 @@ pub fn verify_signature(
                 .map_err(|_| "malformed Ed25519 signature".to_string())?;
             vk.verify_strict(msg, &sig)
                 .map_err(|_| "signature does not verify".to_string())?;
-            Ok(Algorithm::Ed25519)
+            Ok("Ed25519")
         }
         Algorithm::P256 => {
             use signature::hazmat::PrehashVerifier as _;
@@ -454,7 +460,53 @@ pub fn verify_signature(
                 .map_err(|_| "malformed ECDSA signature".to_string())?;
             vk.verify_prehash(&digest.digest(&[msg]), &sig)
                 .map_err(|_| "signature does not verify".to_string())?;
-            Ok(Algorithm::P256)
+            Ok("ECDSA P-256")
         }
     }
+}
+
+fn verify_rsa(
+    spki: &SubjectPublicKeyInfoOwned,
+    sig_alg: &ObjectIdentifier,
+    fallback_digest: Option<DigestAlg>,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<&'static str, String> {
+    let digest = match *sig_alg {
+        oids::RSA_SHA256 => DigestAlg::Sha256,
+        oids::RSA_SHA384 => DigestAlg::Sha384,
+        oids::RSA_SHA512 => DigestAlg::Sha512,
+        oids::RSA_ENCRYPTION => fallback_digest.ok_or("no digest algorithm")?,
+        other => {
+            return Err(format!(
+                "unsupported RSA signature algorithm {other} (only PKCS#1 v1.5)"
+            ));
+        }
+    };
+    use der::referenced::OwnedToRef as _;
+    let key = rsa::RsaPublicKey::try_from(spki.owned_to_ref())
+        .map_err(|_| "bad or oversized RSA public key".to_string())?;
+    // DigestInfo prefixes of RFC 8017 9.2, note 1.
+    let prefix: &[u8] = match digest {
+        DigestAlg::Sha256 => &[
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x01, 0x05, 0x00, 0x04, 0x20,
+        ],
+        DigestAlg::Sha384 => &[
+            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x02, 0x05, 0x00, 0x04, 0x30,
+        ],
+        DigestAlg::Sha512 => &[
+            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x03, 0x05, 0x00, 0x04, 0x40,
+        ],
+    };
+    let hashed = digest.digest(&[msg]);
+    let scheme = rsa::Pkcs1v15Sign {
+        hash_len: Some(hashed.len()),
+        prefix: prefix.into(),
+    };
+    key.verify(scheme, &hashed, sig)
+        .map_err(|_| "signature does not verify".to_string())?;
+    Ok("RSA PKCS#1 v1.5")
 }

@@ -9,6 +9,9 @@ pub const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
 pub const ECDSA_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
 pub const ECDSA_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
 pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+pub const RSA_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+pub const RSA_SHA384: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+pub const RSA_SHA512: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
 
 pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");

@@ -306,6 +306,9 @@ fn read_chain(bytes: &[u8], start: usize) -> Result<Vec<XrefSection>, PdfError> 
         if !seen.insert(off) || sections.len() >= MAX_SECTIONS {
             return Err(PdfError::BadXref("loop in the /Prev chain".into()));
         }
+        if off >= bytes.len() {
+            return Err(bad("a /Prev offset points outside the file"));
+        }
         let mut section = read_section(bytes, off)?;
         if let Some(stm) = section.trailer.get(b"XRefStm").and_then(Object::as_int) {
             // A hybrid file: the stream fills in objects the table lists as free.
@@ -493,21 +496,28 @@ fn bad(what: &str) -> PdfError {
     PdfError::BadXref(what.to_string())
 }
 
-/// File offsets just past each `%%EOF` marker and its end-of-line: the ends
-/// of the file's revisions, oldest first.
-pub fn revision_ends(bytes: &[u8]) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(rel) = find(&bytes[from..], b"%%EOF") {
-        let mut end = from + rel + 5;
-        if bytes.get(end) == Some(&b'\r') {
-            end += 1;
-        }
-        if bytes.get(end) == Some(&b'\n') {
-            end += 1;
-        }
-        out.push(end);
-        from = end;
-    }
+/// Where each revision of `pdf` ends: just past the `%%EOF` (and its
+/// end-of-line) that follows the `startxref` after each cross-reference
+/// section of the chain, oldest first. Markers elsewhere (say, inside an
+/// embedded PDF) are not revision ends.
+pub fn revision_ends(pdf: &Pdf<'_>) -> Vec<usize> {
+    let bytes = pdf.bytes;
+    let mut out: Vec<usize> = pdf
+        .sections
+        .iter()
+        .filter_map(|s| {
+            let sx = s.offset + find(bytes.get(s.offset..)?, b"startxref")?;
+            let mut end = sx + find(&bytes[sx..], b"%%EOF")? + 5;
+            if bytes.get(end) == Some(&b'\r') {
+                end += 1;
+            }
+            if bytes.get(end) == Some(&b'\n') {
+                end += 1;
+            }
+            Some(end)
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
     out
 }

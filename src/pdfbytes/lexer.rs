@@ -29,10 +29,11 @@ pub fn is_delim(b: u8) -> bool {
 }
 
 impl<'a> Parser<'a> {
+    /// A position past the end is clamped, so every later slice is in bounds.
     pub fn new(bytes: &'a [u8], pos: usize) -> Self {
         Parser {
             bytes,
-            pos,
+            pos: pos.min(bytes.len()),
             base: 0,
         }
     }

@@ -32,19 +32,35 @@ pub fn short_fingerprint(cert_der: &[u8]) -> String {
     format!("{} {} {} {}", &h[0..4], &h[4..8], &h[8..12], &h[12..16])
 }
 
-fn lines(signer: &Signer, time: DateTime<FixedOffset>) -> Vec<String> {
+/// The text in one or two layouts: "Digitally signed by NAME, TITLE" on one
+/// line, or broken after the name when that fits a larger type size.
+fn layouts(signer: &Signer, time: DateTime<FixedOffset>) -> Vec<Vec<String>> {
     let cert = signer.certificate();
     let name = subject_field(cert, CN).unwrap_or_else(|| "unknown signer".into());
-    let who = match subject_field(cert, oids::AT_TITLE) {
-        Some(t) if !t.is_empty() => format!("Digitally signed by {name}, {t}"),
-        _ => format!("Digitally signed by {name}"),
-    };
+    let title = subject_field(cert, oids::AT_TITLE).filter(|t| !t.is_empty());
     let der = signer.chain_der().first().map_or(&[][..], Vec::as_slice);
-    vec![
-        who,
+    let tail = [
         format!("Date: {}", time.format("%Y-%m-%d %H:%M:%S %:z")),
         format!("Certificate SHA-256: {}", short_fingerprint(der)),
-    ]
+    ];
+    let with = |head: Vec<String>| head.into_iter().chain(tail.iter().cloned()).collect();
+    match title {
+        Some(t) => vec![
+            with(vec![format!("Digitally signed by {name}, {t}")]),
+            with(vec![format!("Digitally signed by {name},"), t]),
+        ],
+        None => vec![with(vec![format!("Digitally signed by {name}")])],
+    }
+}
+
+/// The largest type size (at most 10 pt) at which `text` fits `w` x `h`.
+fn fit(metrics: &font::Metrics, text: &[Vec<u8>], w: f64, h: f64, pad: f64) -> f64 {
+    let widest = text.iter().map(|l| metrics.width(l)).fold(0.0, f64::max);
+    let n = text.len() as f64;
+    10.0f64
+        .min((h - 2.0 * pad) / (n * 1.25))
+        .min((w - 2.0 * pad) / widest.max(1.0))
+        .max(1.0)
 }
 
 /// Adds the appearance stream and its font; returns the widget's `/AP`.
@@ -58,22 +74,20 @@ pub fn build(
     if w < 1.0 || h < 1.0 {
         return empty(upd);
     }
-    let text: Vec<Vec<u8>> = lines(signer, time)
-        .iter()
-        .map(|l| font::encode(l))
-        .collect();
+    let metrics = font::Metrics::new();
+    let pad = (h.min(w) * 0.08).min(4.0);
+    let (size, text) = layouts(signer, time)
+        .into_iter()
+        .map(|l| l.iter().map(|s| font::encode(s)).collect::<Vec<_>>())
+        .map(|t| (fit(&metrics, &t, w, h, pad), t))
+        .fold((0.0, Vec::new()), |best, c| {
+            if c.0 > best.0 + 0.01 { c } else { best }
+        });
     let codes: BTreeSet<u8> = text.iter().flatten().copied().collect();
     let Some(subset) = font::subset(&codes) else {
         return empty(upd);
     };
-    let metrics = font::Metrics::new();
-    let widest = text.iter().map(|l| metrics.width(l)).fold(0.0, f64::max);
     let n = text.len() as f64;
-    let pad = (h.min(w) * 0.08).min(4.0);
-    let size = (9.0f64)
-        .min((h - 2.0 * pad) / (n * 1.25))
-        .min((w - 2.0 * pad) / widest.max(1.0))
-        .max(1.0);
     let lead = size * 1.25;
     let block = lead * (n - 1.0) + size;
     let top = (h + block) / 2.0 - size * 0.8;

@@ -1,6 +1,7 @@
 //! The appearance font: DejaVu Serif, embedded as a subset TrueType font with
-//! WinAnsi encoding. The subset keeps the glyph ids (unused glyphs become
-//! empty) so no remapping is needed, and gets a minimal Unicode cmap.
+//! WinAnsi encoding. The subset holds only the glyphs the appearance uses
+//! (renumbered, composites rewritten) and a minimal Unicode cmap, so a
+//! signature adds a few KB, not the whole 380 KB font.
 
 use std::collections::BTreeSet;
 
@@ -164,25 +165,54 @@ fn build_program(cmap: &[(u16, u16)]) -> Option<Vec<u8>> {
     let mut queue: Vec<usize> = keep.iter().copied().collect();
     while let Some(g) = queue.pop() {
         let (s, e) = glyph_range(g)?;
-        for c in components(glyf.get(s..e)?) {
+        for (_, c) in components(glyf.get(s..e)?) {
             if c < num_glyphs && keep.insert(c) {
                 queue.push(c);
             }
         }
     }
+    // Kept glyphs are renumbered 0..n in their original order.
+    let order: Vec<usize> = keep.iter().copied().collect();
+    let new_id = |g: usize| order.binary_search(&g).ok().map(|i| i as u16);
     let mut new_glyf = Vec::new();
-    let mut new_loca = Vec::with_capacity(4 * (num_glyphs + 1));
-    for g in 0..num_glyphs {
+    let mut new_loca = Vec::with_capacity(4 * (order.len() + 1));
+    let mut new_hmtx = Vec::with_capacity(4 * order.len());
+    let hhea = t.get(b"hhea")?;
+    let hmtx = t.get(b"hmtx")?;
+    let long_metrics = usize::from(u16_at(hhea, 34)?).max(1);
+    for &g in &order {
         new_loca.extend_from_slice(&(new_glyf.len() as u32).to_be_bytes());
-        if keep.contains(&g) {
-            let (s, e) = glyph_range(g)?;
-            new_glyf.extend_from_slice(glyf.get(s..e)?);
-            while new_glyf.len() % 4 != 0 {
-                new_glyf.push(0);
-            }
+        let (s, e) = glyph_range(g)?;
+        let mut data = glyf.get(s..e)?.to_vec();
+        for (at, c) in components(&data) {
+            let id = new_id(c).unwrap_or(0);
+            data.get_mut(at..at + 2)?.copy_from_slice(&id.to_be_bytes());
         }
+        new_glyf.extend_from_slice(&data);
+        while new_glyf.len() % 4 != 0 {
+            new_glyf.push(0);
+        }
+        let (advance, lsb) = if g < long_metrics {
+            (u16_at(hmtx, 4 * g)?, u16_at(hmtx, 4 * g + 2)?)
+        } else {
+            (
+                u16_at(hmtx, 4 * (long_metrics - 1))?,
+                u16_at(hmtx, 4 * long_metrics + 2 * (g - long_metrics))?,
+            )
+        };
+        new_hmtx.extend_from_slice(&advance.to_be_bytes());
+        new_hmtx.extend_from_slice(&lsb.to_be_bytes());
     }
     new_loca.extend_from_slice(&(new_glyf.len() as u32).to_be_bytes());
+    let count = (order.len() as u16).to_be_bytes();
+    let mut new_hhea = hhea.to_vec();
+    new_hhea.get_mut(34..36)?.copy_from_slice(&count);
+    let mut new_maxp = maxp.to_vec();
+    new_maxp.get_mut(4..6)?.copy_from_slice(&count);
+    let cmap: Vec<(u16, u16)> = cmap
+        .iter()
+        .filter_map(|&(c, g)| Some((c, new_id(usize::from(g))?)))
+        .collect();
     let mut new_head = head.to_vec();
     new_head.get_mut(8..12)?.copy_from_slice(&[0; 4]);
     new_head
@@ -192,13 +222,13 @@ fn build_program(cmap: &[(u16, u16)]) -> Option<Vec<u8>> {
     post[..4].copy_from_slice(&0x0003_0000u32.to_be_bytes());
     let mut tables: Vec<([u8; 4], Vec<u8>)> = vec![
         (*b"OS/2", t.get(b"OS/2")?.to_vec()),
-        (*b"cmap", cmap_table(cmap)),
+        (*b"cmap", cmap_table(&cmap)),
         (*b"glyf", new_glyf),
         (*b"head", new_head),
-        (*b"hhea", t.get(b"hhea")?.to_vec()),
-        (*b"hmtx", t.get(b"hmtx")?.to_vec()),
+        (*b"hhea", new_hhea),
+        (*b"hmtx", new_hmtx),
         (*b"loca", new_loca),
-        (*b"maxp", maxp.to_vec()),
+        (*b"maxp", new_maxp),
         (*b"post", post),
     ];
     for name in [b"cvt ", b"fpgm", b"prep"] {
@@ -206,12 +236,13 @@ fn build_program(cmap: &[(u16, u16)]) -> Option<Vec<u8>> {
             tables.push((*name, d.to_vec()));
         }
     }
-    tables.sort_by(|a, b| a.0.cmp(&b.0));
+    tables.sort_by_key(|a| a.0);
     Some(assemble(&tables))
 }
 
-/// Component glyph ids of a composite glyph (empty for simple glyphs).
-fn components(glyph: &[u8]) -> Vec<usize> {
+/// Component glyph ids of a composite glyph, with where each id is stored
+/// (empty for simple glyphs).
+fn components(glyph: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let Some(n) = glyph.get(0..2).map(|b| i16::from_be_bytes([b[0], b[1]])) else {
         return out;
@@ -220,11 +251,8 @@ fn components(glyph: &[u8]) -> Vec<usize> {
         return out;
     }
     let mut p = 10;
-    loop {
-        let (Some(flags), Some(gid)) = (u16_at(glyph, p), u16_at(glyph, p + 2)) else {
-            break;
-        };
-        out.push(usize::from(gid));
+    while let (Some(flags), Some(gid)) = (u16_at(glyph, p), u16_at(glyph, p + 2)) {
+        out.push((p + 2, usize::from(gid)));
         p += 4;
         p += if flags & 0x0001 != 0 { 4 } else { 2 };
         if flags & 0x0008 != 0 {

@@ -51,6 +51,8 @@ pub enum SignError {
         path: String,
         source: std::io::Error,
     },
+    #[error("the certificate is not valid at the signing time {0}")]
+    CertificateNotValid(String),
     #[error("the output path is the input path; write the signed PDF to a new file")]
     SamePath,
 }
@@ -62,6 +64,10 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
         return Err(SignError::Encrypted);
     }
     let time = opts.time.unwrap_or_else(|| Utc::now().fixed_offset());
+    // A signature its own certificate does not cover would never validate.
+    if !crate::keys::certificate_valid_at(signer.certificate(), time) {
+        return Err(SignError::CertificateNotValid(time.to_rfc3339()));
+    }
     let mut upd = Update::new(&doc);
     let sig_ref = upd.alloc();
     let fields = signature_fields(&doc)?;
@@ -104,7 +110,9 @@ pub fn sign_file(
         source,
     })?;
     let signed = sign_pdf(&pdf, signer, opts)?;
-    write_atomic(output, &signed).map_err(|source| SignError::Write {
+    // The project's one atomic writer: temp file in the same folder, fsync,
+    // rename; nothing left behind on error.
+    crate::atomic::write(output, &signed).map_err(|source| SignError::Write {
         path: output.display().to_string(),
         source,
     })
@@ -118,35 +126,6 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and
-/// a rename, so readers never see a half-written file and nothing is left
-/// behind on error.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// The signature dictionary with fixed-width placeholders for `/ByteRange`

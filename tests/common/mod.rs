@@ -69,11 +69,16 @@ pub fn assemble(objs: &[Vec<u8>]) -> Vec<u8> {
 
 /// Rewrites a PDF with qpdf using object and xref streams.
 pub fn to_xref_stream(pdf: &[u8], dir: &Path) -> Vec<u8> {
+    qpdf_rewrite(pdf, dir, &["--object-streams=generate"])
+}
+
+/// Rewrites a PDF with qpdf and the given options.
+pub fn qpdf_rewrite(pdf: &[u8], dir: &Path, args: &[&str]) -> Vec<u8> {
     let input = dir.join("qpdf-in.pdf");
     let output = dir.join("qpdf-out.pdf");
     std::fs::write(&input, pdf).expect("write");
     let out = run(Command::new(tool("qpdf"))
-        .arg("--object-streams=generate")
+        .args(args)
         .arg(&input)
         .arg(&output));
     assert!(out.status.success(), "qpdf failed: {}", text(&out));
