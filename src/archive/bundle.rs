@@ -135,7 +135,7 @@ pub(super) fn export(
         source: std::io::Error::other(e),
     })?;
     let path = dir.join(BUNDLE_INDEX);
-    crate::sign::write_atomic(&path, &json).map_err(io_err(&path))?;
+    crate::atomic::write(&path, &json).map_err(io_err(&path))?;
     Ok(ExportSummary {
         dir: dir.to_path_buf(),
         company: name,
