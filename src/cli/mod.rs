@@ -3,6 +3,7 @@
 
 mod check;
 mod init;
+mod letter;
 mod render;
 pub mod sign;
 mod status;
@@ -38,6 +39,8 @@ enum Command {
     Verify(sign::VerifyArgs),
     /// Where a plan stands in the framework's timeframes (or a portfolio with --all).
     Status(status::Args),
+    /// Issue the account manager's letter on a plan (TOML or signed PDF), or a batch of them.
+    Letter(Box<letter::Args>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Sign(a) => sign::run_sign(&a),
         Command::Verify(a) => sign::run_verify(&a),
         Command::Status(a) => status::run(a),
+        Command::Letter(a) => letter::run(*a),
     }
 }
 
