@@ -351,6 +351,12 @@ fn run_batch(
             }
         }
     }
+    if let Some(e) = &summary.sync_error {
+        return fail(&format!(
+            "the letters could not be flushed to disk in {}: {e}",
+            out_dir.display()
+        ));
+    }
     let written = summary.written();
     let failed = summary.failed();
     println!(
