@@ -345,7 +345,10 @@ fn convert(e: tera::Error, path_of: &dyn Fn(&str) -> String, origin: &str) -> Te
             let message = r.message().to_string();
             let variable = undefined_name(&message);
             let message = match &variable {
-                Some(v) => format!("undefined variable `{v}`: {message}"),
+                Some(v) if message.starts_with("Field") => {
+                    format!("undefined variable `{v}` (no such field; templates/README.md lists them)")
+                }
+                Some(v) => format!("undefined variable `{v}` (templates/README.md lists the variables)"),
                 None => message,
             };
             TemplateError::Render {
