@@ -60,8 +60,17 @@ fn every_kind_renders_for_the_sample_plan() {
         let out = letter(
             dir,
             &[
-                kind, "--plan", "plan.toml", "--from", "am.toml", "--data", "letter.toml",
-                "--date", DATE, "-o", &out_name,
+                kind,
+                "--plan",
+                "plan.toml",
+                "--from",
+                "am.toml",
+                "--data",
+                "letter.toml",
+                "--date",
+                DATE,
+                "-o",
+                &out_name,
             ],
         );
         ok(&out, kind);
@@ -105,12 +114,22 @@ fn every_kind_renders_for_the_sample_plan() {
                 assert_contains(&t, "January 15, 2027", kind);
             }
             "extension" => {
-                for needle in ["granted", "June 30, 2027", "significant progress", "April 1, 2027"] {
+                for needle in [
+                    "granted",
+                    "June 30, 2027",
+                    "significant progress",
+                    "April 1, 2027",
+                ] {
                     assert_contains(&t, needle, kind);
                 }
             }
             "follow-up" => {
-                for needle in ["April 12, 2027", "400 Harbor Road", "Internal Audit Department", "validation"] {
+                for needle in [
+                    "April 12, 2027",
+                    "400 Harbor Road",
+                    "Internal Audit Department",
+                    "validation",
+                ] {
                     assert_contains(&t, needle, kind);
                 }
             }
@@ -124,7 +143,9 @@ fn every_kind_renders_for_the_sample_plan() {
         assert_eq!(meta["date"], DATE);
         assert_eq!(meta["plan_toml_sha256"], plan_sha.as_str());
         let bytes = std::fs::read(&pdf).unwrap();
-        let embedded = cip::verify::embedded_file(&bytes, "plan.toml").unwrap().unwrap();
+        let embedded = cip::verify::embedded_file(&bytes, "plan.toml")
+            .unwrap()
+            .unwrap();
         assert_eq!(embedded, std::fs::read(dir.join("plan.toml")).unwrap());
     }
 }
@@ -138,21 +159,54 @@ fn period_end_is_clamped_to_the_month_end() {
     // Without --data, the risk category is derived from the plan.
     let out = letter(
         dir,
-        &["risk-category", "--plan", "plan.toml", "--from", "am.toml", "--date", DATE, "-o", "r.pdf"],
+        &[
+            "risk-category",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "--date",
+            DATE,
+            "-o",
+            "r.pdf",
+        ],
     );
     ok(&out, "risk-category");
     let t = pdf_text(&dir.join("r.pdf"));
-    assert_contains(&t, "February 28, 2027", "period end of a report dated 2026-08-31");
-    assert!(!t.contains("February 31") && !t.contains("March 3, 2027"), "{t}");
+    assert_contains(
+        &t,
+        "February 28, 2027",
+        "period end of a report dated 2026-08-31",
+    );
+    assert!(
+        !t.contains("February 31") && !t.contains("March 3, 2027"),
+        "{t}"
+    );
     // Leap year: 2027-08-31 + 6 months = 2028-02-29.
     let plan = set_key(&sample_plan(), "report_date", "2027-08-31");
     write(dir, "plan.toml", &plan);
     let out = letter(
         dir,
-        &["additional-information", "--plan", "plan.toml", "--from", "am.toml", "--data", "letter.toml", "--date", DATE, "-o", "a.pdf"],
+        &[
+            "additional-information",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "--data",
+            "letter.toml",
+            "--date",
+            DATE,
+            "-o",
+            "a.pdf",
+        ],
     );
     ok(&out, "additional-information");
-    assert_contains(&pdf_text(&dir.join("a.pdf")), "February 29, 2028", "leap-year period end");
+    assert_contains(
+        &pdf_text(&dir.join("a.pdf")),
+        "February 29, 2028",
+        "leap-year period end",
+    );
 }
 
 #[test]
@@ -180,20 +234,35 @@ fn additional_information_lists_each_check_problem_per_deficiency() {
 
     let out = letter(
         dir,
-        &["additional-information", "--plan", "bad.toml", "--from", "am.toml", "--date", DATE, "-o", "ai.pdf"],
+        &[
+            "additional-information",
+            "--plan",
+            "bad.toml",
+            "--from",
+            "am.toml",
+            "--date",
+            DATE,
+            "-o",
+            "ai.pdf",
+        ],
     );
     ok(&out, "additional-information");
     // Finding messages quote ids in backticks; letters in typographic quotes.
     let t = pdf_text(&dir.join("ai.pdf")).replace(['\u{201c}', '\u{201d}'], "");
     let d1 = t.find("Deficiency D1").expect("a D1 section");
     let d2 = t.find("Deficiency D2").expect("a D2 section");
-    let whole = t.find("The plan as a whole").expect("a section for the plan as a whole");
+    let whole = t
+        .find("The plan as a whole")
+        .expect("a section for the plan as a whole");
     assert!(d1 < d2 && d2 < whole, "{t}");
     for f in findings {
         let msg = f["message"].as_str().unwrap().replace('`', "");
         let words = squash(&msg);
         // Plain words, never the rule id.
-        assert!(!t.contains(f["rule"].as_str().unwrap()), "rule id in the letter: {t}");
+        assert!(
+            !t.contains(f["rule"].as_str().unwrap()),
+            "rule id in the letter: {t}"
+        );
         let at = t
             .find(&words)
             .unwrap_or_else(|| panic!("finding {words:?} not in the letter:\n{t}"));
@@ -212,7 +281,17 @@ fn additional_information_lists_each_check_problem_per_deficiency() {
     write(dir, "good.toml", &sample_plan());
     let out = letter(
         dir,
-        &["additional-information", "--plan", "good.toml", "--from", "am.toml", "--date", DATE, "-o", "none.pdf"],
+        &[
+            "additional-information",
+            "--plan",
+            "good.toml",
+            "--from",
+            "am.toml",
+            "--date",
+            DATE,
+            "-o",
+            "none.pdf",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("nothing to ask"), "{}", text(&out));
@@ -220,7 +299,17 @@ fn additional_information_lists_each_check_problem_per_deficiency() {
     // And an acceptance letter for the plan with errors is refused.
     let out = letter(
         dir,
-        &["acceptance", "--plan", "bad.toml", "--from", "am.toml", "--date", DATE, "-o", "acc.pdf"],
+        &[
+            "acceptance",
+            "--plan",
+            "bad.toml",
+            "--from",
+            "am.toml",
+            "--date",
+            DATE,
+            "-o",
+            "acc.pdf",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("check error"), "{}", text(&out));
@@ -230,9 +319,12 @@ fn additional_information_lists_each_check_problem_per_deficiency() {
 /// A signed plan PDF: `cip render` + `cip sign` with a fresh key.
 fn signed_plan(dir: &Path) -> (std::path::PathBuf, common::TestKey) {
     write(dir, "plan.toml", &sample_plan());
-    let out = run(Command::new(cip_bin())
-        .current_dir(dir)
-        .args(["render", "plan.toml", "-o", "plan.pdf"]));
+    let out = run(Command::new(cip_bin()).current_dir(dir).args([
+        "render",
+        "plan.toml",
+        "-o",
+        "plan.pdf",
+    ]));
     ok(&out, "render");
     let key = common::make_key(dir, "company", cip::keys::Algorithm::Ed25519);
     let out = run(Command::new(cip_bin())
@@ -304,7 +396,11 @@ fn signed_letters_from_a_signed_plan_validate_and_are_reproducible() {
     ok(&verify, "cip verify");
     let t = pdf_text(&a);
     assert_contains(&t, "Acme Imports, Inc.", "letter from PDF");
-    assert_contains(&t, "Digitally signed by Jane Q. Official", "visible signature");
+    assert_contains(
+        &t,
+        "Digitally signed by Jane Q. Official",
+        "visible signature",
+    );
     assert_eq!(letter_json(&a)["plan_source"], "signed-pdf");
 }
 
@@ -321,20 +417,30 @@ fn a_tampered_or_unsigned_plan_pdf_is_refused() {
         .expect("company name in the XMP");
     bytes[at] = b'X';
     std::fs::write(dir.join("tampered.pdf"), &bytes).unwrap();
-    for (input, why) in [
-        ("tampered.pdf", "is not valid"),
-        ("plan.pdf", "not signed"),
-    ] {
+    for (input, why) in [("tampered.pdf", "is not valid"), ("plan.pdf", "not signed")] {
         let out = letter(
             dir,
-            &["acceptance", "--plan", input, "--from", "am.toml", "--date", DATE, "-o", "refused.pdf"],
+            &[
+                "acceptance",
+                "--plan",
+                input,
+                "--from",
+                "am.toml",
+                "--date",
+                DATE,
+                "-o",
+                "refused.pdf",
+            ],
         );
         assert_eq!(out.status.code(), Some(1), "{input}: {}", text(&out));
         let t = text(&out);
         assert!(t.contains("does not verify"), "{input}: {t}");
         assert!(t.contains(why), "{input}: {t}");
         assert!(t.contains("verification report"), "{input}: {t}");
-        assert!(!dir.join("refused.pdf").exists(), "a refused letter left a file");
+        assert!(
+            !dir.join("refused.pdf").exists(),
+            "a refused letter left a file"
+        );
     }
 }
 
@@ -347,7 +453,13 @@ fn template_errors_name_file_line_and_variable() {
     ok(&out, "export");
     let list = letter(dir, &["--list", "--templates", "mine"]);
     ok(&list, "list");
-    for k in ["acceptance", "additional-information", "extension", "follow-up", "risk-category"] {
+    for k in [
+        "acceptance",
+        "additional-information",
+        "extension",
+        "follow-up",
+        "risk-category",
+    ] {
         assert!(text(&list).contains(k), "{}", text(&list));
     }
     // Exporting again never overwrites.
@@ -362,36 +474,86 @@ fn template_errors_name_file_line_and_variable() {
         .position(|l| l.contains("{{ plan.assessment_report }}"))
         .expect("a line with the report")
         + 1;
-    std::fs::write(&path, src.replacen("{{ plan.assessment_report }}", "{{ plan.asessment_report }}", 1))
-        .unwrap();
+    std::fs::write(
+        &path,
+        src.replacen(
+            "{{ plan.assessment_report }}",
+            "{{ plan.asessment_report }}",
+            1,
+        ),
+    )
+    .unwrap();
     let out = letter(
         dir,
-        &["acceptance", "--templates", "mine", "--plan", "plan.toml", "--from", "am.toml", "-o", "x.pdf"],
+        &[
+            "acceptance",
+            "--templates",
+            "mine",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "-o",
+            "x.pdf",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let t = text(&out);
-    assert!(t.contains(&format!("acceptance.md.tera:{line}:")), "file and line: {t}");
+    assert!(
+        t.contains(&format!("acceptance.md.tera:{line}:")),
+        "file and line: {t}"
+    );
     assert!(t.contains("asessment_report"), "variable: {t}");
     assert!(!dir.join("x.pdf").exists());
     // Unknown top-level variable.
     std::fs::write(&path, "Dear {{ adressee }}:\n").unwrap();
     let out = letter(
         dir,
-        &["acceptance", "--templates", "mine", "--plan", "plan.toml", "--from", "am.toml", "-o", "x.pdf"],
+        &[
+            "acceptance",
+            "--templates",
+            "mine",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "-o",
+            "x.pdf",
+        ],
     );
     let t = text(&out);
-    assert!(t.contains("acceptance.md.tera:1:") && t.contains("`adressee`"), "{t}");
+    assert!(
+        t.contains("acceptance.md.tera:1:") && t.contains("`adressee`"),
+        "{t}"
+    );
 
     // Including a file outside the folder is refused, naming the line.
     for target in ["/etc/passwd", "../plan.toml"] {
-        std::fs::write(&path, format!("Dear reader:\n\n{{% include \"{target}\" %}}\n")).unwrap();
+        std::fs::write(
+            &path,
+            format!("Dear reader:\n\n{{% include \"{target}\" %}}\n"),
+        )
+        .unwrap();
         let out = letter(
             dir,
-            &["acceptance", "--templates", "mine", "--plan", "plan.toml", "--from", "am.toml", "-o", "x.pdf"],
+            &[
+                "acceptance",
+                "--templates",
+                "mine",
+                "--plan",
+                "plan.toml",
+                "--from",
+                "am.toml",
+                "-o",
+                "x.pdf",
+            ],
         );
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         let t = text(&out);
-        assert!(t.contains("acceptance.md.tera:3") && t.contains("refused") && t.contains(target), "{t}");
+        assert!(
+            t.contains("acceptance.md.tera:3") && t.contains("refused") && t.contains(target),
+            "{t}"
+        );
         assert!(!t.contains("root:"), "file content leaked: {t}");
         assert!(!dir.join("x.pdf").exists());
     }
@@ -399,10 +561,23 @@ fn template_errors_name_file_line_and_variable() {
     std::fs::write(&path, "Dear reader:\n{% if %}\n").unwrap();
     let out = letter(
         dir,
-        &["acceptance", "--templates", "mine", "--plan", "plan.toml", "--from", "am.toml", "-o", "x.pdf"],
+        &[
+            "acceptance",
+            "--templates",
+            "mine",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "-o",
+            "x.pdf",
+        ],
     );
     let t = text(&out);
-    assert!(t.contains("acceptance.md.tera:2:") && t.contains("syntax"), "{t}");
+    assert!(
+        t.contains("acceptance.md.tera:2:") && t.contains("syntax"),
+        "{t}"
+    );
 
     // A user template that works: a new kind, with Markdown escaping.
     std::fs::write(
@@ -413,11 +588,27 @@ fn template_errors_name_file_line_and_variable() {
     std::fs::write(&path, "Dear {{ company.name }}:\n").unwrap();
     let out = letter(
         dir,
-        &["reminder", "--templates", "mine", "--plan", "plan.toml", "--from", "am.toml", "--date", DATE, "-o", "r.pdf"],
+        &[
+            "reminder",
+            "--templates",
+            "mine",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "--date",
+            DATE,
+            "-o",
+            "r.pdf",
+        ],
     );
     ok(&out, "custom kind");
     let t = pdf_text(&dir.join("r.pdf"));
-    assert_contains(&t, "Reminder for Acme Imports, Inc.: period ends April 1, 2027.", "custom kind");
+    assert_contains(
+        &t,
+        "Reminder for Acme Imports, Inc.: period ends April 1, 2027.",
+        "custom kind",
+    );
 }
 
 /// The README documents every variable of the context, and nothing else.
@@ -445,26 +636,57 @@ fn templates_readme_documents_the_context() {
         } else {
             name.clone()
         };
-        // Reading an undefined field in `set` is an error naming it.
-        body.push_str(&format!("{{% set v = {expr} %}}\n"));
+        // Printing an undefined field is an error naming it (`set` is not).
+        body.push_str(&format!("{name}: {{{{ {expr} }}}}\n\n"));
     }
     std::fs::write(dir.join("t/all.md.tera"), &body).unwrap();
     let out = letter(
         dir,
-        &["all", "--templates", "t", "--plan", "plan.toml", "--from", "am.toml", "--data", "letter.toml", "--date", DATE, "--markdown"],
+        &[
+            "all",
+            "--templates",
+            "t",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "--data",
+            "letter.toml",
+            "--date",
+            DATE,
+            "--markdown",
+        ],
     );
     ok(&out, "every documented variable renders");
     // Every top-level variable is documented.
     std::fs::write(dir.join("t/all.md.tera"), "Dear reader:\n").unwrap();
     let out = letter(
         dir,
-        &["all", "--templates", "t", "--plan", "plan.toml", "--from", "am.toml", "--markdown"],
+        &[
+            "all",
+            "--templates",
+            "t",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "--markdown",
+        ],
     );
     ok(&out, "minimal template");
     std::fs::write(dir.join("t/all.md.tera"), "{{ no_such_variable }}").unwrap();
     let out = letter(
         dir,
-        &["all", "--templates", "t", "--plan", "plan.toml", "--from", "am.toml", "--markdown"],
+        &[
+            "all",
+            "--templates",
+            "t",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "--markdown",
+        ],
     );
     let t = text(&out);
     let available = t
@@ -475,6 +697,9 @@ fn templates_readme_documents_the_context() {
         .next()
         .unwrap();
     for v in available.split(", ") {
-        assert!(documented.contains(v.trim()), "`{v}` is not in templates/README.md");
+        assert!(
+            documented.contains(v.trim()),
+            "`{v}` is not in templates/README.md"
+        );
     }
 }

@@ -23,8 +23,10 @@ use super::exit;
 use super::render::PaperArg;
 
 #[derive(clap::Args)]
-#[command(after_help = "Kinds (bundled templates): acceptance, additional-information, extension, follow-up, risk-category.\n\
-See templates/README.md for the variables a template receives.")]
+#[command(
+    after_help = "Kinds (bundled templates): acceptance, additional-information, extension, follow-up, risk-category.\n\
+See templates/README.md for the variables a template receives."
+)]
 pub struct Args {
     /// The kind of letter (`--list` shows them).
     #[arg(required_unless_present_any = ["list", "export_templates"])]
@@ -192,7 +194,12 @@ fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
     Ok(run_one(a, &issuer, plan_path, &trust))
 }
 
-fn run_one(a: &Args, issuer: &Issuer<'_>, plan_path: &Path, trust: &[x509_cert::Certificate]) -> ExitCode {
+fn run_one(
+    a: &Args,
+    issuer: &Issuer<'_>,
+    plan_path: &Path,
+    trust: &[x509_cert::Certificate],
+) -> ExitCode {
     let input = match PlanInput::load(plan_path, trust) {
         Ok(i) => i,
         Err(e) => return plan_error(&e),

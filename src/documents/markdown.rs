@@ -461,7 +461,7 @@ mod tests {
                 } => format!(
                     "{}{start}:{}",
                     if *ordered { "ol" } else { "ul" },
-                    items.iter().map(|t| join(t)).collect::<Vec<_>>().join("|")
+                    items.iter().map(join).collect::<Vec<_>>().join("|")
                 ),
                 Block::Table(t) => format!(
                     "table:{}:{}",
@@ -510,7 +510,10 @@ mod tests {
         let b = to_blocks("3. one\n4. two\n\n- a\n\n  more a\n- b\n  - b1\n  - b2\n");
         assert_eq!(
             plain(&b),
-            ["ol3:one|two", "ul1:a\nmore a|b\n    \u{2013} b1\n    \u{2013} b2"]
+            [
+                "ol3:one|two",
+                "ul1:a\nmore a|b\n    \u{2013} b1\n    \u{2013} b2"
+            ]
         );
     }
 

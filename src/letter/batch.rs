@@ -228,10 +228,22 @@ mod tests {
         assert_eq!(slug("../../etc"), "etc");
         assert_eq!(slug("***"), "company");
         let mut taken = HashSet::new();
-        assert_eq!(unique_name("a", "acceptance", &mut taken), "a-acceptance.pdf");
-        assert_eq!(unique_name("a", "acceptance", &mut taken), "a-acceptance-2.pdf");
-        assert_eq!(unique_name("a", "acceptance", &mut taken), "a-acceptance-3.pdf");
+        assert_eq!(
+            unique_name("a", "acceptance", &mut taken),
+            "a-acceptance.pdf"
+        );
+        assert_eq!(
+            unique_name("a", "acceptance", &mut taken),
+            "a-acceptance-2.pdf"
+        );
+        assert_eq!(
+            unique_name("a", "acceptance", &mut taken),
+            "a-acceptance-3.pdf"
+        );
         // A name that looks like a numbered one cannot take an existing name.
-        assert_eq!(unique_name("a-acceptance", "2", &mut taken), "a-acceptance-2-2.pdf");
+        assert_eq!(
+            unique_name("a-acceptance", "2", &mut taken),
+            "a-acceptance-2-2.pdf"
+        );
     }
 }

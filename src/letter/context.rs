@@ -176,7 +176,9 @@ pub struct RiskCtx {
 /// Why the context for a kind of letter cannot be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
-    #[error("LETTER.toml asks about deficiency `{0}`, which the plan does not have (its deficiencies: {1})")]
+    #[error(
+        "LETTER.toml asks about deficiency `{0}`, which the plan does not have (its deficiencies: {1})"
+    )]
     UnknownDeficiency(String, String),
     #[error("{0}")]
     Missing(String),
@@ -301,10 +303,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
             date: day(date(&a.date)),
         },
     };
-    let response_due = i
-        .data
-        .due
-        .unwrap_or_else(|| i.date + chrono::Days::new(30));
+    let response_due = i.data.due.unwrap_or_else(|| i.date + chrono::Days::new(30));
     let extension = extension(&i.kind, plan, i.data)?;
     let follow_up = follow_up(&i.kind, plan, i.data, &deficiencies, &ids)?;
     let risk_category = risk(plan, i.data, i.date);
@@ -429,7 +428,9 @@ fn extension(
             Some(ExtensionCtx {
                 decision: decision_word(x.decision).into(),
                 granted: x.decision == Decision::Granted,
-                requested: day(x.requested.or_else(|| latest.and_then(|e| date(&e.requested)))),
+                requested: day(x
+                    .requested
+                    .or_else(|| latest.and_then(|e| date(&e.requested)))),
                 previous_deadline: day(previous_deadline(plan, new_deadline)),
                 new_deadline: day(new_deadline),
                 reason: reason(
@@ -491,11 +492,7 @@ fn follow_up(
     ids: &[String],
 ) -> Result<Option<FollowUpCtx>, ContextError> {
     let (when, location, wanted) = match &data.follow_up {
-        Some(f) => (
-            Some(f.date),
-            f.location.clone(),
-            f.deficiencies.clone(),
-        ),
+        Some(f) => (Some(f.date), f.location.clone(), f.deficiencies.clone()),
         None => (
             plan.follow_up.as_ref().and_then(|f| date(&f.started)),
             None,

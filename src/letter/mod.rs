@@ -119,10 +119,10 @@ impl Kind {
             Kind::Extension => {
                 "extension of the conditional period granted or denied, the new deadline and its basis"
             }
-            Kind::FollowUp => {
-                "notice of the follow-up review: date, scope, what to have ready"
+            Kind::FollowUp => "notice of the follow-up review: date, scope, what to have ready",
+            Kind::RiskCategory => {
+                "written designation of the compliance risk category and its reason"
             }
-            Kind::RiskCategory => "written designation of the compliance risk category and its reason",
             Kind::Custom(_) => "a template of the --templates folder",
         }
     }
@@ -359,11 +359,9 @@ impl Issuer<'_> {
 
 fn meta(kind: &Kind, ctx: &LetterContext) -> LetterMeta {
     let decision = match kind {
-        Kind::Extension => ctx.extension.as_ref().map(|e| {
-            match &e.new_deadline {
-                Some(d) if e.granted => format!("granted: new deadline {}", d.iso),
-                _ => e.decision.clone(),
-            }
+        Kind::Extension => ctx.extension.as_ref().map(|e| match &e.new_deadline {
+            Some(d) if e.granted => format!("granted: new deadline {}", d.iso),
+            _ => e.decision.clone(),
         }),
         Kind::FollowUp => ctx
             .follow_up
@@ -396,7 +394,13 @@ fn meta(kind: &Kind, ctx: &LetterContext) -> LetterMeta {
 const GREY: Rgb = Rgb(0.3, 0.3, 0.3);
 const NAVY: Rgb = Rgb(0.08, 0.16, 0.32);
 
-fn styled(text: impl Into<String>, bold: bool, italic: bool, size: Option<f32>, color: Option<Rgb>) -> Span {
+fn styled(
+    text: impl Into<String>,
+    bold: bool,
+    italic: bool,
+    size: Option<f32>,
+    color: Option<Rgb>,
+) -> Span {
     Span {
         text: text.into(),
         style: Style {
@@ -435,12 +439,23 @@ pub fn letter_document(
 
     // Letterhead: the first line large, the others smaller, all centred.
     let mut head = Vec::new();
-    for (i, line) in am.letterhead.iter().filter(|l| !l.trim().is_empty()).enumerate() {
+    for (i, line) in am
+        .letterhead
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+    {
         if i > 0 {
             head.push(styled("\n", true, false, Some(11.0), Some(NAVY)));
         }
         let size = if i == 0 { 15.0 } else { 11.0 };
-        head.push(styled(line.trim().to_uppercase(), true, false, Some(size), Some(NAVY)));
+        head.push(styled(
+            line.trim().to_uppercase(),
+            true,
+            false,
+            Some(size),
+            Some(NAVY),
+        ));
     }
     blocks.push(Block::Paragraph {
         text: head,
@@ -467,7 +482,13 @@ pub fn letter_document(
     }
     if !lines.is_empty() {
         blocks.push(Block::Paragraph {
-            text: vec![styled(lines.join("\n"), false, false, Some(8.5), Some(GREY))],
+            text: vec![styled(
+                lines.join("\n"),
+                false,
+                false,
+                Some(8.5),
+                Some(GREY),
+            )],
             align: Align::Center,
         });
     }

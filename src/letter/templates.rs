@@ -300,7 +300,9 @@ fn check_references(text: &str, names: &[String]) -> Result<(), (usize, String)>
         let tag_start = offset + start;
         let after = &rest[start + 2..];
         let end = after.find("%}").unwrap_or(after.len());
-        let tag = after[..end].trim_start_matches(['-', '+', '~']).trim_start();
+        let tag = after[..end]
+            .trim_start_matches(['-', '+', '~'])
+            .trim_start();
         for kw in ["include", "extends", "import"] {
             if let Some(arg) = tag.strip_prefix(kw) {
                 if !arg.starts_with(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
@@ -346,9 +348,13 @@ fn convert(e: tera::Error, path_of: &dyn Fn(&str) -> String, origin: &str) -> Te
             let variable = undefined_name(&message);
             let message = match &variable {
                 Some(v) if message.starts_with("Field") => {
-                    format!("undefined variable `{v}` (no such field; templates/README.md lists them)")
+                    format!(
+                        "undefined variable `{v}` (no such field; templates/README.md lists them)"
+                    )
                 }
-                Some(v) => format!("undefined variable `{v}` (templates/README.md lists the variables)"),
+                Some(v) => {
+                    format!("undefined variable `{v}` (templates/README.md lists the variables)")
+                }
                 None => message,
             };
             TemplateError::Render {
@@ -392,7 +398,10 @@ mod tests {
     #[test]
     fn references_outside_the_folder_are_found() {
         let names = vec!["a.md.tera".to_string(), "_p.md.tera".to_string()];
-        assert_eq!(check_references("{% include \"_p.md.tera\" %}", &names), Ok(()));
+        assert_eq!(
+            check_references("{% include \"_p.md.tera\" %}", &names),
+            Ok(())
+        );
         assert_eq!(
             check_references("x\n\n{%- include \"/etc/passwd\" -%}", &names),
             Err((3, "/etc/passwd".to_string()))
@@ -401,7 +410,10 @@ mod tests {
             check_references("{% extends '../b.md.tera' %}", &names),
             Err((1, "../b.md.tera".to_string()))
         );
-        assert_eq!(check_references("{% if included %}{% endif %}", &names), Ok(()));
+        assert_eq!(
+            check_references("{% if included %}{% endif %}", &names),
+            Ok(())
+        );
     }
 
     #[test]

@@ -41,7 +41,9 @@ pub enum AnyError {
         problems: Vec<String>,
         report: Box<VerifyReport>,
     },
-    #[error("{path}: the PDF verifies but has no embedded plan.toml (is it a plan made by cip render?)")]
+    #[error(
+        "{path}: the PDF verifies but has no embedded plan.toml (is it a plan made by cip render?)"
+    )]
     NoPlan { path: String },
 }
 

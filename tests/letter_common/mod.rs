@@ -67,9 +67,7 @@ pub fn letter(dir: &Path, args: &[&str]) -> Output {
 
 /// The text of a PDF (pdftotext), whitespace collapsed to single spaces.
 pub fn pdf_text(pdf: &Path) -> String {
-    let out = run(Command::new(tool("pdftotext"))
-        .arg(pdf)
-        .arg("-"));
+    let out = run(Command::new(tool("pdftotext")).arg(pdf).arg("-"));
     assert!(out.status.success(), "pdftotext failed: {}", text(&out));
     squash(&String::from_utf8_lossy(&out.stdout))
 }
