@@ -14,6 +14,7 @@ pub mod fonts;
 pub mod init;
 pub mod keys;
 pub mod layout;
+pub mod letter;
 pub mod manifest;
 pub mod model;
 pub mod pdf;

@@ -4,6 +4,7 @@
 mod archive;
 mod check;
 mod init;
+mod letter;
 mod render;
 pub mod sign;
 mod status;
@@ -41,6 +42,8 @@ enum Command {
     Status(status::Args),
     /// The archive of signed copies: init, add, list, show, get, verify, export, backup.
     Archive(archive::Args),
+    /// Issue the account manager's letter on a plan (TOML or signed PDF), or a batch of them.
+    Letter(Box<letter::Args>),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -60,6 +63,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(a) => sign::run_verify(&a),
         Command::Status(a) => status::run(a),
         Command::Archive(a) => archive::run(a),
+        Command::Letter(a) => letter::run(*a),
     }
 }
 

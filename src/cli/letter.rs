@@ -1,0 +1,381 @@
+//! `cip letter KIND --plan PLAN --from AM.toml -o OUT.pdf`, `--batch`,
+//! `--list`, `--export-templates`: arguments and printing only.
+
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use cip::documents::Paper;
+use cip::keys;
+use cip::letter::{
+    AmProfile, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput, Templates, batch,
+    templates,
+};
+use cip::model::AnyError;
+use cip::sign::SignOptions;
+use cip::verify::VerifyReport;
+
+use super::exit;
+use super::render::PaperArg;
+
+#[derive(clap::Args)]
+#[command(
+    after_help = "Kinds (bundled templates): acceptance, additional-information, extension, follow-up, risk-category.\n\
+See templates/README.md for the variables a template receives."
+)]
+pub struct Args {
+    /// The kind of letter (`--list` shows them).
+    #[arg(required_unless_present_any = ["list", "export_templates"])]
+    kind: Option<String>,
+    /// The plan: a plan TOML, or a signed plan PDF made by cip (verified first).
+    #[arg(long, value_name = "PLAN", required_unless_present_any = ["list", "export_templates", "batch"], conflicts_with = "batch")]
+    plan: Option<PathBuf>,
+    /// Issue one letter per plan (TOML or signed PDF), in parallel, into --out-dir.
+    #[arg(long, value_name = "PLANS", num_args = 1.., requires = "out_dir")]
+    batch: Vec<PathBuf>,
+    /// Folder for the letters of --batch (created if needed).
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// The account manager's profile (see samples/am.toml).
+    #[arg(long = "from", value_name = "AM.toml", required_unless_present_any = ["list", "export_templates"])]
+    from: Option<PathBuf>,
+    /// Letter data: the AM's requests, extension decision, follow-up date, risk category.
+    #[arg(long, value_name = "LETTER.toml")]
+    data: Option<PathBuf>,
+    /// The letter date (YYYY-MM-DD), also the PDF's date; default: today.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    date: Option<NaiveDate>,
+    /// Trusted certificate for the plan PDF's signature (PEM); repeatable.
+    #[arg(long, value_name = "CERT.pem")]
+    trust: Vec<PathBuf>,
+    /// Sign the letter with this private key (visible signature in the AM's box).
+    #[arg(long, value_name = "KEY.pem", requires = "cert")]
+    key: Option<PathBuf>,
+    /// The signer's certificate (PEM), with --key.
+    #[arg(long, value_name = "CERT.pem", requires = "key")]
+    cert: Option<PathBuf>,
+    /// Signing time (RFC 3339), for reproducible signed letters; default: now.
+    #[arg(long, value_name = "RFC3339", requires = "key")]
+    time: Option<DateTime<FixedOffset>>,
+    /// Use the templates of this folder instead of the bundled ones.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// List the letter kinds (of --templates DIR, or the bundled ones).
+    #[arg(long)]
+    list: bool,
+    /// Write the bundled templates into DIR as a starting point.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["list", "plan", "batch"])]
+    export_templates: Option<PathBuf>,
+    /// Write the Markdown the template produced instead of the PDF.
+    #[arg(long)]
+    markdown: bool,
+    /// Issue an acceptance letter even if the plan has check errors.
+    #[arg(long)]
+    force: bool,
+    #[arg(long, value_enum, default_value_t)]
+    paper: PaperArg,
+    /// Output PDF (default: COMPANY-KIND.pdf in the current folder).
+    #[arg(short, long, value_name = "OUT.pdf", conflicts_with = "batch")]
+    output: Option<PathBuf>,
+}
+
+pub fn run(a: Args) -> ExitCode {
+    if let Some(dir) = &a.export_templates {
+        return export(dir);
+    }
+    let templates = match &a.templates {
+        Some(dir) => Templates::from_dir(dir),
+        None => Templates::bundled(),
+    };
+    let templates = match templates {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::failed();
+        }
+    };
+    if a.list {
+        return list(&templates);
+    }
+    match setup(&a, &templates) {
+        Ok(code) => code,
+        Err(code) => code,
+    }
+}
+
+fn export(dir: &Path) -> ExitCode {
+    match templates::export_bundled(dir) {
+        Ok(written) => {
+            for p in &written {
+                println!("wrote {}", p.display());
+            }
+            println!(
+                "edit them and use them with `cip letter KIND --templates {}`; templates/README.md lists every variable",
+                dir.display()
+            );
+            exit::ok()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            exit::failed()
+        }
+    }
+}
+
+fn list(templates: &Templates) -> ExitCode {
+    println!("letter kinds ({}):", templates.origin());
+    for k in templates.kinds() {
+        let kind = Kind::parse(&k);
+        println!("  {k:<24} {}", kind.description());
+    }
+    exit::ok()
+}
+
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    exit::failed()
+}
+
+fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
+    let kind = Kind::parse(a.kind.as_deref().unwrap_or_default());
+    if !templates.kinds().iter().any(|k| k == kind.as_str()) {
+        return Err(fail(&format!(
+            "no letter kind `{kind}` in the {} (kinds: {}; `cip letter --list`)",
+            templates.origin(),
+            templates.kinds().join(", ")
+        )));
+    }
+    let from = a.from.as_deref().unwrap_or(Path::new("am.toml"));
+    let am = AmProfile::load(from).map_err(|e| fail(&e))?;
+    let data = match &a.data {
+        Some(p) => LetterData::load(p).map_err(|e| fail(&e))?,
+        None => LetterData::default(),
+    };
+    let mut trust = Vec::new();
+    for p in &a.trust {
+        trust.append(&mut keys::load_certificates(p).map_err(|e| fail(&e))?);
+    }
+    let signer = match (&a.key, &a.cert) {
+        (Some(k), Some(c)) => Some(keys::load_signer(k, c).map_err(|e| fail(&e))?),
+        _ => None,
+    };
+    let issuer = Issuer {
+        kind,
+        am: &am,
+        data: &data,
+        templates,
+        options: LetterOptions {
+            date: a.date,
+            paper: match a.paper {
+                PaperArg::Letter => Paper::Letter,
+                PaperArg::A4 => Paper::A4,
+            },
+            force: a.force,
+        },
+        signer: signer.as_ref().map(|s| {
+            (
+                s,
+                SignOptions {
+                    time: a.time,
+                    ..SignOptions::default()
+                },
+            )
+        }),
+    };
+    if !a.batch.is_empty() {
+        let out_dir = a.out_dir.as_deref().unwrap_or(Path::new("."));
+        return Ok(run_batch(&issuer, &a.batch, &trust, out_dir));
+    }
+    let plan_path = a.plan.as_deref().unwrap_or(Path::new(""));
+    Ok(run_one(a, &issuer, plan_path, &trust))
+}
+
+fn run_one(
+    a: &Args,
+    issuer: &Issuer<'_>,
+    plan_path: &Path,
+    trust: &[x509_cert::Certificate],
+) -> ExitCode {
+    let input = match PlanInput::load(plan_path, trust) {
+        Ok(i) => i,
+        Err(e) => return plan_error(&e),
+    };
+    for w in input.warnings() {
+        eprintln!("warning: {w}");
+    }
+    let letter = match issuer.issue(&input) {
+        Ok(l) => l,
+        Err(e) => return letter_error(&e),
+    };
+    if a.markdown {
+        match &a.output {
+            Some(out) => {
+                if let Err(e) = cip::atomic::write(out, letter.markdown.as_bytes()) {
+                    return fail(&format!("cannot write {}: {e}", out.display()));
+                }
+                println!("wrote {} (Markdown)", out.display());
+            }
+            None => print!("{}", letter.markdown),
+        }
+        return exit::ok();
+    }
+    let output = a.output.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "{}-{}.pdf",
+            batch::slug(&letter.meta.company),
+            letter.meta.kind
+        ))
+    });
+    if cip::render::same_file(&output, plan_path) {
+        return fail(&format!(
+            "the output {} is the plan itself; choose another output path",
+            output.display()
+        ));
+    }
+    if let Err(e) = cip::atomic::write(&output, &letter.pdf) {
+        return fail(&format!("cannot write {}: {e}", output.display()));
+    }
+    println!(
+        "wrote {} ({} letter to {}, {} bytes{})",
+        output.display(),
+        letter.meta.kind,
+        letter.meta.company,
+        letter.pdf.len(),
+        if issuer.signer.is_some() {
+            ", signed"
+        } else {
+            ""
+        }
+    );
+    exit::ok()
+}
+
+fn plan_error(e: &AnyError) -> ExitCode {
+    match e {
+        AnyError::Refused {
+            path,
+            problems,
+            report,
+        } => {
+            eprintln!("error: {path}: the signed plan does not verify; no letter was written");
+            for p in problems {
+                eprintln!("  - {p}");
+            }
+            print_report(report);
+            exit::failed()
+        }
+        AnyError::Load(l) if !l.is_unreadable() => fail(&format!(
+            "{e} (run `cip check` on the plan for every problem)"
+        )),
+        _ => {
+            eprintln!("error: {e}");
+            exit::unreadable()
+        }
+    }
+}
+
+fn letter_error(e: &LetterError) -> ExitCode {
+    match e {
+        LetterError::Plan(p) => plan_error(p),
+        _ => fail(e),
+    }
+}
+
+/// The verification report of a refused plan PDF, in short.
+fn print_report(r: &VerifyReport) {
+    eprintln!("  verification report:");
+    if r.signatures.is_empty() {
+        eprintln!("    no signatures");
+    }
+    for (i, s) in r.signatures.iter().enumerate() {
+        let who = s
+            .signer
+            .as_ref()
+            .and_then(|c| c.name.clone())
+            .unwrap_or_else(|| "unknown signer".into());
+        let verdict = if s.valid {
+            s.trust.to_string()
+        } else {
+            "INVALID".into()
+        };
+        eprintln!(
+            "    signature {} (field {}, {who}): {verdict}; later changes: {}",
+            i + 1,
+            s.field,
+            s.later_changes.summary()
+        );
+        for p in &s.problems {
+            eprintln!("      problem: {p}");
+        }
+        for d in &s.later_changes.details {
+            eprintln!("      change: {d}");
+        }
+    }
+    eprintln!("    manifest: {:?}", r.manifest.status);
+    for p in &r.manifest.problems {
+        eprintln!("      problem: {p}");
+    }
+}
+
+fn run_batch(
+    issuer: &Issuer<'_>,
+    plans: &[PathBuf],
+    trust: &[x509_cert::Certificate],
+    out_dir: &Path,
+) -> ExitCode {
+    if let Err(e) = std::fs::create_dir_all(out_dir) {
+        return fail(&format!("cannot create {}: {e}", out_dir.display()));
+    }
+    let bar = ProgressBar::new(plans.len() as u64);
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} letters ({per_sec}, {eta} left) {msg}",
+        ) {
+            bar.set_style(style);
+        }
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let started = Instant::now();
+    let summary = batch::issue_all(issuer, plans, trust, out_dir, &|_, _| bar.inc(1));
+    bar.finish_and_clear();
+    let elapsed = started.elapsed().as_secs_f64();
+    for item in &summary.items {
+        for w in &item.warnings {
+            eprintln!("warning: {w}");
+        }
+        if let Err(e) = &item.result {
+            eprintln!("error: {}: {e}", item.input.display());
+            if let LetterError::Plan(AnyError::Refused { problems, .. }) = e {
+                for p in problems {
+                    eprintln!("  - {p}");
+                }
+            }
+        }
+    }
+    if let Some(e) = &summary.sync_error {
+        return fail(&format!(
+            "the letters could not be flushed to disk in {}: {e}",
+            out_dir.display()
+        ));
+    }
+    let written = summary.written();
+    let failed = summary.failed();
+    println!(
+        "{written} {} letter{} written to {}, {failed} failed, in {elapsed:.2} s ({:.0} letters/s)",
+        issuer.kind,
+        if written == 1 { "" } else { "s" },
+        out_dir.display(),
+        written as f64 / elapsed.max(1e-9)
+    );
+    if failed > 0 {
+        exit::failed()
+    } else {
+        exit::ok()
+    }
+}

@@ -1,0 +1,613 @@
+//! Customs' written notices to the company (`cip letter`): acceptance,
+//! additional information, extension, follow-up review, risk category.
+//!
+//! plan (TOML, or a verified signed PDF) + the account manager's profile +
+//! optional letter data → template context → tera → Markdown →
+//! `documents::markdown` → blocks, framed by the letterhead, date, addressee,
+//! subject line and the account manager's signature box → the same layout
+//! engine and PDF writer as the plan → optionally signed with `sign`.
+//!
+//! Every letter PDF embeds `letter.json` (what the archive classifies by) and
+//! the plan's `plan.toml` (traceability).
+
+pub mod batch;
+pub mod context;
+pub mod profile;
+pub mod templates;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use x509_cert::Certificate;
+
+use crate::check::{self, Finding, Severity};
+use crate::documents::{
+    Align, Attachment, Block, DocInfo, Document, Footer, PageNumbers, Paper, Relationship, Rgb,
+    SignatureBox, Span, Style, markdown,
+};
+use crate::keys::Signer;
+use crate::model::{self, AnyError, Plan};
+use crate::sign::{self, SignOptions};
+use crate::verify::VerifyReport;
+
+pub use context::{ContextError, LetterContext};
+pub use profile::{AmProfile, InputError, LetterData};
+pub use templates::{TemplateError, Templates};
+
+/// Name of the account manager's signature field.
+pub const SIGNATURE_FIELD: &str = "account_manager";
+
+/// The kinds of letter the framework calls for, plus any kind a user's
+/// template folder adds (rendered with the same context).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Acceptance,
+    AdditionalInformation,
+    Extension,
+    FollowUp,
+    RiskCategory,
+    /// A template of the user's folder that is none of the above.
+    Custom(String),
+}
+
+impl Kind {
+    pub const BUILTIN: [Kind; 5] = [
+        Kind::Acceptance,
+        Kind::AdditionalInformation,
+        Kind::Extension,
+        Kind::FollowUp,
+        Kind::RiskCategory,
+    ];
+
+    pub fn parse(s: &str) -> Kind {
+        match s {
+            "acceptance" => Kind::Acceptance,
+            "additional-information" => Kind::AdditionalInformation,
+            "extension" => Kind::Extension,
+            "follow-up" => Kind::FollowUp,
+            "risk-category" => Kind::RiskCategory,
+            other => Kind::Custom(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Kind::Acceptance => "acceptance",
+            Kind::AdditionalInformation => "additional-information",
+            Kind::Extension => "extension",
+            Kind::FollowUp => "follow-up",
+            Kind::RiskCategory => "risk-category",
+            Kind::Custom(s) => s,
+        }
+    }
+
+    /// The letter's title, shown under the subject line.
+    pub fn title(&self) -> String {
+        match self {
+            Kind::Acceptance => "Acceptance of the Compliance Improvement Plan".into(),
+            Kind::AdditionalInformation => "Request for Additional Information".into(),
+            Kind::Extension => "Request for Extension of the Conditional Period".into(),
+            Kind::FollowUp => "Notice of Follow-up Review".into(),
+            Kind::RiskCategory => "Designation of Compliance Risk Category".into(),
+            Kind::Custom(s) => {
+                let mut t = String::new();
+                for (i, w) in s.split(['-', '_']).filter(|w| !w.is_empty()).enumerate() {
+                    if i > 0 {
+                        t.push(' ');
+                    }
+                    let mut c = w.chars();
+                    if let Some(f) = c.next() {
+                        t.extend(f.to_uppercase());
+                        t.push_str(c.as_str());
+                    }
+                }
+                t
+            }
+        }
+    }
+
+    /// What the kind is for, for `cip letter --list`.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Kind::Acceptance => {
+                "the CIP and its documentation reasonably address the deficiencies; conditional period, follow-up review, standard risk category"
+            }
+            Kind::AdditionalInformation => {
+                "what is missing or insufficient, per deficiency (cip check findings and the AM's requests), with a response due date"
+            }
+            Kind::Extension => {
+                "extension of the conditional period granted or denied, the new deadline and its basis"
+            }
+            Kind::FollowUp => "notice of the follow-up review: date, scope, what to have ready",
+            Kind::RiskCategory => {
+                "written designation of the compliance risk category and its reason"
+            }
+            Kind::Custom(_) => "a template of the --templates folder",
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A plan ready for letters: loaded from TOML, or read back from a signed
+/// PDF after verification.
+pub struct PlanInput {
+    pub plan: Plan,
+    /// The verification report when the plan came from a signed PDF.
+    pub report: Option<VerifyReport>,
+    /// The file the plan was read from, as given.
+    pub file: String,
+}
+
+impl PlanInput {
+    /// Load a plan TOML or a signed plan PDF (verified against `trust`).
+    pub fn load(path: &Path, trust: &[Certificate]) -> Result<Self, AnyError> {
+        let (plan, report) = model::load_plan_any(path, trust)?;
+        Ok(PlanInput {
+            plan,
+            report,
+            file: path.display().to_string(),
+        })
+    }
+
+    /// Warnings to show: signers of the plan PDF that are not trusted.
+    pub fn warnings(&self) -> Vec<String> {
+        self.report
+            .as_ref()
+            .map(model::any::untrusted_signers)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| {
+                format!(
+                    "{}: the plan's signature is valid but its signer is not trusted: {s} (pass their certificate with --trust)",
+                    self.file
+                )
+            })
+            .collect()
+    }
+
+    /// `cip check` findings the letter can speak of. For a plan read from a
+    /// verified PDF, findings about document files on disk are left out:
+    /// the documents are the PDF's attachments, which the manifest check
+    /// has just matched, not files beside it.
+    pub fn findings(&self) -> Vec<Finding> {
+        let mut f = check::check(&self.plan);
+        if self.report.is_some() {
+            f.retain(|f| f.rule != "document-path-invalid");
+        }
+        f
+    }
+}
+
+/// How a letter is made.
+#[derive(Clone, Default)]
+pub struct LetterOptions {
+    /// The letter date (and the PDF's date). Default: today.
+    pub date: Option<NaiveDate>,
+    pub paper: Paper,
+    /// Issue an acceptance letter even though the plan has check errors.
+    pub force: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LetterError {
+    #[error(transparent)]
+    Plan(#[from] AnyError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("{file}: {source}")]
+    Context {
+        file: String,
+        #[source]
+        source: ContextError,
+    },
+    #[error(
+        "{file}: the plan has {errors} check error(s), so it cannot be accepted as it stands; run `cip check {file}`, or issue an additional-information letter"
+    )]
+    NotAcceptable { file: String, errors: usize },
+    #[error("{file}: cannot typeset the letter: {source}")]
+    Pdf {
+        file: String,
+        #[source]
+        source: crate::pdf::PdfError,
+    },
+    #[error("{file}: cannot sign the letter: {source}")]
+    Sign {
+        file: String,
+        #[source]
+        source: sign::SignError,
+    },
+}
+
+/// What the archive reads from a letter (`letter.json`, embedded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct LetterMeta {
+    pub kind: String,
+    pub company: String,
+    pub assessment_report: String,
+    /// Letter date, YYYY-MM-DD.
+    pub date: String,
+    /// SHA-256 of the plan's `plan.toml` (also embedded in the letter).
+    pub plan_toml_sha256: String,
+    pub importer_number: String,
+    pub addressee: String,
+    pub account_manager: String,
+    pub office: String,
+    /// Deficiency ids the letter concerns.
+    pub deficiencies: Vec<String>,
+    /// Numbered items (problems and requests) in the letter.
+    pub items: usize,
+    /// Extension decision, follow-up date or risk category, when the kind has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    /// "toml" or "signed-pdf".
+    pub plan_source: String,
+    pub creator: String,
+}
+
+/// A letter made in memory.
+pub struct Letter {
+    pub pdf: Vec<u8>,
+    /// The Markdown the template produced.
+    pub markdown: String,
+    pub meta: LetterMeta,
+}
+
+/// Everything a letter needs besides its plan; shared by all the letters of
+/// a batch.
+pub struct Issuer<'a> {
+    pub kind: Kind,
+    pub am: &'a AmProfile,
+    pub data: &'a LetterData,
+    pub templates: &'a Templates,
+    pub options: LetterOptions,
+    /// Sign every letter with this key, with these options.
+    pub signer: Option<(&'a Signer, SignOptions)>,
+}
+
+impl Issuer<'_> {
+    pub fn date(&self) -> NaiveDate {
+        self.options
+            .date
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// Make (and sign) the letter for one plan.
+    pub fn issue(&self, input: &PlanInput) -> Result<Letter, LetterError> {
+        let file = input.file.clone();
+        let findings = input.findings();
+        if self.kind == Kind::Acceptance && !self.options.force {
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .count();
+            if errors > 0 {
+                return Err(LetterError::NotAcceptable { file, errors });
+            }
+        }
+        let date = self.date();
+        let file_name = Path::new(&input.file)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let signed_by = input
+            .report
+            .as_ref()
+            .map(|r| {
+                r.signatures
+                    .iter()
+                    .filter_map(|s| s.signer.as_ref())
+                    .map(|c| match (&c.name, &c.title) {
+                        (Some(n), Some(t)) => format!("{n}, {t}"),
+                        (Some(n), None) => n.clone(),
+                        _ => c.subject.clone(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let ctx = context::build(&context::Inputs {
+            kind: self.kind.clone(),
+            plan: &input.plan,
+            am: self.am,
+            data: self.data,
+            date,
+            findings: &findings,
+            source: if input.report.is_some() {
+                "signed-pdf"
+            } else {
+                "toml"
+            },
+            file: &file_name,
+            signed_by,
+        })
+        .map_err(|source| LetterError::Context {
+            file: file.clone(),
+            source,
+        })?;
+        let md = self.templates.render(self.kind.as_str(), &ctx)?;
+        let meta = meta(&self.kind, &ctx);
+        let doc = letter_document(&ctx, &md, &meta, &input.plan, self.options.paper);
+        let mut pdf = crate::pdf::render(&doc).map_err(|source| LetterError::Pdf {
+            file: file.clone(),
+            source,
+        })?;
+        if let Some((signer, opts)) = &self.signer {
+            let mut opts = opts.clone();
+            if opts.reason.is_none() {
+                opts.reason = Some(format!("{} issued by the Account Manager", ctx.kind_title));
+            }
+            if opts.location.is_none() {
+                opts.location = Some(self.am.office.clone());
+            }
+            pdf = sign::sign_pdf(&pdf, signer, &opts)
+                .map_err(|source| LetterError::Sign { file, source })?;
+        }
+        Ok(Letter {
+            pdf,
+            markdown: md,
+            meta,
+        })
+    }
+}
+
+fn meta(kind: &Kind, ctx: &LetterContext) -> LetterMeta {
+    let decision = match kind {
+        Kind::Extension => ctx.extension.as_ref().map(|e| match &e.new_deadline {
+            Some(d) if e.granted => format!("granted: new deadline {}", d.iso),
+            _ => e.decision.clone(),
+        }),
+        Kind::FollowUp => ctx
+            .follow_up
+            .as_ref()
+            .map(|f| format!("follow-up review {}", f.date.iso)),
+        Kind::RiskCategory => ctx
+            .risk_category
+            .as_ref()
+            .map(|r| format!("{} (effective {})", r.category, r.effective.iso)),
+        _ => None,
+    };
+    LetterMeta {
+        kind: kind.as_str().to_string(),
+        company: ctx.company.name.clone(),
+        assessment_report: ctx.plan.assessment_report.clone(),
+        date: ctx.date.iso.clone(),
+        plan_toml_sha256: ctx.plan.plan_toml_sha256.clone(),
+        importer_number: ctx.company.importer_number.clone(),
+        addressee: ctx.company.responsible_official.name.clone(),
+        account_manager: ctx.am.name.clone(),
+        office: ctx.am.office.clone(),
+        deficiencies: ctx.deficiencies.iter().map(|d| d.id.clone()).collect(),
+        items: ctx.items_total,
+        decision,
+        plan_source: ctx.plan.source.clone(),
+        creator: format!("cip {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+const GREY: Rgb = Rgb(0.3, 0.3, 0.3);
+const NAVY: Rgb = Rgb(0.08, 0.16, 0.32);
+
+fn styled(
+    text: impl Into<String>,
+    bold: bool,
+    italic: bool,
+    size: Option<f32>,
+    color: Option<Rgb>,
+) -> Span {
+    Span {
+        text: text.into(),
+        style: Style {
+            bold,
+            italic,
+            size,
+            color,
+        },
+    }
+}
+
+fn or_dash(s: &str) -> &str {
+    if s.trim().is_empty() { "—" } else { s }
+}
+
+/// The subject line: `RE: Compliance Improvement Plan — COMPANY — report X`.
+pub fn subject(company: &str, report: &str) -> String {
+    format!(
+        "Compliance Improvement Plan \u{2014} {} \u{2014} report {}",
+        or_dash(company),
+        or_dash(report)
+    )
+}
+
+/// The letter as blocks: letterhead, date, addressee, subject, the body the
+/// template wrote, the closing and the account manager's signature box.
+pub fn letter_document(
+    ctx: &LetterContext,
+    body_markdown: &str,
+    meta: &LetterMeta,
+    plan: &Plan,
+    paper: Paper,
+) -> Document {
+    let am = &ctx.am;
+    let mut blocks = Vec::new();
+
+    // Letterhead: the first line large, the others smaller, all centred.
+    let mut head = Vec::new();
+    for (i, line) in am
+        .letterhead
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .enumerate()
+    {
+        if i > 0 {
+            head.push(styled("\n", true, false, Some(11.0), Some(NAVY)));
+        }
+        let size = if i == 0 { 15.0 } else { 11.0 };
+        head.push(styled(
+            line.trim().to_uppercase(),
+            true,
+            false,
+            Some(size),
+            Some(NAVY),
+        ));
+    }
+    blocks.push(Block::Paragraph {
+        text: head,
+        align: Align::Center,
+    });
+    let mut contact: Vec<&str> = am.address.iter().map(String::as_str).collect();
+    contact.retain(|s| !s.trim().is_empty());
+    let mut reach = Vec::new();
+    if !am.phone.trim().is_empty() {
+        reach.push(format!("Tel. {}", am.phone.trim()));
+    }
+    if !am.email.trim().is_empty() {
+        reach.push(am.email.trim().to_string());
+    }
+    let mut lines = Vec::new();
+    if !am.office.trim().is_empty() {
+        lines.push(am.office.trim().to_string());
+    }
+    if !contact.is_empty() {
+        lines.push(contact.join(" \u{00b7} "));
+    }
+    if !reach.is_empty() {
+        lines.push(reach.join(" \u{00b7} "));
+    }
+    if !lines.is_empty() {
+        blocks.push(Block::Paragraph {
+            text: vec![styled(
+                lines.join("\n"),
+                false,
+                false,
+                Some(8.5),
+                Some(GREY),
+            )],
+            align: Align::Center,
+        });
+    }
+    blocks.push(Block::Rule);
+    blocks.push(Block::Spacer(4.0));
+
+    // Date, then the addressee block.
+    blocks.push(Block::Paragraph {
+        text: vec![Span::plain(ctx.date.long.clone())],
+        align: Align::Right,
+    });
+    blocks.push(Block::Spacer(6.0));
+    let r = &ctx.company.responsible_official;
+    let mut to = Vec::new();
+    if !r.name.is_empty() {
+        to.push(r.name.clone());
+    }
+    if !r.title.is_empty() {
+        to.push(r.title.clone());
+    }
+    to.push(or_dash(&ctx.company.name).to_string());
+    if !ctx.company.importer_number.is_empty() {
+        to.push(format!("Importer No. {}", ctx.company.importer_number));
+    }
+    if !r.email.is_empty() {
+        to.push(format!("By e-mail: {}", r.email));
+    }
+    blocks.push(Block::Paragraph {
+        text: vec![Span::plain(to.join("\n"))],
+        align: Align::Left,
+    });
+    blocks.push(Block::Spacer(6.0));
+
+    // Subject line and the letter's title.
+    blocks.push(Block::Paragraph {
+        text: vec![
+            Span::bold("RE: "),
+            Span::bold(subject(&ctx.company.name, &ctx.plan.assessment_report)),
+            Span::plain("\n"),
+            Span::italic(ctx.kind_title.clone()),
+        ],
+        align: Align::Left,
+    });
+    blocks.push(Block::Spacer(4.0));
+
+    blocks.extend(markdown::to_blocks(body_markdown));
+
+    // Closing and signature. The closing is the signature box's first line,
+    // so that it never stays behind at the foot of a page without it.
+    blocks.push(Block::Spacer(6.0));
+    blocks.push(Block::Signature(SignatureBox {
+        lines: vec![
+            (String::new(), "Sincerely,".to_string()),
+            (am.title.clone(), am.name.clone()),
+            ("Office".to_string(), am.office.clone()),
+            ("Date".to_string(), ctx.date.long.clone()),
+        ],
+        field: SIGNATURE_FIELD.into(),
+        height: 60.0,
+    }));
+    if !ctx.cc.is_empty() {
+        blocks.push(Block::Paragraph {
+            text: vec![styled(
+                format!("cc: {}", ctx.cc.join("; ")),
+                false,
+                false,
+                Some(9.0),
+                None,
+            )],
+            align: Align::Left,
+        });
+    }
+
+    let letter_json = serde_json::to_vec_pretty(meta).unwrap_or_default();
+    let attachments = vec![
+        Attachment {
+            name: "letter.json".into(),
+            description: "What this letter is: kind, company, assessment report, date, plan digest"
+                .into(),
+            mime: "application/json".into(),
+            relationship: Relationship::Data,
+            bytes: letter_json,
+        },
+        Attachment {
+            name: "plan.toml".into(),
+            description: "The plan the letter answers (TOML source)".into(),
+            mime: "application/toml".into(),
+            relationship: Relationship::Source,
+            bytes: plan.source.text.as_bytes().to_vec(),
+        },
+    ];
+    let subject_line = subject(&ctx.company.name, &ctx.plan.assessment_report);
+    Document {
+        info: DocInfo {
+            title: format!("{} \u{2014} {}", ctx.kind_title, or_dash(&ctx.company.name)),
+            author: format!("{}, {}", am.name, am.title),
+            subject: format!("RE: {subject_line}"),
+            keywords: vec![
+                "Compliance Improvement Plan".into(),
+                "U.S. Customs".into(),
+                "letter".into(),
+                meta.kind.clone(),
+                ctx.company.name.clone(),
+                ctx.plan.assessment_report.clone(),
+            ],
+            creator: format!("cip {}", env!("CARGO_PKG_VERSION")),
+            date: NaiveDate::parse_from_str(&ctx.date.iso, "%Y-%m-%d")
+                .unwrap_or_default()
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default(),
+        },
+        paper,
+        header: None,
+        footer: Footer {
+            left: None,
+            page_numbers: PageNumbers::FromSecond,
+        },
+        draft: false,
+        blocks,
+        attachments,
+    }
+}

@@ -1,0 +1,205 @@
+//! Reading a plan from either of its two forms: the TOML the company writes,
+//! or a signed plan PDF made by `cip render` + `cip sign` (what the account
+//! manager usually receives). A PDF is verified first and the plan is read
+//! back from its embedded `plan.toml`; a PDF whose signature or manifest does
+//! not verify is refused, with the verification report.
+//!
+//! A valid signature whose signer is not among the trusted certificates is
+//! not a refusal: the caller gets the report and decides how to warn.
+
+use std::path::Path;
+
+use x509_cert::Certificate;
+
+use super::{LoadError, MAX_PLAN_BYTES, Plan, load_file, parse_bytes};
+use crate::verify::{self, ChangeKind, ManifestStatus, VerifyOptions, VerifyReport};
+
+/// Signed plan PDFs larger than this are refused before parsing.
+pub const MAX_PLAN_PDF_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Why a plan could not be read from a TOML file or a signed PDF.
+#[derive(Debug, thiserror::Error)]
+pub enum AnyError {
+    /// The TOML (or the `plan.toml` embedded in a PDF) could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {size} bytes is too large for a plan PDF (limit {limit} bytes)")]
+    TooLarge { path: String, size: u64, limit: u64 },
+    #[error("{path}: not a readable PDF: {message}")]
+    Unreadable { path: String, message: String },
+    /// The PDF was read but does not verify; `problems` says why, `report`
+    /// has every detail.
+    #[error("{path}: the signed plan does not verify: {}", problems.join("; "))]
+    Refused {
+        path: String,
+        problems: Vec<String>,
+        report: Box<VerifyReport>,
+    },
+    #[error(
+        "{path}: the PDF verifies but has no embedded plan.toml (is it a plan made by cip render?)"
+    )]
+    NoPlan { path: String },
+}
+
+/// Load a plan from `path`: a TOML plan, or a signed plan PDF (recognised by
+/// its `%PDF-` header, whatever its extension). For a PDF, returns the
+/// verification report too; its signers may be untrusted (see
+/// [`untrusted_signers`]), everything else about it verified.
+pub fn load_plan_any(
+    path: &Path,
+    trust: &[Certificate],
+) -> Result<(Plan, Option<VerifyReport>), AnyError> {
+    let shown = path.display().to_string();
+    if !is_pdf(path).map_err(|source| AnyError::Io {
+        path: shown.clone(),
+        source,
+    })? {
+        return Ok((load_file(path)?, None));
+    }
+    let io = |source| AnyError::Io {
+        path: shown.clone(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_PLAN_PDF_BYTES {
+        return Err(AnyError::TooLarge {
+            path: shown,
+            size,
+            limit: MAX_PLAN_PDF_BYTES,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let (plan, report) = plan_from_pdf(&shown, path, &bytes, trust)?;
+    Ok((plan, Some(report)))
+}
+
+/// Verify a signed plan PDF held in memory and read its plan. `name` is used
+/// in messages; documents are looked for beside `path`.
+pub fn plan_from_pdf(
+    name: &str,
+    path: &Path,
+    pdf: &[u8],
+    trust: &[Certificate],
+) -> Result<(Plan, VerifyReport), AnyError> {
+    let opts = VerifyOptions {
+        trust: trust.to_vec(),
+        docs_dir: None,
+    };
+    let report = verify::verify_pdf(pdf, &opts).map_err(|e| AnyError::Unreadable {
+        path: name.to_string(),
+        message: e.to_string(),
+    })?;
+    let problems = refusal_reasons(&report);
+    if !problems.is_empty() {
+        return Err(AnyError::Refused {
+            path: name.to_string(),
+            problems,
+            report: Box::new(report),
+        });
+    }
+    let plan_toml = verify::embedded_file(pdf, "plan.toml")
+        .map_err(|e| AnyError::Unreadable {
+            path: name.to_string(),
+            message: e.to_string(),
+        })?
+        .ok_or_else(|| AnyError::NoPlan {
+            path: name.to_string(),
+        })?;
+    if plan_toml.len() as u64 > MAX_PLAN_BYTES {
+        return Err(AnyError::Load(LoadError::TooLarge {
+            name: format!("{name} (plan.toml)"),
+            size: plan_toml.len() as u64,
+            limit: MAX_PLAN_BYTES,
+        }));
+    }
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let plan = parse_bytes(&format!("{name} (plan.toml)"), base_dir, plan_toml)?;
+    Ok((plan, report))
+}
+
+/// Why a verification report is not good enough to read a plan from: no
+/// signature, an invalid signature, changes after signing other than further
+/// signatures, or a manifest that is missing or does not match. Trust is not
+/// among the reasons (see [`untrusted_signers`]).
+pub fn refusal_reasons(report: &VerifyReport) -> Vec<String> {
+    let mut problems = Vec::new();
+    if report.signatures.is_empty() {
+        problems.push("the PDF is not signed".to_string());
+    }
+    for (i, s) in report.signatures.iter().enumerate() {
+        let label = format!("signature {} (field {})", i + 1, s.field);
+        if !s.valid {
+            let why = if s.problems.is_empty() {
+                "invalid".to_string()
+            } else {
+                s.problems.join("; ")
+            };
+            problems.push(format!("{label} is not valid: {why}"));
+        } else if !matches!(
+            s.later_changes.kind,
+            ChangeKind::None | ChangeKind::SignaturesOnly
+        ) {
+            problems.push(format!(
+                "{label}: the file was changed after signing ({})",
+                s.later_changes.summary()
+            ));
+        }
+    }
+    match report.manifest.status {
+        ManifestStatus::Matches => {}
+        ManifestStatus::NoManifest => {
+            problems.push("the PDF has no manifest.json (not a plan made by cip render)".into())
+        }
+        ManifestStatus::Mismatch | ManifestStatus::Invalid => {
+            let detail = if report.manifest.problems.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", report.manifest.problems.join("; "))
+            };
+            problems.push(format!("the manifest does not match{detail}"));
+        }
+    }
+    problems
+}
+
+/// Signers of valid signatures that are not trusted (no `--trust`
+/// certificate vouches for them), as "Name, Title (certificate SHA-256 …)".
+pub fn untrusted_signers(report: &VerifyReport) -> Vec<String> {
+    report
+        .signatures
+        .iter()
+        .filter(|s| s.valid && !s.trusted)
+        .map(|s| match &s.signer {
+            Some(c) => {
+                let who = match (&c.name, &c.title) {
+                    (Some(n), Some(t)) => format!("{n}, {t}"),
+                    (Some(n), None) => n.clone(),
+                    _ => c.subject.clone(),
+                };
+                format!("{who} (certificate SHA-256 {})", c.cert_sha256)
+            }
+            None => format!("the signer of field {}", s.field),
+        })
+        .collect()
+}
+
+/// True when the file is a PDF: it starts with `%PDF-`, or, for a file named
+/// `.pdf`, has that header within its first KB (readers allow leading junk).
+pub fn is_pdf(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(1024);
+    std::fs::File::open(path)?
+        .take(1024)
+        .read_to_end(&mut head)?;
+    let named_pdf = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    Ok(head.starts_with(b"%PDF-") || (named_pdf && head.windows(5).any(|w| w == b"%PDF-")))
+}
