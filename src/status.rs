@@ -28,7 +28,7 @@
 
 use std::cmp::Ordering;
 use std::fmt::Display;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -892,59 +892,16 @@ fn next_actions(
 pub enum StatusError {
     #[error(transparent)]
     Load(#[from] LoadError),
-    #[error("{path}: cannot read: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
-    Pdf {
-        path: PathBuf,
-        #[source]
-        source: crate::verify::VerifyError,
-    },
-    #[error("{0}: no plan.toml embedded; is this a plan rendered by `cip render`?")]
-    NoPlanInPdf(PathBuf),
+    #[error(transparent)]
+    Plan(#[from] crate::model::AnyError),
 }
 
 /// The single entry point for reading a plan by path: a TOML plan, or a
-/// plan PDF (signed or not) whose embedded `plan.toml` is read back. The
-/// signature is not verified here: `cip verify` does that.
+/// signed plan PDF, verified and read back as letters do
+/// ([`model::load_plan_any`]). An untrusted signer is no obstacle to
+/// reporting status; an invalid signature or manifest is.
 pub fn load(path: &Path) -> Result<Plan, StatusError> {
-    let is_pdf = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
-    if !is_pdf {
-        return Ok(model::load_file(path)?);
-    }
-    let io = |source| StatusError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    // A plan PDF carries its attachments; allow them, refuse the absurd.
-    if size > 64 * model::MAX_PLAN_BYTES {
-        return Err(StatusError::Load(LoadError::TooLarge {
-            name: path.display().to_string(),
-            size,
-            limit: 64 * model::MAX_PLAN_BYTES,
-        }));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    let toml = crate::verify::embedded_file(&bytes, "plan.toml")
-        .map_err(|source| StatusError::Pdf {
-            path: path.to_path_buf(),
-            source,
-        })?
-        .ok_or_else(|| StatusError::NoPlanInPdf(path.to_path_buf()))?;
-    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok(model::parse_bytes(
-        &path.display().to_string(),
-        base_dir,
-        toml,
-    )?)
+    Ok(model::load_plan_any(path, &[])?.0)
 }
 
 // ---------------------------------------------------------------------------

@@ -543,19 +543,48 @@ fn portfolio_sorted_by_urgency_and_lists_unreadable_files() {
 }
 
 #[test]
-fn status_reads_a_rendered_plan_pdf() {
+fn status_reads_a_signed_plan_pdf_and_refuses_an_unsigned_one() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let pdf = dir.path().join("acme.pdf");
+    let (key, cert) = (dir.path().join("k.pem"), dir.path().join("c.pem"));
     let out = cip()
-        .args(["render", "samples/acme.toml", "--no-timeline", "-o"])
-        .arg(&pdf)
+        .args(["keygen", "--name", "R C", "--title", "CFO", "--key"])
+        .arg(&key)
+        .arg("--cert")
+        .arg(&cert)
         .output()
-        .expect("render");
+        .expect("keygen");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let unsigned = dir.path().join("unsigned.pdf");
+    let pdf = dir.path().join("acme.pdf");
+    for (path, sign) in [(&unsigned, false), (&pdf, true)] {
+        let mut cmd = cip();
+        cmd.args(["render", "samples/acme.toml", "--no-timeline", "-o"])
+            .arg(path);
+        if sign {
+            cmd.arg("--sign")
+                .arg("--key")
+                .arg(&key)
+                .arg("--cert")
+                .arg(&cert);
+        }
+        let out = cmd.output().expect("render");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = cip()
+        .args(["status", "--today", "2026-12-01"])
+        .arg(&unsigned)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not signed"));
     let from_pdf = status_json(&pdf, "2026-12-01", &[]);
     let from_toml = status_json(std::path::Path::new("samples/acme.toml"), "2026-12-01", &[]);
     assert_eq!(from_pdf["company"], "Acme Imports, Inc.");

@@ -12,7 +12,7 @@ use std::path::Path;
 use x509_cert::Certificate;
 
 use super::{LoadError, MAX_PLAN_BYTES, Plan, load_file, parse_bytes};
-use crate::verify::{self, ChangeKind, ManifestStatus, VerifyOptions, VerifyReport};
+use crate::verify::{self, ManifestStatus, VerifyOptions, VerifyReport};
 
 /// Signed plan PDFs larger than this are refused before parsing.
 pub const MAX_PLAN_PDF_BYTES: u64 = 256 * 1024 * 1024;
@@ -128,42 +128,10 @@ pub fn plan_from_pdf(
 /// signatures, or a manifest that is missing or does not match. Trust is not
 /// among the reasons (see [`untrusted_signers`]).
 pub fn refusal_reasons(report: &VerifyReport) -> Vec<String> {
-    let mut problems = Vec::new();
-    if report.signatures.is_empty() {
-        problems.push("the PDF is not signed".to_string());
-    }
-    for (i, s) in report.signatures.iter().enumerate() {
-        let label = format!("signature {} (field {})", i + 1, s.field);
-        if !s.valid {
-            let why = if s.problems.is_empty() {
-                "invalid".to_string()
-            } else {
-                s.problems.join("; ")
-            };
-            problems.push(format!("{label} is not valid: {why}"));
-        } else if !matches!(
-            s.later_changes.kind,
-            ChangeKind::None | ChangeKind::SignaturesOnly
-        ) {
-            problems.push(format!(
-                "{label}: the file was changed after signing ({})",
-                s.later_changes.summary()
-            ));
-        }
-    }
-    match report.manifest.status {
-        ManifestStatus::Matches => {}
-        ManifestStatus::NoManifest => {
-            problems.push("the PDF has no manifest.json (not a plan made by cip render)".into())
-        }
-        ManifestStatus::Mismatch | ManifestStatus::Invalid => {
-            let detail = if report.manifest.problems.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", report.manifest.problems.join("; "))
-            };
-            problems.push(format!("the manifest does not match{detail}"));
-        }
+    let mut problems = verify::judge(report, false).err().unwrap_or_default();
+    // A generic signed PDF may lack a manifest; a plan made by cip may not.
+    if report.manifest.status == ManifestStatus::NoManifest {
+        problems.push("the PDF has no manifest.json (not a plan made by cip render)".into());
     }
     problems
 }

@@ -595,11 +595,11 @@ pub fn judge(report: &VerifyReport, require_trusted: bool) -> Result<(), Vec<Str
             .unwrap_or_default();
         if !s.valid {
             let why = if s.problems.is_empty() {
-                "not valid".to_string()
+                "no detail".to_string()
             } else {
                 s.problems.join("; ")
             };
-            reasons.push(format!("signature {}{who}: {why}", s.field));
+            reasons.push(format!("signature {}{who} is not valid: {why}", s.field));
             continue;
         }
         if !matches!(
