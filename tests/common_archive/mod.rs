@@ -12,32 +12,13 @@ use cip::keys::{self, Algorithm, KeygenOptions, Signer};
 use cip::sign::{self, SignOptions};
 use sha2::{Digest, Sha256};
 
+// The PDF assembler and process helpers are the signing tests' own.
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::{assemble, cip_bin, run, text};
+
 pub fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
-}
-
-fn assemble(objs: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objs.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        out.extend_from_slice(o);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
-    for off in offsets {
-        out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
-    }
-    out.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R /ID [<0123456789ABCDEF0123456789ABCDEF> <0123456789ABCDEF0123456789ABCDEF>] >>\nstartxref\n{xref}\n%%EOF\n",
-            objs.len() + 1
-        )
-        .as_bytes(),
-    );
-    out
 }
 
 fn stream(data: &[u8], dict: &str) -> Vec<u8> {
@@ -169,10 +150,6 @@ pub fn signed_plan(
     p
 }
 
-pub fn cip_bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_cip"))
-}
-
 /// `cip archive --archive DIR ARGS…` with a fixed clock.
 pub fn archive_cmd(dir: &Path) -> Command {
     let mut c = Command::new(cip_bin());
@@ -180,19 +157,6 @@ pub fn archive_cmd(dir: &Path) -> Command {
     c.env("CIP_ARCHIVE_NOW", "2026-04-01T12:00:00Z");
     c.env_remove("CIP_ARCHIVE");
     c
-}
-
-pub fn run(cmd: &mut Command) -> Output {
-    cmd.output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
-}
-
-pub fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 pub fn code(o: &Output) -> i32 {
