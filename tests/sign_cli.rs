@@ -54,7 +54,10 @@ fn keygen_writes_a_private_key_and_an_end_entity_certificate() {
             .mode();
         assert_eq!(mode & 0o777, 0o600, "key file mode");
         let key = std::fs::read_to_string(dir.join("key.pem")).expect("key");
-        assert!(key.starts_with(concat!("-----BEGIN ", "PRIVATE KEY-----")), "PKCS#8 PEM");
+        assert!(
+            key.starts_with(concat!("-----BEGIN ", "PRIVATE KEY-----")),
+            "PKCS#8 PEM"
+        );
         assert!(
             !text(&out).contains(key.lines().nth(1).unwrap_or("-")),
             "key printed"
