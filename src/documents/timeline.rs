@@ -83,23 +83,12 @@ fn style(size: f32, bold: bool, color: Rgb) -> Style {
     }
 }
 
-/// Estimated width of `s` in DejaVu Serif at `size` (a little generous, so
-/// that labels cut by it never overflow).
-// TODO(layout): use `fonts::FontFace::metrics().text_width` once the layout
-// branch's font metrics are on main.
+/// Width of `s` in DejaVu Serif at `size`, from the font's own advance
+/// widths (the same metrics layout breaks lines with).
 pub fn text_width(s: &str, size: f32, bold: bool) -> f32 {
-    let em: f32 = s
-        .chars()
-        .map(|c| match c {
-            'i' | 'j' | 'l' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' | ' ' => 0.34,
-            'f' | 't' | 'r' | '(' | ')' | '-' | '[' | ']' => 0.42,
-            'm' | 'w' | 'M' | 'W' => 0.92,
-            c if c.is_ascii_uppercase() => 0.72,
-            c if c.is_ascii_digit() => 0.64,
-            _ => 0.58,
-        })
-        .sum();
-    em * size * if bold { 1.1 } else { 1.0 }
+    crate::fonts::FontFace::for_style(bold, false)
+        .metrics()
+        .text_width(s, size)
 }
 
 /// `s` cut (with an ellipsis) to fit `width`.
