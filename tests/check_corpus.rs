@@ -254,3 +254,24 @@ fn results_sent_is_a_known_key_and_must_follow_testing() {
         .collect();
     assert_eq!(rules, ["validation-results-sent-early"]);
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::process::Stdio;
+    // Far more JSON than a pipe buffer holds, so cip is still writing when
+    // the reader goes away.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("many.toml");
+    std::fs::write(&p, "[[deficiency]]\n".repeat(500)).expect("write");
+    let mut child = cip()
+        .args(["check", "--format", "json"])
+        .arg(&p)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}

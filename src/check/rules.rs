@@ -13,7 +13,14 @@ use Severity::{Error as E, Warning as W};
 
 /// Every rule id, its severity, and what it enforces.
 pub const RULES: &[(&str, Severity, &str)] = &[
-    ("toml-syntax", E, "the file is valid UTF-8 TOML"),
+    (
+        "unreadable",
+        E,
+        "the plan file exists and can be read (exit 2)",
+    ),
+    ("not-utf8", E, "the plan is UTF-8 text (exit 2)"),
+    ("too-large", E, "the plan is at most 16 MB (exit 2)"),
+    ("toml-syntax", E, "the file is valid TOML (exit 2)"),
     (
         "unknown-key",
         E,
