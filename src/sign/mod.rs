@@ -302,26 +302,42 @@ fn add_annotation(
     annot: ObjRef,
 ) -> Result<(), SignError> {
     let mut page_dict = doc.resolve_dict(&Object::Ref(page))?;
-    match page_dict.get(b"Annots").cloned() {
+    if append_ref(doc, upd, &mut page_dict, b"Annots", annot)? {
+        upd.put(page, &Object::Dict(page_dict));
+    }
+    Ok(())
+}
+
+/// Appends `item` to the array under `key` in `dict`. An indirect array is
+/// rewritten in the update itself; a direct (or missing) one is changed in
+/// `dict`, and then `true` says the caller must write `dict` back.
+fn append_ref(
+    doc: &Pdf<'_>,
+    upd: &mut Update<'_, '_>,
+    dict: &mut Dict,
+    key: &[u8],
+    item: ObjRef,
+) -> Result<bool, SignError> {
+    match dict.get(key).cloned() {
         Some(Object::Ref(arr_ref)) => {
             let mut arr = doc
                 .resolve(&Object::Ref(arr_ref))?
                 .as_array()
                 .unwrap_or(&[])
                 .to_vec();
-            arr.push(Object::Ref(annot));
+            arr.push(Object::Ref(item));
             upd.put(arr_ref, &Object::Array(arr));
+            Ok(false)
         }
         other => {
             let mut arr = other
                 .and_then(|o| o.as_array().map(<[Object]>::to_vec))
                 .unwrap_or_default();
-            arr.push(Object::Ref(annot));
-            page_dict.set(b"Annots", Object::Array(arr));
-            upd.put(page, &Object::Dict(page_dict));
+            arr.push(Object::Ref(item));
+            dict.set(key, Object::Array(arr));
+            Ok(true)
         }
     }
-    Ok(())
 }
 
 /// Sets `/SigFlags 3` and, for a new field, appends it to `/Fields`,
@@ -339,24 +355,8 @@ fn update_acroform(
         _ => (None, Dict::new()),
     };
     if let Some(field) = new_field {
-        match form.get(b"Fields").cloned() {
-            Some(Object::Ref(arr_ref)) => {
-                let mut arr = doc
-                    .resolve(&Object::Ref(arr_ref))?
-                    .as_array()
-                    .unwrap_or(&[])
-                    .to_vec();
-                arr.push(Object::Ref(field));
-                upd.put(arr_ref, &Object::Array(arr));
-            }
-            other => {
-                let mut arr = other
-                    .and_then(|o| o.as_array().map(<[Object]>::to_vec))
-                    .unwrap_or_default();
-                arr.push(Object::Ref(field));
-                form.set(b"Fields", Object::Array(arr));
-            }
-        }
+        // The form dictionary is written back below in any case.
+        append_ref(doc, upd, &mut form, b"Fields", field)?;
     }
     if form.get(b"Fields").is_none() {
         form.set(b"Fields", Object::Array(Vec::new()));
