@@ -17,6 +17,19 @@ fn ok(out: &std::process::Output, what: &str) {
     assert!(out.status.success(), "{what} failed: {}", text(out));
 }
 
+/// An acceptance letter from the user's template folder `mine`.
+const WITH_USER_TEMPLATES: &[&str] = &[
+    "acceptance",
+    "--templates",
+    "mine",
+    "--plan",
+    "plan.toml",
+    "--from",
+    "am.toml",
+    "-o",
+    "x.pdf",
+];
+
 fn letter_json(pdf: &Path) -> serde_json::Value {
     let bytes = std::fs::read(pdf).expect("read letter");
     let json = cip::verify::embedded_file(&bytes, "letter.json")
@@ -483,20 +496,7 @@ fn template_errors_name_file_line_and_variable() {
         ),
     )
     .unwrap();
-    let out = letter(
-        dir,
-        &[
-            "acceptance",
-            "--templates",
-            "mine",
-            "--plan",
-            "plan.toml",
-            "--from",
-            "am.toml",
-            "-o",
-            "x.pdf",
-        ],
-    );
+    let out = letter(dir, WITH_USER_TEMPLATES);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let t = text(&out);
     assert!(
@@ -507,20 +507,7 @@ fn template_errors_name_file_line_and_variable() {
     assert!(!dir.join("x.pdf").exists());
     // Unknown top-level variable.
     std::fs::write(&path, "Dear {{ adressee }}:\n").unwrap();
-    let out = letter(
-        dir,
-        &[
-            "acceptance",
-            "--templates",
-            "mine",
-            "--plan",
-            "plan.toml",
-            "--from",
-            "am.toml",
-            "-o",
-            "x.pdf",
-        ],
-    );
+    let out = letter(dir, WITH_USER_TEMPLATES);
     let t = text(&out);
     assert!(
         t.contains("acceptance.md.tera:1:") && t.contains("`adressee`"),
@@ -534,20 +521,7 @@ fn template_errors_name_file_line_and_variable() {
             format!("Dear reader:\n\n{{% include \"{target}\" %}}\n"),
         )
         .unwrap();
-        let out = letter(
-            dir,
-            &[
-                "acceptance",
-                "--templates",
-                "mine",
-                "--plan",
-                "plan.toml",
-                "--from",
-                "am.toml",
-                "-o",
-                "x.pdf",
-            ],
-        );
+        let out = letter(dir, WITH_USER_TEMPLATES);
         assert_eq!(out.status.code(), Some(1), "{}", text(&out));
         let t = text(&out);
         assert!(
@@ -559,20 +533,7 @@ fn template_errors_name_file_line_and_variable() {
     }
     // A syntax error names the line too.
     std::fs::write(&path, "Dear reader:\n{% if %}\n").unwrap();
-    let out = letter(
-        dir,
-        &[
-            "acceptance",
-            "--templates",
-            "mine",
-            "--plan",
-            "plan.toml",
-            "--from",
-            "am.toml",
-            "-o",
-            "x.pdf",
-        ],
-    );
+    let out = letter(dir, WITH_USER_TEMPLATES);
     let t = text(&out);
     assert!(
         t.contains("acceptance.md.tera:2:") && t.contains("syntax"),
