@@ -1,7 +1,7 @@
 //! `cip render`: plan → checked → blocks → pages → PDF bytes, with the
 //! manifest, `plan.toml` and the supporting documents attached.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -9,7 +9,7 @@ use crate::check::{self, Report};
 use crate::documents::plan::{PlanOptions, plan_document};
 use crate::documents::{Attachment, Block, Paper, Relationship};
 use crate::manifest::{self, Manifest, ManifestError};
-use crate::model::{self, LoadError, Plan, date};
+use crate::model::{LoadError, Plan, date};
 
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
@@ -159,15 +159,14 @@ pub fn same_file(out: &Path, input: &Path) -> bool {
     }
 }
 
-/// Every input file of a plan: the plan itself and its documents.
-pub fn inputs(plan_path: &Path, plan: Option<&Plan>) -> Vec<std::path::PathBuf> {
-    let mut v = vec![plan_path.to_path_buf()];
-    if let Some(plan) = plan {
-        for d in &plan.documents {
-            if let Some(rel) = model::text(&d.path) {
-                v.push(plan.source.base_dir.join(rel));
-            }
-        }
-    }
-    v
+/// The supporting document that `out` would overwrite, if any: documents
+/// are resolved under the plan's folder, as the manifest was built.
+pub fn clashing_document(out: &Path, plan_path: &Path, manifest: &Manifest) -> Option<PathBuf> {
+    let base = plan_path.parent().unwrap_or(Path::new(""));
+    manifest
+        .documents
+        .iter()
+        .filter_map(|d| d.path.as_ref())
+        .map(|p| base.join(p))
+        .find(|p| same_file(out, p))
 }

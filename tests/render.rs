@@ -307,3 +307,35 @@ fn output_equal_to_input_is_refused() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(std::fs::read(&plan).expect("read"), before);
 }
+
+#[test]
+fn output_equal_to_a_supporting_document_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("docs")).expect("mkdir");
+    let doc = dir.path().join("docs/manual.pdf");
+    std::fs::write(&doc, b"the manual").expect("write");
+    let plan = dir.path().join("plan.toml");
+    let base = std::fs::read_to_string("tests/plans/minimal.toml").expect("minimal");
+    let with_doc = base
+        .replace(
+            "[[deficiency]]\n",
+            "[[document]]\nid = \"m\"\ntitle = \"Manual\"\npath = \"docs/manual.pdf\"\n\n[[deficiency]]\n",
+        )
+        .replace("target = 2026-12-01\n", "target = 2026-12-01\ndocuments = [\"m\"]\n");
+    std::fs::write(&plan, with_doc).expect("write");
+    let o = cip()
+        .arg("render")
+        .arg(&plan)
+        .arg("-o")
+        .arg(&doc)
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("supporting document"));
+    assert_eq!(std::fs::read(&doc).expect("read"), b"the manual");
+}

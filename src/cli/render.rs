@@ -117,20 +117,7 @@ pub fn run(a: Args) -> ExitCode {
     if rendered.report.warnings() > 0 || rendered.report.has_errors() {
         check::print_human(&rendered.report);
     }
-    for input in render::inputs(&a.plan, None) {
-        if render::same_file(&output, &input) {
-            eprintln!("error: the output {} is an input file", output.display());
-            return exit::failed();
-        }
-    }
-    if let Some(doc) = rendered
-        .manifest
-        .documents
-        .iter()
-        .filter_map(|d| d.path.as_ref())
-        .map(|p| a.plan.parent().unwrap_or(std::path::Path::new("")).join(p))
-        .find(|p| render::same_file(&output, p))
-    {
+    if let Some(doc) = render::clashing_document(&output, &a.plan, &rendered.manifest) {
         eprintln!(
             "error: the output {} is a supporting document ({}); choose another output path",
             output.display(),
