@@ -19,9 +19,7 @@ pub fn is_sha256(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
+pub use crate::model::files::sha256_hex;
 
 /// Where the object `sha256` lives under `root` (the archive folder).
 pub fn object_path(root: &Path, sha256: &str) -> PathBuf {

@@ -5,12 +5,12 @@
 use std::path::Path;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 pub const MANIFEST_NAME: &str = "manifest.json";
 pub const PLAN_NAME: &str = "plan.toml";
 
 use crate::manifest::Manifest;
+use crate::model::files::sha256_hex;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -69,10 +69,6 @@ struct Entry {
     sha256: String,
     size: Option<u64>,
     attached: bool,
-}
-
-fn sha256_hex(b: &[u8]) -> String {
-    hex::encode(Sha256::digest(b))
 }
 
 fn compare(actual: Option<&[u8]>, expected: &str) -> FileCheck {
