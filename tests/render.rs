@@ -253,24 +253,30 @@ fn plan_with_errors_is_refused_and_draft_renders_it() {
 
 #[test]
 fn unwritable_output_folder_leaves_nothing() {
+    // A folder that cannot be created (its parent is a plain file) fails
+    // for every user, root included, unlike permission bits.
     let dir = tempfile::tempdir().expect("tempdir");
-    let ro = dir.path().join("ro");
-    std::fs::create_dir(&ro).expect("mkdir");
-    let mut perm = std::fs::metadata(&ro).expect("meta").permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o555);
-    std::fs::set_permissions(&ro, perm).expect("chmod");
-    let out = ro.join("acme.pdf");
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"x").expect("write");
+    let out = blocker.join("acme.pdf");
     let o = cip()
         .args(["render", "samples/acme.toml", "-o"])
         .arg(&out)
         .output()
         .expect("run");
-    // root ignores directory permissions; only assert when they apply.
-    if std::fs::write(ro.join("probe"), b"x").is_err() {
-        assert_eq!(o.status.code(), Some(1));
-        assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write"));
-        assert_eq!(std::fs::read_dir(&ro).expect("ls").count(), 0);
-    }
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot"), "{err}");
+    assert!(
+        err.contains("not-a-folder"),
+        "the message names the path: {err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("not-a-folder")]);
+    assert_eq!(std::fs::read(&blocker).expect("read"), b"x");
 }
 
 #[test]
