@@ -236,7 +236,7 @@ pub(super) fn recheck(
             ));
         }
     }
-    let files = crate::verify::embedded_files(bytes).unwrap_or_default();
+    let files = crate::verify::signed_embedded_files(bytes, &report).unwrap_or_default();
     let class = classify(&files);
     let fields = [
         ("kind", Some(class.kind.to_string()), Some(rec.kind.clone())),

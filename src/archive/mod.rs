@@ -452,7 +452,7 @@ impl Archive {
                 report: Some(Box::new(report)),
             });
         }
-        let files = crate::verify::embedded_files(&bytes).unwrap_or_default();
+        let files = crate::verify::signed_embedded_files(&bytes, &report).unwrap_or_default();
         let class = classify(&files);
         let now = now()?;
         let original_name = path

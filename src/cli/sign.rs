@@ -281,5 +281,8 @@ fn human(file: &str, r: &VerifyReport) -> String {
             }
         }
     }
+    for p in &r.problems {
+        let _ = writeln!(o, "  problem: {p}");
+    }
     o
 }

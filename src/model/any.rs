@@ -103,7 +103,7 @@ pub fn plan_from_pdf(
             report: Box::new(report),
         });
     }
-    let plan_toml = verify::embedded_file(pdf, "plan.toml")
+    let plan_toml = verify::signed_embedded_file(pdf, &report, "plan.toml")
         .map_err(|e| AnyError::Unreadable {
             path: name.to_string(),
             message: e.to_string(),

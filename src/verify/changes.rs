@@ -1,13 +1,20 @@
-//! What incremental updates after a signed revision changed, judged object by
-//! object: adding signatures (a signature dictionary, its field and widget,
-//! an appearance, the form's field list, a page's `/Annots`) is harmless;
-//! anything touching page content, or anything else, is reported.
+//! What incremental updates after a signed revision changed, judged on
+//! resolved objects: every object of the signed revision is looked up in
+//! both documents (through object streams, `/Prev` chains and hybrid xrefs,
+//! as a reader would) and compared. Where an object lives — a new xref entry,
+//! a replaced object stream — does not matter; what a reader gets does.
+//!
+//! Adding signatures (a signature dictionary, its field and widget, an
+//! appearance, the form's field list, a page's `/Annots`) and validation data
+//! (`/DSS`) is harmless; anything touching page content, or anything else, is
+//! reported with the object and its path from the catalog.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
 
-use crate::pdfbytes::{Dict, ObjRef, Object, Pdf};
+use crate::pdfbytes::{Dict, ObjRef, Object, Pdf, PdfError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -65,6 +72,7 @@ impl LaterChanges {
 
 /// Catalog entries a signer may touch: the form, validation data, and the
 /// version/extension/metadata bumps pyHanko makes (e.g. PDF 2.0 for EdDSA).
+/// `/AcroForm` is judged further (see [`Context::judge_acroform_value`]).
 const CATALOG_SIGNING_KEYS: &[&[u8]] = &[
     b"AcroForm",
     b"DSS",
@@ -74,12 +82,17 @@ const CATALOG_SIGNING_KEYS: &[&[u8]] = &[
     b"Metadata",
 ];
 
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+/// Form entries a signer may touch.
+const ACROFORM_SIGNING_KEYS: &[&[u8]] = &[b"Fields", b"SigFlags", b"DR", b"DA"];
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Verdict {
     Allowed,
     Other,
     PageContent,
 }
+
+type Judged = (Verdict, Option<String>);
 
 /// Compares the document as signed (`bytes[..signed_end]`) with the whole file.
 pub fn analyse(final_doc: &Pdf<'_>, signed_end: usize) -> LaterChanges {
@@ -102,13 +115,12 @@ pub fn analyse(final_doc: &Pdf<'_>, signed_end: usize) -> LaterChanges {
             return out;
         }
     };
-    let later: Vec<_> = final_doc
+    out.revisions_after = final_doc
         .sections
         .iter()
         .filter(|s| s.offset >= signed_end)
-        .collect();
-    out.revisions_after = later.len();
-    if later.is_empty() || final_doc.startxref < signed_end {
+        .count();
+    if out.revisions_after == 0 || final_doc.startxref < signed_end {
         out.kind = ChangeKind::OtherChanges;
         out.details.push(format!(
             "{} bytes after the signed revision are not a proper incremental update",
@@ -116,21 +128,47 @@ pub fn analyse(final_doc: &Pdf<'_>, signed_end: usize) -> LaterChanges {
         ));
         return out;
     }
-    let nums: BTreeSet<u32> = later
-        .iter()
-        .flat_map(|s| s.entries.iter().map(|(n, _)| *n))
-        .collect();
     let ctx = Context::new(&old, final_doc);
     let mut worst = Verdict::Allowed;
-    for num in nums {
-        let (verdict, note) = ctx.judge(num);
-        if let Some(n) = note {
-            out.details.push(n);
-        }
-        if verdict == Verdict::Allowed && ctx.is_new_signature(num) {
-            out.signatures_added += 1;
+    let mut note = |(verdict, detail): Judged, out: &mut LaterChanges| {
+        if let Some(d) = detail {
+            out.details.push(d);
         }
         worst = worst.max(verdict);
+    };
+    note(ctx.judge_trailer(), &mut out);
+    // Every object the signed revision defines, wherever the final xref now
+    // finds it; then every object only the final document defines.
+    let old_nums: BTreeSet<u32> = old.object_numbers().collect();
+    let mut referenced = HashSet::new();
+    for &num in &old_nums {
+        let judged = ctx.judge(num, &mut referenced);
+        note(judged, &mut out);
+    }
+    let new_nums: BTreeSet<u32> = final_doc
+        .object_numbers()
+        .filter(|n| !old_nums.contains(n))
+        .collect();
+    for num in new_nums {
+        if ctx.is_new_signature(num) {
+            out.signatures_added += 1;
+        }
+        // A new object matters through the old objects that now reference
+        // it, and those are judged above; but an old reference to an object
+        // the signed revision did not define (read as null then) would now
+        // show whatever the update put there.
+        if referenced.contains(&num) && !matches!(ctx.get_new(num), Ok(Object::Null)) {
+            note(
+                (
+                    Verdict::Other,
+                    Some(format!(
+                        "{} was undefined when signed and is defined now",
+                        ctx.describe(num)
+                    )),
+                ),
+                &mut out,
+            );
+        }
     }
     out.kind = match worst {
         Verdict::Allowed => ChangeKind::SignaturesOnly,
@@ -149,6 +187,9 @@ struct Context<'o, 'n, 'a, 'b> {
     pages: HashSet<u32>,
     annots_arrays: HashSet<u32>,
     content_streams: HashSet<u32>,
+    /// Each old object's first path from the trailer, computed only when a
+    /// change has to be named.
+    paths: std::cell::OnceCell<HashMap<u32, String>>,
 }
 
 impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
@@ -201,23 +242,33 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             pages,
             annots_arrays,
             content_streams,
+            paths: std::cell::OnceCell::new(),
         }
     }
 
-    fn get_old(&self, num: u32) -> Object {
-        self.old.get(ObjRef::new(num, 0)).unwrap_or(Object::Null)
+    fn get_old(&self, num: u32) -> Result<Object, PdfError> {
+        self.old.get(ObjRef::new(num, 0))
     }
 
-    fn get_new(&self, num: u32) -> Object {
-        self.new.get(ObjRef::new(num, 0)).unwrap_or(Object::Null)
+    fn get_new(&self, num: u32) -> Result<Object, PdfError> {
+        self.new.get(ObjRef::new(num, 0))
+    }
+
+    /// "object 12 (/Root/Pages/Kids[0]/Contents)", for reports.
+    fn describe(&self, num: u32) -> String {
+        let paths = self.paths.get_or_init(|| paths_from_trailer(self.old));
+        match paths.get(&num) {
+            Some(p) => format!("object {num} ({p})"),
+            None => format!("object {num} (not reachable from the catalog)"),
+        }
     }
 
     fn is_new_signature(&self, num: u32) -> bool {
-        self.get_old(num) == Object::Null
-            && self
-                .get_new(num)
-                .as_dict()
-                .is_some_and(|d| d.is_type(b"Sig") || d.is_type(b"DocTimeStamp"))
+        self.get_new(num)
+            .ok()
+            .as_ref()
+            .and_then(Object::as_dict)
+            .is_some_and(|d| d.is_type(b"Sig") || d.is_type(b"DocTimeStamp"))
     }
 
     fn same(&self, a: &Object, b: &Object) -> bool {
@@ -229,55 +280,150 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
         }
     }
 
-    fn judge(&self, num: u32) -> (Verdict, Option<String>) {
-        let old = self.get_old(num);
-        let new = self.get_new(num);
+    /// The trailer entries that decide what a reader shows: the catalog and
+    /// encryption. (`/Info` may point elsewhere: it is metadata, and an old
+    /// `/Info` object that is changed is judged like any other.)
+    fn judge_trailer(&self) -> Judged {
+        let (old_root, new_root) = (self.old.root_ref().ok(), self.new.root_ref().ok());
+        if old_root != new_root {
+            return (
+                Verdict::Other,
+                Some("the trailer's /Root now names another document catalog".into()),
+            );
+        }
+        if self.old.trailer.get(b"Encrypt") != self.new.trailer.get(b"Encrypt") {
+            return (
+                Verdict::Other,
+                Some("the trailer's /Encrypt changed after signing".into()),
+            );
+        }
+        (Verdict::Allowed, None)
+    }
+
+    /// Judges old object `num`; records what it references in `referenced`.
+    fn judge(&self, num: u32, referenced: &mut HashSet<u32>) -> Judged {
+        let old = match self.get_old(num) {
+            Ok(o) => o,
+            // Unreadable when signed: it must stay so (an update that makes
+            // it readable decides what it says).
+            Err(_) => {
+                return match self.get_new(num) {
+                    Err(_) | Ok(Object::Null) => (Verdict::Allowed, None),
+                    Ok(_) => (
+                        Verdict::Other,
+                        Some(format!(
+                            "{}, unreadable when signed, was redefined",
+                            self.describe(num)
+                        )),
+                    ),
+                };
+            }
+        };
+        collect_refs(&old, referenced, 0);
         if matches!(old, Object::Null) {
-            // New objects matter only through the old objects that now
-            // reference them, and those are judged themselves.
             return (Verdict::Allowed, None);
         }
+        let new = match self.get_new(num) {
+            Ok(n) => n,
+            Err(e) => {
+                return (
+                    Verdict::Other,
+                    Some(format!("{} can no longer be read: {e}", self.describe(num))),
+                );
+            }
+        };
         if self.same(&old, &new) {
             return (Verdict::Allowed, None);
         }
-        if let Some(d) = old.as_dict() {
-            if d.is_type(b"XRef") || d.is_type(b"ObjStm") {
+        // Containers: what they hold is judged object by object.
+        for container in [b"XRef".as_slice(), b"ObjStm"] {
+            let is = |o: &Object| o.as_dict().is_some_and(|d| d.is_type(container));
+            if is(&old) && is(&new) {
                 return (Verdict::Allowed, None);
             }
         }
         if matches!(new, Object::Null) {
-            return (Verdict::Other, Some(format!("object {num} deleted")));
+            return (
+                Verdict::Other,
+                Some(format!("{} deleted", self.describe(num))),
+            );
         }
         if self.content_streams.contains(&num) {
             return (
                 Verdict::PageContent,
-                Some(format!("page content stream (object {num}) changed")),
+                Some(format!(
+                    "page content stream {} changed",
+                    self.describe(num)
+                )),
             );
         }
         if self.pages.contains(&num) {
             return self.judge_page(num, &old, &new);
         }
         if Some(num) == self.root {
-            return self.judge_keys(num, "catalog", &old, &new, CATALOG_SIGNING_KEYS);
+            return self.judge_catalog(num, &old, &new);
         }
         if Some(num) == self.acroform {
-            return self.judge_keys(
-                num,
-                "form",
-                &old,
-                &new,
-                &[b"Fields", b"SigFlags", b"DR", b"DA"],
-            );
+            return self.judge_keys(num, "form", &old, &new, ACROFORM_SIGNING_KEYS);
         }
         if Some(num) == self.fields_array || self.annots_arrays.contains(&num) {
-            return self.judge_array_growth(num, &old, &new);
+            return self.only_signature_widgets_added(num, &old, &new);
         }
         if let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) {
             if o.name(b"FT") == Some(b"Sig") && o.get(b"V").is_none() && n.get(b"V").is_some() {
                 return self.judge_keys(num, "signature field", &old, &new, &[b"V", b"AP", b"F"]);
             }
         }
-        (Verdict::Other, Some(format!("object {num} changed")))
+        (
+            Verdict::Other,
+            Some(format!("{} changed", self.describe(num))),
+        )
+    }
+
+    fn judge_catalog(&self, num: u32, old: &Object, new: &Object) -> Judged {
+        let judged = self.judge_keys(num, "catalog", old, new, CATALOG_SIGNING_KEYS);
+        if judged.0 != Verdict::Allowed {
+            return judged;
+        }
+        let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) else {
+            return judged;
+        };
+        match (o.get(b"AcroForm"), n.get(b"AcroForm")) {
+            (Some(a), Some(b)) if a != b => self.judge_acroform_value(num, a, b),
+            (Some(_), None) => (
+                Verdict::Other,
+                Some(format!(
+                    "the catalog ({}) lost its /AcroForm",
+                    self.describe(num)
+                )),
+            ),
+            // A form that is new or unchanged: its fields are judged where
+            // the pages' /Annots show them.
+            _ => (Verdict::Allowed, None),
+        }
+    }
+
+    /// A catalog whose `/AcroForm` value changed (a direct dictionary edited,
+    /// or a reference to another form): the form as a whole may only gain
+    /// signature fields and signing entries.
+    fn judge_acroform_value(&self, num: u32, old: &Object, new: &Object) -> Judged {
+        let (Ok(o), Ok(n)) = (self.old.resolve(old), self.new.resolve(new)) else {
+            return (
+                Verdict::Other,
+                Some(format!("the form of {} is unreadable", self.describe(num))),
+            );
+        };
+        let judged = self.judge_keys(num, "form", &o, &n, ACROFORM_SIGNING_KEYS);
+        if judged.0 != Verdict::Allowed {
+            return judged;
+        }
+        let fields = |doc: &Pdf<'_>, d: &Object| {
+            d.as_dict()
+                .and_then(|d| d.get(b"Fields"))
+                .map(|f| doc.resolve(f).unwrap_or(Object::Null))
+                .unwrap_or(Object::Null)
+        };
+        self.only_signature_widgets_added(num, &fields(self.old, &o), &fields(self.new, &n))
     }
 
     fn judge_keys(
@@ -287,11 +433,11 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
         old: &Object,
         new: &Object,
         allowed: &[&[u8]],
-    ) -> (Verdict, Option<String>) {
+    ) -> Judged {
         let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) else {
             return (
                 Verdict::Other,
-                Some(format!("{what} (object {num}) replaced")),
+                Some(format!("{what} {} replaced", self.describe(num))),
             );
         };
         let changed = changed_keys(o, n);
@@ -306,18 +452,19 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             (
                 Verdict::Other,
                 Some(format!(
-                    "{what} (object {num}) changed: /{}",
+                    "{what} {} changed: /{}",
+                    self.describe(num),
                     bad.join(" /")
                 )),
             )
         }
     }
 
-    fn judge_page(&self, num: u32, old: &Object, new: &Object) -> (Verdict, Option<String>) {
+    fn judge_page(&self, num: u32, old: &Object, new: &Object) -> Judged {
         let (Some(o), Some(n)) = (old.as_dict(), new.as_dict()) else {
             return (
                 Verdict::Other,
-                Some(format!("page (object {num}) replaced")),
+                Some(format!("page {} replaced", self.describe(num))),
             );
         };
         let changed = changed_keys(o, n);
@@ -327,11 +474,14 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
         {
             return (
                 Verdict::PageContent,
-                Some(format!("page (object {num}) content changed")),
+                Some(format!("page {} content changed", self.describe(num))),
             );
         }
         if changed.iter().any(|k| k != b"Annots") {
-            return (Verdict::Other, Some(format!("page (object {num}) changed")));
+            return (
+                Verdict::Other,
+                Some(format!("page {} changed", self.describe(num))),
+            );
         }
         let old_annots = self.old.resolve(o.get(b"Annots").unwrap_or(&Object::Null));
         let new_annots = self.new.resolve(n.get(b"Annots").unwrap_or(&Object::Null));
@@ -339,32 +489,21 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             (Ok(a), Ok(b)) => self.only_signature_widgets_added(num, &a, &b),
             _ => (
                 Verdict::Other,
-                Some(format!("page (object {num}) annotations unreadable")),
+                Some(format!(
+                    "page {} annotations unreadable",
+                    self.describe(num)
+                )),
             ),
         }
     }
 
-    fn judge_array_growth(
-        &self,
-        num: u32,
-        old: &Object,
-        new: &Object,
-    ) -> (Verdict, Option<String>) {
-        self.only_signature_widgets_added(num, old, new)
-    }
-
-    fn only_signature_widgets_added(
-        &self,
-        num: u32,
-        old: &Object,
-        new: &Object,
-    ) -> (Verdict, Option<String>) {
+    fn only_signature_widgets_added(&self, num: u32, old: &Object, new: &Object) -> Judged {
         let old_items = old.as_array().unwrap_or(&[]);
         let new_items = new.as_array().unwrap_or(&[]);
         if !old_items.iter().all(|o| new_items.contains(o)) {
             return (
                 Verdict::Other,
-                Some(format!("entries removed from object {num}")),
+                Some(format!("entries removed from {}", self.describe(num))),
             );
         }
         for added in new_items.iter().filter(|n| !old_items.contains(n)) {
@@ -377,7 +516,8 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
                 return (
                     Verdict::Other,
                     Some(format!(
-                        "an annotation or field other than a signature was added (object {num})"
+                        "an annotation or field other than a signature was added to {}",
+                        self.describe(num)
                     )),
                 );
             }
@@ -400,4 +540,79 @@ fn changed_keys(o: &Dict, n: &Dict) -> Vec<Vec<u8>> {
     keys.sort();
     keys.dedup();
     keys.into_iter().filter(|k| o.get(k) != n.get(k)).collect()
+}
+
+/// Nesting of direct objects deeper than this is not followed (the parser
+/// refuses much shallower nesting anyway).
+const MAX_NESTING: usize = 64;
+
+fn collect_refs(obj: &Object, out: &mut HashSet<u32>, depth: usize) {
+    if depth > MAX_NESTING {
+        return;
+    }
+    match obj {
+        Object::Ref(r) => {
+            out.insert(r.num);
+        }
+        Object::Array(a) => a.iter().for_each(|o| collect_refs(o, out, depth + 1)),
+        Object::Dict(d) => d.iter().for_each(|(_, o)| collect_refs(o, out, depth + 1)),
+        Object::Stream(s) => s
+            .dict
+            .iter()
+            .for_each(|(_, o)| collect_refs(o, out, depth + 1)),
+        _ => {}
+    }
+}
+
+/// The first path (breadth first) from the trailer to every object of `doc`,
+/// as `/Root/Pages/Kids[0]/Contents`.
+fn paths_from_trailer(doc: &Pdf<'_>) -> HashMap<u32, String> {
+    let mut paths = HashMap::new();
+    let mut queue = VecDeque::new();
+    for key in [b"Root".as_slice(), b"Info"] {
+        if let Some(r) = doc.trailer.get(key).and_then(Object::as_ref) {
+            let p = format!("/{}", String::from_utf8_lossy(key));
+            if let Entry::Vacant(e) = paths.entry(r.num) {
+                e.insert(p.clone());
+                queue.push_back((r.num, p));
+            }
+        }
+    }
+    while let Some((num, path)) = queue.pop_front() {
+        let Ok(obj) = doc.get(ObjRef::new(num, 0)) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        refs_with_paths(&obj, &path, &mut found, 0);
+        for (r, p) in found {
+            if let Entry::Vacant(e) = paths.entry(r) {
+                e.insert(p.clone());
+                queue.push_back((r, p));
+            }
+        }
+    }
+    paths
+}
+
+fn refs_with_paths(obj: &Object, path: &str, out: &mut Vec<(u32, String)>, depth: usize) {
+    if depth > MAX_NESTING {
+        return;
+    }
+    let dict = |d: &Dict, out: &mut Vec<(u32, String)>| {
+        for (k, v) in d.iter() {
+            let p = format!("{path}/{}", String::from_utf8_lossy(k));
+            refs_with_paths(v, &p, out, depth + 1);
+        }
+    };
+    match obj {
+        Object::Ref(r) => out.push((r.num, path.to_string())),
+        Object::Array(a) => {
+            for (i, o) in a.iter().enumerate() {
+                refs_with_paths(o, &format!("{path}[{i}]"), out, depth + 1);
+            }
+        }
+        Object::Dict(d) => dict(d, out),
+        Object::Stream(s) => dict(&s.dict, out),
+        _ => {}
+    }
 }

@@ -49,7 +49,14 @@ pub struct VerifyReport {
     pub file_size: usize,
     pub revisions: usize,
     pub signatures: Vec<SignatureReport>,
+    /// The end of the revision whose embedded files (plan, manifest, letter
+    /// data) are the signed content: the first signed revision. `None` for
+    /// an unsigned file, whose content is the whole file.
+    pub content_revision_end: Option<usize>,
     pub manifest: ManifestReport,
+    /// Problems of the file as a whole (e.g. signed revisions that embed
+    /// different plans).
+    pub problems: Vec<String>,
     pub ok: bool,
 }
 
@@ -158,6 +165,10 @@ impl SignatureReport {
 
 /// Verifies every signature in `pdf` and its manifest. `Err` only when the
 /// file cannot be read as a PDF at all.
+///
+/// The manifest and embedded files are read from the first signed revision,
+/// never from a later one: what a signer approved is what counts, and any
+/// later difference is a change the signatures' analyses report.
 pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
     let doc = Pdf::parse(pdf)?;
     let revision_ends = crate::pdfbytes::revision_ends(&doc);
@@ -166,7 +177,38 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, Veri
     for f in fields.iter().filter(|f| f.value.is_some()) {
         signatures.push(verify_field(&doc, f, &revision_ends, opts));
     }
-    let manifest = match crate::pdfbytes::embedded_files(&doc) {
+    let mut signed_ends: Vec<usize> = signatures
+        .iter()
+        .filter_map(|s| s.signed_revision_end.filter(|_| s.covers_whole_revision))
+        .collect();
+    signed_ends.sort_unstable();
+    signed_ends.dedup();
+    let content_revision_end = signed_ends.first().copied();
+    let mut problems = Vec::new();
+    let files = match content_revision_end {
+        Some(end) => revision_files(pdf, end),
+        None => crate::pdfbytes::embedded_files(&doc).map_err(|e| e.to_string()),
+    };
+    if let Ok(first) = &files {
+        for &end in signed_ends.iter().skip(1) {
+            match revision_files(pdf, end) {
+                Ok(later) => {
+                    let differ = differing_files(first, &later);
+                    if !differ.is_empty() {
+                        problems.push(format!(
+                            "the signed revisions embed different files: {} (first signed revision ends at byte {}, a later one at byte {end})",
+                            differ.join(", "),
+                            signed_ends[0]
+                        ));
+                    }
+                }
+                Err(e) => problems.push(format!(
+                    "the embedded files of the revision ending at byte {end} are unreadable: {e}"
+                )),
+            }
+        }
+    }
+    let manifest = match files {
         Ok(files) => manifest::check(&files, opts.docs_dir.as_deref()),
         Err(e) => ManifestReport {
             status: ManifestStatus::Invalid,
@@ -175,25 +217,79 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, Veri
             problems: vec![format!("embedded files unreadable: {e}")],
         },
     };
-    let ok = !signatures.is_empty() && signatures.iter().all(|s| s.ok) && manifest.ok();
+    let ok = !signatures.is_empty()
+        && signatures.iter().all(|s| s.ok)
+        && manifest.ok()
+        && problems.is_empty();
     Ok(VerifyReport {
         file_size: pdf.len(),
         revisions: doc.sections.len(),
         signatures,
+        content_revision_end,
         manifest,
+        problems,
         ok,
     })
 }
 
-/// The embedded files (`/EmbeddedFiles` name tree) of a PDF, by name.
+/// The embedded files of the document as it was at the revision ending at
+/// byte `end`.
+fn revision_files(pdf: &[u8], end: usize) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let bytes = pdf.get(..end).ok_or("revision end outside the file")?;
+    let doc = Pdf::parse(bytes).map_err(|e| e.to_string())?;
+    crate::pdfbytes::embedded_files(&doc).map_err(|e| e.to_string())
+}
+
+/// Names of the files that one list has and the other lacks or holds with
+/// other bytes.
+fn differing_files(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)]) -> Vec<String> {
+    let mut names: Vec<&String> = a.iter().chain(b).map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    let find =
+        |l: &[(String, Vec<u8>)], n: &str| l.iter().find(|(m, _)| m == n).map(|(_, b)| b.clone());
+    names
+        .into_iter()
+        .filter(|n| find(a, n) != find(b, n))
+        .cloned()
+        .collect()
+}
+
+/// The embedded files (`/EmbeddedFiles` name tree) of a PDF, by name, as the
+/// whole file shows them. For what a signer approved, use
+/// [`signed_embedded_files`].
 pub fn embedded_files(pdf: &[u8]) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
     let doc = Pdf::parse(pdf)?;
     Ok(crate::pdfbytes::embedded_files(&doc)?)
 }
 
-/// One embedded file by name.
+/// One embedded file by name, as the whole file shows it.
 pub fn embedded_file(pdf: &[u8], name: &str) -> Result<Option<Vec<u8>>, VerifyError> {
     Ok(embedded_files(pdf)?
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, b)| b))
+}
+
+/// The embedded files as the first signature signed them (the whole file's
+/// when `report` has no signed revision). `report` must be `pdf`'s.
+pub fn signed_embedded_files(
+    pdf: &[u8],
+    report: &VerifyReport,
+) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
+    match report.content_revision_end {
+        Some(end) if end <= pdf.len() => embedded_files(&pdf[..end]),
+        _ => embedded_files(pdf),
+    }
+}
+
+/// One embedded file by name, as signed (see [`signed_embedded_files`]).
+pub fn signed_embedded_file(
+    pdf: &[u8],
+    report: &VerifyReport,
+    name: &str,
+) -> Result<Option<Vec<u8>>, VerifyError> {
+    Ok(signed_embedded_files(pdf, report)?
         .into_iter()
         .find(|(n, _)| n == name)
         .map(|(_, b)| b))
@@ -615,6 +711,7 @@ pub fn judge(report: &VerifyReport, require_trusted: bool) -> Result<(), Vec<Str
             reasons.push(format!("signature {}{who}: signer {}", s.field, s.trust));
         }
     }
+    reasons.extend(report.problems.iter().cloned());
     if !report.manifest.ok() {
         let mut m = format!("manifest: {:?}", report.manifest.status).to_lowercase();
         if !report.manifest.problems.is_empty() {
