@@ -160,6 +160,51 @@ fn visible_signature_fills_the_box_with_text_in_the_embedded_font() {
     assert_eq!(report.signatures[0].field, "approving_official");
 }
 
+/// Regression (issue 13): the appearance font was WinAnsi-encoded, so a
+/// Greek name signed as "??????". It now goes through the pages' font path.
+#[test]
+fn signer_names_in_any_script_the_font_covers_show_in_the_appearance() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let name = "Γιώργος Παπαδόπουλος";
+    let title = "Διευθυντής Συμμόρφωσης";
+    let g = cip::keys::generate(&cip::keys::KeygenOptions {
+        name: name.into(),
+        title: title.into(),
+        org: None,
+        email: None,
+        days: 365 * 20,
+        algorithm: Algorithm::P256,
+        not_before: Some("2020-01-01T00:00:00Z".parse().expect("date")),
+    })
+    .expect("keygen");
+    let (key, cert) = (tmp.path().join("k.pem"), tmp.path().join("c.pem"));
+    cip::keys::write_new_files(&g, &key, &cert).expect("write key");
+    let signer = cip::keys::load_signer(&key, &cert).expect("load");
+    let signed = sign_pdf(&sample_pdf(true), &signer, &opts(false)).expect("sign");
+    let path = tmp.path().join("greek.pdf");
+    std::fs::write(&path, &signed).expect("write");
+    let out = run(Command::new(tool("pdftotext")).arg(&path).arg("-"));
+    let txt = text(&out).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        txt.contains(&format!("Digitally signed by {name}, {title}")),
+        "{txt}"
+    );
+    assert!(!txt.contains('?'), "{txt}");
+    let fonts = text(&run(Command::new(tool("pdffonts")).arg(&path)));
+    let line = fonts
+        .lines()
+        .find(|l| l.contains("DejaVuSerif"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("CID TrueType") && line.contains("yes yes yes"),
+        "the appearance font is an embedded CID subset with ToUnicode: {fonts}"
+    );
+    let (ok, py) = pyhanko_validate(&path, &cert);
+    assert!(ok, "{py}");
+    let q = run(Command::new(tool("qpdf")).arg("--check").arg(&path));
+    assert!(q.status.success(), "{}", text(&q));
+}
+
 #[test]
 fn invisible_flag_adds_a_new_field_and_leaves_the_box_unsigned() {
     let tmp = tempfile::tempdir().expect("tempdir");

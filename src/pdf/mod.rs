@@ -17,6 +17,7 @@
 //! Same [`Document`] in, same bytes out: nothing reads the clock or a random
 //! source, and every map is ordered.
 
+mod font;
 mod icc;
 mod post;
 mod sfnt;
@@ -25,12 +26,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use lopdf::{Dictionary, Document as LoDoc, Object, ObjectId, Stream, StringFormat};
-use sha2::{Digest, Sha256};
 
 use crate::documents::{Document, Rgb, Stroke};
 use crate::fonts::FontFace;
 use crate::layout::{self, DRAFT_GREY, Item, Laid, LayoutError, PathOp, TextRun};
 
+pub use font::{Descriptor, FontSubset};
 pub use icc::srgb as srgb_icc_profile;
 pub use post::PRODUCER;
 
@@ -70,7 +71,7 @@ pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, PdfError> {
 
     let mut font_res = Dictionary::new();
     for f in &fonts {
-        let id = embed_font(&mut lo, f);
+        let id = embed_font(&mut lo, &f.subset);
         font_res.set(f.res, Object::Reference(id));
     }
     let mut resources = Dictionary::from_iter([("Font", Object::Dictionary(font_res))]);
@@ -83,7 +84,8 @@ pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, PdfError> {
     }
     let resources_id = lo.add_object(resources);
 
-    let by_face: BTreeMap<FontFace, &EmbeddedFont> = fonts.iter().map(|f| (f.face, f)).collect();
+    let by_face: BTreeMap<FontFace, &EmbeddedFont> =
+        fonts.iter().map(|f| (f.subset.face, f)).collect();
     let pages_id = lo.new_object_id();
     let media = vec![
         Object::Integer(0),
@@ -130,17 +132,11 @@ pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, PdfError> {
     post::finish(lo, doc, laid, catalog_id, &page_ids)
 }
 
-/// One face as embedded: its subset program and the glyph ids of the
-/// characters used, renumbered for the subset.
+/// One face as embedded in a document: the shared subset and its resource
+/// name in the pages' `/Font` dictionaries.
 struct EmbeddedFont {
-    face: FontFace,
-    /// Resource name in the page's `/Font` dictionary.
+    subset: FontSubset,
     res: &'static str,
-    base_font: String,
-    gids: BTreeMap<char, u16>,
-    /// Subset glyph id → advance in font units.
-    widths: BTreeMap<u16, u16>,
-    program: Vec<u8>,
 }
 
 fn subset_fonts(laid: &Laid) -> Result<Vec<EmbeddedFont>, PdfError> {
@@ -152,66 +148,24 @@ fn subset_fonts(laid: &Laid) -> Result<Vec<EmbeddedFont>, PdfError> {
             }
         }
     }
-    let mut out = Vec::new();
-    for (face, chars) in used {
-        let m = face.metrics();
-        // Original glyph ids in ascending order, so that the renumbering
-        // (and with it every byte written) depends only on the glyph set.
-        let orig: BTreeSet<u16> = chars.iter().map(|c| m.glyph(*c).0).collect();
-        let mut remapper = subsetter::GlyphRemapper::new();
-        for g in &orig {
-            remapper.remap(*g);
-        }
-        let program =
-            subsetter::subset(face.data(), 0, &remapper).map_err(|e| PdfError::Subset {
-                face: face.postscript_name(),
-                message: e.to_string(),
-            })?;
-        let program = sfnt::slim(&program).unwrap_or(program);
-        let gids: BTreeMap<char, u16> = chars
-            .iter()
-            .map(|c| (*c, remapper.get(m.glyph(*c).0).unwrap_or(0)))
-            .collect();
-        let widths = orig
-            .iter()
-            .filter_map(|g| remapper.get(*g).map(|new| (new, m.glyph_advance(*g))))
-            .collect();
-        // The subset tag (six capitals) comes from the glyph set: readers
-        // expect different subsets of one face to carry different tags.
-        let mut h = Sha256::new();
-        h.update(face.postscript_name().as_bytes());
-        for g in &orig {
-            h.update(g.to_be_bytes());
-        }
-        let digest = h.finalize();
-        let tag: String = digest[..6]
-            .iter()
-            .map(|b| char::from(b'A' + b % 26))
-            .collect();
-        out.push(EmbeddedFont {
-            face,
-            res: match face {
-                FontFace::Regular => "R",
-                FontFace::Bold => "B",
-                FontFace::Italic => "I",
-            },
-            base_font: format!("{tag}+{}", face.postscript_name()),
-            gids,
-            widths,
-            program,
-        });
-    }
-    Ok(out)
+    used.into_iter()
+        .map(|(face, chars)| {
+            Ok(EmbeddedFont {
+                subset: FontSubset::new(face, &chars)?,
+                res: match face {
+                    FontFace::Regular => "R",
+                    FontFace::Bold => "B",
+                    FontFace::Italic => "I",
+                },
+            })
+        })
+        .collect()
 }
 
 /// Type0 font → CIDFontType2 descendant → descriptor → FontFile2, plus the
 /// ToUnicode CMap. Returns the Type0 font's id.
-fn embed_font(lo: &mut LoDoc, f: &EmbeddedFont) -> ObjectId {
-    let m = f.face.metrics();
-    let upm = f32::from(m.units_per_em);
-    let k = |v: f32| Object::Integer((v * 1000.0 / upm).round() as i64);
+fn embed_font(lo: &mut LoDoc, f: &FontSubset) -> ObjectId {
     let name = || Object::Name(f.base_font.as_bytes().to_vec());
-
     let mut file = Stream::new(
         Dictionary::from_iter([("Length1", Object::Integer(f.program.len() as i64))]),
         f.program.clone(),
@@ -219,51 +173,29 @@ fn embed_font(lo: &mut LoDoc, f: &EmbeddedFont) -> ObjectId {
     file.allows_compression = true;
     let file_id = lo.add_object(file);
 
-    const NONSYMBOLIC: i64 = 1 << 5;
-    const ITALIC: i64 = 1 << 6;
-    let italic = m.italic_angle != 0.0;
+    let d = f.descriptor();
     let descriptor = lo.add_object(Dictionary::from_iter([
         ("Type", Object::Name(b"FontDescriptor".to_vec())),
         ("FontName", name()),
-        (
-            "Flags",
-            Object::Integer(NONSYMBOLIC | if italic { ITALIC } else { 0 }),
-        ),
+        ("Flags", Object::Integer(d.flags)),
         (
             "FontBBox",
-            Object::Array(m.bbox.iter().map(|v| k(f32::from(*v))).collect()),
+            Object::Array(d.bbox.iter().map(|v| Object::Integer(*v)).collect()),
         ),
-        ("ItalicAngle", Object::Real(m.italic_angle)),
-        ("Ascent", k(f32::from(m.ascender))),
-        ("Descent", k(f32::from(m.descender))),
-        ("CapHeight", k(f32::from(m.cap_height))),
-        // No font table carries StemV; the usual estimate from the weight.
-        (
-            "StemV",
-            Object::Integer(50 + (f32::from(m.weight) / 65.0).powi(2).round() as i64),
-        ),
+        ("ItalicAngle", Object::Real(d.italic_angle)),
+        ("Ascent", Object::Integer(d.ascent)),
+        ("Descent", Object::Integer(d.descent)),
+        ("CapHeight", Object::Integer(d.cap_height)),
+        ("StemV", Object::Integer(d.stem_v)),
         ("FontFile2", Object::Reference(file_id)),
     ]));
 
-    // /W as runs of consecutive glyph ids: `first [w w w ...]`.
     let mut w = Vec::new();
-    let mut run: Vec<Object> = Vec::new();
-    let mut run_start = 0u16;
-    let mut prev: Option<u16> = None;
-    for (&gid, &adv) in &f.widths {
-        if prev.is_none_or(|p| p + 1 != gid) {
-            if !run.is_empty() {
-                w.push(Object::Integer(i64::from(run_start)));
-                w.push(Object::Array(std::mem::take(&mut run)));
-            }
-            run_start = gid;
-        }
-        run.push(k(f32::from(adv)));
-        prev = Some(gid);
-    }
-    if !run.is_empty() {
-        w.push(Object::Integer(i64::from(run_start)));
-        w.push(Object::Array(run));
+    for (first, widths) in f.width_runs() {
+        w.push(Object::Integer(i64::from(first)));
+        w.push(Object::Array(
+            widths.into_iter().map(Object::Integer).collect(),
+        ));
     }
 
     let cid_font = Dictionary::from_iter([
@@ -290,10 +222,7 @@ fn embed_font(lo: &mut LoDoc, f: &EmbeddedFont) -> ObjectId {
         ("CIDToGIDMap", Object::Name(b"Identity".to_vec())),
     ]);
     let cid_id = lo.add_object(cid_font);
-    let cmap = lo.add_object(Stream::new(
-        Dictionary::new(),
-        to_unicode(&f.gids).into_bytes(),
-    ));
+    let cmap = lo.add_object(Stream::new(Dictionary::new(), f.to_unicode().into_bytes()));
     lo.add_object(Dictionary::from_iter([
         ("Type", Object::Name(b"Font".to_vec())),
         ("Subtype", Object::Name(b"Type0".to_vec())),
@@ -305,38 +234,6 @@ fn embed_font(lo: &mut LoDoc, f: &EmbeddedFont) -> ObjectId {
         ),
         ("ToUnicode", Object::Reference(cmap)),
     ]))
-}
-
-/// ToUnicode CMap from glyph id to the character it was chosen for.
-fn to_unicode(gids: &BTreeMap<char, u16>) -> String {
-    let by_gid: BTreeMap<u16, char> = gids
-        .iter()
-        .filter(|(_, g)| **g != 0)
-        .map(|(c, g)| (*g, *c))
-        .collect();
-    let mut s = String::from(
-        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
-         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
-         /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
-         1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n",
-    );
-    let entries: Vec<(u16, char)> = by_gid.into_iter().collect();
-    // At most 100 entries per block (PostScript CMap limit).
-    for chunk in entries.chunks(100) {
-        let _ = writeln!(s, "{} beginbfchar", chunk.len());
-        for (g, c) in chunk {
-            let mut utf16 = [0u16; 2];
-            let hex: String = c
-                .encode_utf16(&mut utf16)
-                .iter()
-                .map(|u| format!("{u:04X}"))
-                .collect();
-            let _ = writeln!(s, "<{g:04X}> <{hex}>");
-        }
-        s.push_str("endbfchar\n");
-    }
-    s.push_str("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
-    s
 }
 
 /// The draft mark as a form XObject, drawn first on every page.
@@ -484,12 +381,9 @@ impl Content {
         }
         self.out.push_str("1 0 0 1 ");
         self.nums(&[t.x, t.y]);
-        self.out.push_str("Tm <");
-        for c in t.text.chars() {
-            let g = font.gids.get(&c).copied().unwrap_or(0);
-            let _ = write!(self.out, "{g:04X}");
-        }
-        self.out.push_str("> Tj\n");
+        self.out.push_str("Tm ");
+        font.subset.hex(&t.text, &mut self.out);
+        self.out.push_str(" Tj\n");
     }
 
     fn path_ops(&mut self, ops: &[PathOp]) {

@@ -1,6 +1,8 @@
 //! The visible signature's appearance stream: "Digitally signed by NAME,
 //! TITLE", the signing date and the certificate's short SHA-256 fingerprint,
-//! set in the embedded DejaVu Serif and scaled to fit the field's box.
+//! set in DejaVu Serif and scaled to fit the field's box. The font goes
+//! through the same subset path as the pages ([`crate::pdf::FontSubset`]),
+//! so a name in any script the font covers shows as written.
 
 use std::collections::BTreeSet;
 
@@ -9,10 +11,13 @@ use der::asn1::ObjectIdentifier;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
-use super::font;
 use crate::cms::oids;
+use crate::fonts::FontFace;
 use crate::keys::Signer;
-use crate::pdfbytes::{Dict, Object, Update, write_object};
+use crate::pdf::FontSubset;
+use crate::pdfbytes::{Dict, ObjRef, Object, Update};
+
+const FACE: FontFace = FontFace::Regular;
 
 pub const CN: ObjectIdentifier = oids::AT_COMMON_NAME;
 
@@ -54,12 +59,16 @@ fn layouts(signer: &Signer, time: DateTime<FixedOffset>) -> Vec<Vec<String>> {
 }
 
 /// The largest type size (at most 10 pt) at which `text` fits `w` x `h`.
-fn fit(metrics: &font::Metrics, text: &[Vec<u8>], w: f64, h: f64, pad: f64) -> f64 {
-    let widest = text.iter().map(|l| metrics.width(l)).fold(0.0, f64::max);
+fn fit(text: &[String], w: f64, h: f64, pad: f64) -> f64 {
+    let m = FACE.metrics();
+    let widest = text
+        .iter()
+        .map(|l| f64::from(m.text_width(l, 1.0)))
+        .fold(0.0, f64::max);
     let n = text.len() as f64;
     10.0f64
         .min((h - 2.0 * pad) / (n * 1.25))
-        .min((w - 2.0 * pad) / widest.max(1.0))
+        .min((w - 2.0 * pad) / widest.max(0.001))
         .max(1.0)
 }
 
@@ -74,36 +83,35 @@ pub fn build(
     if w < 1.0 || h < 1.0 {
         return empty(upd);
     }
-    let metrics = font::Metrics::new();
     let pad = (h.min(w) * 0.08).min(4.0);
     let (size, text) = layouts(signer, time)
         .into_iter()
-        .map(|l| l.iter().map(|s| font::encode(s)).collect::<Vec<_>>())
-        .map(|t| (fit(&metrics, &t, w, h, pad), t))
+        .map(|t| (fit(&t, w, h, pad), t))
         .fold((0.0, Vec::new()), |best, c| {
             if c.0 > best.0 + 0.01 { c } else { best }
         });
-    let codes: BTreeSet<u8> = text.iter().flatten().copied().collect();
-    let Some(subset) = font::subset(&codes) else {
+    let chars: BTreeSet<char> = text.iter().flat_map(|l| l.chars()).collect();
+    // Subsetting the bundled face fails only with a broken build; an empty
+    // appearance still leaves a valid (invisible-looking) signature.
+    let Ok(subset) = FontSubset::new(FACE, &chars) else {
         return empty(upd);
     };
     let n = text.len() as f64;
     let lead = size * 1.25;
     let block = lead * (n - 1.0) + size;
     let top = (h + block) / 2.0 - size * 0.8;
-    let mut content = Vec::new();
-    content.extend_from_slice(b"q\nBT\n0.05 0.1 0.35 rg\n");
-    content.extend_from_slice(
-        format!("/F1 {size:.2} Tf\n{lead:.2} TL\n{pad:.2} {top:.2} Td\n").as_bytes(),
-    );
+    let mut content = String::from("q\nBT\n0.05 0.1 0.35 rg\n");
+    content.push_str(&format!(
+        "/F1 {size:.2} Tf\n{lead:.2} TL\n{pad:.2} {top:.2} Td\n"
+    ));
     for (i, line) in text.iter().enumerate() {
         if i > 0 {
-            content.extend_from_slice(b"T* ");
+            content.push_str("T* ");
         }
-        write_object(&mut content, &Object::Str(line.clone()));
-        content.extend_from_slice(b" Tj\n");
+        subset.hex(line, &mut content);
+        content.push_str(" Tj\n");
     }
-    content.extend_from_slice(b"ET\nQ\n");
+    content.push_str("ET\nQ\n");
     let font_ref = add_font(upd, &subset);
     let mut fonts = Dict::new();
     fonts.set(b"F1", Object::Ref(font_ref));
@@ -112,7 +120,7 @@ pub fn build(
     let ap_ref = upd.alloc();
     let mut d = form_dict(w, h);
     d.set(b"Resources", Object::Dict(res));
-    upd.put_stream(ap_ref, d, &content);
+    upd.put_stream(ap_ref, d, content.as_bytes());
     let mut ap = Dict::new();
     ap.set(b"N", Object::Ref(ap_ref));
     ap
@@ -143,48 +151,80 @@ fn form_dict(w: f64, h: f64) -> Dict {
     d
 }
 
-fn add_font(upd: &mut Update<'_, '_>, s: &font::Subset) -> crate::pdfbytes::ObjRef {
+/// The subset as a Type0 font in the update, the same objects the pages'
+/// fonts are (see `pdf::embed_font`).
+fn add_font(upd: &mut Update<'_, '_>, f: &FontSubset) -> ObjRef {
+    let name = || Object::Name(f.base_font.clone().into_bytes());
+    let int = Object::Int;
     let file_ref = upd.alloc();
     let mut fd = Dict::new();
-    fd.set(b"Length1", Object::Int(s.program.len() as i64));
+    fd.set(b"Length1", int(f.program.len() as i64));
     fd.set(b"Filter", Object::name("FlateDecode"));
-    upd.put_stream(
-        file_ref,
-        fd,
-        &miniz_oxide::deflate::compress_to_vec_zlib(&s.program, 6),
-    );
+    upd.put_stream(file_ref, fd, &zlib(&f.program));
 
+    let d = f.descriptor();
     let desc_ref = upd.alloc();
     let mut desc = Dict::new();
     desc.set(b"Type", Object::name("FontDescriptor"));
-    desc.set(b"FontName", Object::Name(s.base_font.clone().into_bytes()));
-    // Nonsymbolic + serif: glyphs are found through the font's Unicode cmap.
-    desc.set(b"Flags", Object::Int(32 | 2));
+    desc.set(b"FontName", name());
+    desc.set(b"Flags", int(d.flags));
     desc.set(
         b"FontBBox",
-        Object::Array(s.bbox.iter().map(|&v| Object::Int(v)).collect()),
+        Object::Array(d.bbox.iter().map(|&v| int(v)).collect()),
     );
-    desc.set(b"ItalicAngle", Object::Int(0));
-    desc.set(b"Ascent", Object::Int(s.ascent));
-    desc.set(b"Descent", Object::Int(s.descent));
-    desc.set(b"CapHeight", Object::Int(s.cap_height));
-    desc.set(b"StemV", Object::Int(80));
+    desc.set(b"ItalicAngle", Object::Real(f64::from(d.italic_angle)));
+    desc.set(b"Ascent", int(d.ascent));
+    desc.set(b"Descent", int(d.descent));
+    desc.set(b"CapHeight", int(d.cap_height));
+    desc.set(b"StemV", int(d.stem_v));
     desc.set(b"FontFile2", Object::Ref(file_ref));
     upd.put(desc_ref, &Object::Dict(desc));
 
+    let mut w = Vec::new();
+    for (first, widths) in f.width_runs() {
+        w.push(int(i64::from(first)));
+        w.push(Object::Array(widths.into_iter().map(int).collect()));
+    }
+    let mut info = Dict::new();
+    info.set(b"Registry", Object::Str(b"Adobe".to_vec()));
+    info.set(b"Ordering", Object::Str(b"Identity".to_vec()));
+    info.set(b"Supplement", int(0));
+    let cid_ref = upd.alloc();
+    let mut cid = Dict::new();
+    cid.set(b"Type", Object::name("Font"));
+    cid.set(b"Subtype", Object::name("CIDFontType2"));
+    cid.set(b"BaseFont", name());
+    cid.set(b"CIDSystemInfo", Object::Dict(info));
+    cid.set(b"FontDescriptor", Object::Ref(desc_ref));
+    cid.set(b"DW", int(1000));
+    cid.set(b"W", Object::Array(w));
+    cid.set(b"CIDToGIDMap", Object::name("Identity"));
+    upd.put(cid_ref, &Object::Dict(cid));
+
+    let cmap_ref = upd.alloc();
+    let mut cm = Dict::new();
+    cm.set(b"Filter", Object::name("FlateDecode"));
+    upd.put_stream(cmap_ref, cm, &zlib(f.to_unicode().as_bytes()));
+
     let font_ref = upd.alloc();
-    let mut f = Dict::new();
-    f.set(b"Type", Object::name("Font"));
-    f.set(b"Subtype", Object::name("TrueType"));
-    f.set(b"BaseFont", Object::Name(s.base_font.clone().into_bytes()));
-    f.set(b"FirstChar", Object::Int(i64::from(s.first_char)));
-    f.set(b"LastChar", Object::Int(i64::from(s.last_char)));
-    f.set(
-        b"Widths",
-        Object::Array(s.widths.iter().map(|&v| Object::Int(v)).collect()),
+    let mut t0 = Dict::new();
+    t0.set(b"Type", Object::name("Font"));
+    t0.set(b"Subtype", Object::name("Type0"));
+    t0.set(b"BaseFont", name());
+    t0.set(b"Encoding", Object::name("Identity-H"));
+    t0.set(
+        b"DescendantFonts",
+        Object::Array(vec![Object::Ref(cid_ref)]),
     );
-    f.set(b"Encoding", Object::name("WinAnsiEncoding"));
-    f.set(b"FontDescriptor", Object::Ref(desc_ref));
-    upd.put(font_ref, &Object::Dict(f));
+    t0.set(b"ToUnicode", Object::Ref(cmap_ref));
+    upd.put(font_ref, &Object::Dict(t0));
     font_ref
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
+    // Writing into a Vec cannot fail.
+    let _ = z.write_all(data);
+    z.finish().unwrap_or_default()
 }

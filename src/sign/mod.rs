@@ -8,7 +8,6 @@
 //! fixed time the output is byte-identical run to run.
 
 mod appearance;
-mod font;
 
 use std::path::Path;
 
