@@ -5,6 +5,7 @@
 //! error or a log line, and a key file that group or others can read is
 //! refused (as ssh does).
 
+use const_oid::db;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -23,8 +24,6 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use zeroize::Zeroizing;
-
-use crate::cms::oids;
 
 /// Signature algorithm of a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -253,11 +252,11 @@ fn parse_private_key(pem: &[u8], what: &str) -> Result<SecretKey, KeyError> {
     }
     let info = pkcs8::PrivateKeyInfoRef::from_der(&der).map_err(|_| bad("malformed PKCS#8"))?;
     let oid = info.algorithm.oid;
-    if oid == oids::ED25519 {
+    if oid == db::rfc8410::ID_ED_25519 {
         let k = ed25519_dalek::SigningKey::from_pkcs8_der(&der)
             .map_err(|_| bad("malformed Ed25519 key"))?;
         Ok(SecretKey::Ed25519(k))
-    } else if oid == oids::EC_PUBLIC_KEY {
+    } else if oid == db::rfc5912::ID_EC_PUBLIC_KEY {
         let k = p256::ecdsa::SigningKey::from_pkcs8_der(&der)
             .map_err(|_| bad("only the P-256 curve is supported"))?;
         Ok(SecretKey::P256(k))
@@ -271,7 +270,7 @@ fn parse_private_key(pem: &[u8], what: &str) -> Result<SecretKey, KeyError> {
 /// Skips anything before the first PEM block (e.g. `openssl x509 -text`
 /// output or bag attributes), which `pem-rfc7468` would reject.
 fn trim_to_pem<'b>(pem: &'b [u8], marker: &[u8]) -> &'b [u8] {
-    match crate::pdfbytes::find(pem, marker) {
+    match memchr::memmem::find(pem, marker) {
         Some(i) => &pem[i..],
         None => pem,
     }
@@ -290,10 +289,10 @@ pub fn parse_certificates(data: &[u8], what: &str) -> Result<Vec<Certificate>, K
     }
     let mut rest = data;
     let mut out = Vec::new();
-    while let Some(i) = crate::pdfbytes::find(rest, b"-----BEGIN CERTIFICATE-----") {
+    while let Some(i) = memchr::memmem::find(rest, b"-----BEGIN CERTIFICATE-----") {
         let block = &rest[i..];
         let end_marker = b"-----END CERTIFICATE-----";
-        let end = crate::pdfbytes::find(block, end_marker)
+        let end = memchr::memmem::find(block, end_marker)
             .map(|e| e + end_marker.len())
             .ok_or_else(|| bad("unterminated PEM block".into()))?;
         let (_, der) =
@@ -463,8 +462,8 @@ fn self_signed(key: &SecretKey, opts: &KeygenOptions) -> Result<Vec<u8>, KeyErro
     let spki = SubjectPublicKeyInfoOwned::from_der(spki_der.as_bytes()).map_err(|e| build(&e))?;
     let sig_alg = AlgorithmIdentifierOwned {
         oid: match key {
-            SecretKey::Ed25519(_) => oids::ED25519,
-            SecretKey::P256(_) => oids::ECDSA_SHA256,
+            SecretKey::Ed25519(_) => db::rfc8410::ID_ED_25519,
+            SecretKey::P256(_) => db::rfc5912::ECDSA_WITH_SHA_256,
         },
         parameters: None,
     };
@@ -527,24 +526,21 @@ fn subject_name(opts: &KeygenOptions) -> der::Result<Name> {
         Ok(())
     };
     if let Some(org) = opts.org.as_deref().filter(|o| !o.is_empty()) {
-        push(
-            oids::AT_ORGANIZATION,
-            Any::encode_from(&Utf8StringRef::new(org)?)?,
-        )?;
+        push(db::rfc4519::O, Any::encode_from(&Utf8StringRef::new(org)?)?)?;
     }
     push(
-        oids::AT_COMMON_NAME,
+        db::rfc4519::CN,
         Any::encode_from(&Utf8StringRef::new(&opts.name)?)?,
     )?;
     if !opts.title.is_empty() {
         push(
-            oids::AT_TITLE,
+            db::rfc4519::TITLE,
             Any::encode_from(&Utf8StringRef::new(&opts.title)?)?,
         )?;
     }
     if let Some(email) = opts.email.as_deref().filter(|e| !e.is_empty()) {
         push(
-            oids::AT_EMAIL,
+            db::rfc3280::EMAIL_ADDRESS,
             Any::encode_from(&Ia5StringRef::new(email)?)?,
         )?;
     }
@@ -563,7 +559,7 @@ fn extensions(spki: &SubjectPublicKeyInfoOwned) -> der::Result<Vec<Extension>> {
     let ski = Sha256::digest(spki.subject_public_key.raw_bytes());
     Ok(vec![
         ext(
-            oids::EXT_BASIC_CONSTRAINTS,
+            db::rfc5280::ID_CE_BASIC_CONSTRAINTS,
             true,
             BasicConstraints {
                 ca: false,
@@ -572,12 +568,12 @@ fn extensions(spki: &SubjectPublicKeyInfoOwned) -> der::Result<Vec<Extension>> {
             .to_der()?,
         )?,
         ext(
-            oids::EXT_KEY_USAGE,
+            db::rfc5280::ID_CE_KEY_USAGE,
             true,
             KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation).to_der()?,
         )?,
         ext(
-            oids::EXT_SUBJECT_KEY_ID,
+            db::rfc5280::ID_CE_SUBJECT_KEY_IDENTIFIER,
             false,
             SubjectKeyIdentifier(OctetString::new(&ski[..20])?).to_der()?,
         )?,

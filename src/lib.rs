@@ -12,6 +12,7 @@ pub mod cms;
 pub mod documents;
 pub mod fonts;
 pub mod init;
+pub mod intake;
 pub mod keys;
 pub mod layout;
 pub mod letter;

@@ -893,15 +893,15 @@ pub enum StatusError {
     #[error(transparent)]
     Load(#[from] LoadError),
     #[error(transparent)]
-    Plan(#[from] crate::model::AnyError),
+    Plan(#[from] crate::intake::AnyError),
 }
 
 /// The single entry point for reading a plan by path: a TOML plan, or a
 /// signed plan PDF, verified and read back as letters do
-/// ([`model::load_plan_any`]). An untrusted signer is no obstacle to
+/// ([`crate::intake::load_plan_any`]). An untrusted signer is no obstacle to
 /// reporting status; an invalid signature or manifest is.
 pub fn load(path: &Path) -> Result<Plan, StatusError> {
-    Ok(model::load_plan_any(path, &[])?.0)
+    Ok(crate::intake::load_plan_any(path, &[])?.0)
 }
 
 // ---------------------------------------------------------------------------

@@ -10,12 +10,12 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use cip::documents::Paper;
+use cip::intake::AnyError;
 use cip::keys;
 use cip::letter::{
     AmProfile, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput, Templates, batch,
     templates,
 };
-use cip::model::AnyError;
 use cip::sign::SignOptions;
 use cip::verify::VerifyReport;
 

@@ -6,8 +6,7 @@
 //! message-digest and signing-certificate-v2 (no signing-time attribute; PAdES
 //! carries the time in the signature dictionary's `/M`).
 
-pub mod oids;
-
+use const_oid::db;
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Sequence, Tagged as _};
 use sha2::Digest as _;
@@ -49,18 +48,18 @@ pub enum DigestAlg {
 impl DigestAlg {
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
         match *oid {
-            oids::SHA256 => Some(DigestAlg::Sha256),
-            oids::SHA384 => Some(DigestAlg::Sha384),
-            oids::SHA512 => Some(DigestAlg::Sha512),
+            db::rfc5912::ID_SHA_256 => Some(DigestAlg::Sha256),
+            db::rfc5912::ID_SHA_384 => Some(DigestAlg::Sha384),
+            db::rfc5912::ID_SHA_512 => Some(DigestAlg::Sha512),
             _ => None,
         }
     }
 
     pub fn oid(self) -> ObjectIdentifier {
         match self {
-            DigestAlg::Sha256 => oids::SHA256,
-            DigestAlg::Sha384 => oids::SHA384,
-            DigestAlg::Sha512 => oids::SHA512,
+            DigestAlg::Sha256 => db::rfc5912::ID_SHA_256,
+            DigestAlg::Sha384 => db::rfc5912::ID_SHA_384,
+            DigestAlg::Sha512 => db::rfc5912::ID_SHA_512,
         }
     }
 
@@ -99,8 +98,8 @@ fn alg_id(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
 
 fn signature_alg(alg: Algorithm) -> ObjectIdentifier {
     match alg {
-        Algorithm::Ed25519 => oids::ED25519,
-        Algorithm::P256 => oids::ECDSA_SHA256,
+        Algorithm::Ed25519 => db::rfc8410::ID_ED_25519,
+        Algorithm::P256 => db::rfc5912::ECDSA_WITH_SHA_256,
     }
 }
 
@@ -158,8 +157,8 @@ fn build_with(
     attrs
         .insert(
             attribute(
-                oids::ATTR_CONTENT_TYPE,
-                Any::encode_from(&oids::DATA).map_err(enc)?,
+                db::rfc6268::ID_CONTENT_TYPE,
+                Any::encode_from(&db::rfc6268::ID_DATA).map_err(enc)?,
             )
             .map_err(enc)?,
         )
@@ -167,7 +166,7 @@ fn build_with(
     attrs
         .insert(
             attribute(
-                oids::ATTR_MESSAGE_DIGEST,
+                db::rfc5911::ID_MESSAGE_DIGEST,
                 Any::encode_from(&OctetString::new(digest).map_err(enc)?).map_err(enc)?,
             )
             .map_err(enc)?,
@@ -176,7 +175,7 @@ fn build_with(
     attrs
         .insert(
             attribute(
-                oids::ATTR_SIGNING_CERT_V2,
+                db::rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2,
                 Any::encode_from(&signing_cert).map_err(enc)?,
             )
             .map_err(enc)?,
@@ -211,7 +210,7 @@ fn build_with(
         version: CmsVersion::V1,
         digest_algorithms,
         encap_content_info: EncapsulatedContentInfo {
-            econtent_type: oids::DATA,
+            econtent_type: db::rfc6268::ID_DATA,
             econtent: None,
         },
         certificates: Some(CertificateSet::try_from(certs).map_err(enc)?),
@@ -219,7 +218,7 @@ fn build_with(
         signer_infos: SignerInfos::try_from(vec![signer_info]).map_err(enc)?,
     };
     ContentInfo {
-        content_type: oids::SIGNED_DATA,
+        content_type: db::rfc6268::ID_SIGNED_DATA,
         content: Any::encode_from(&signed_data).map_err(enc)?,
     }
     .to_der()
@@ -253,7 +252,7 @@ pub fn parse_signed_data(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
         return Err(malformed("unexpected data after the CMS structure"));
     }
     let ci = ContentInfo::from_der(&bytes[..len]).map_err(malformed)?;
-    if ci.content_type != oids::SIGNED_DATA {
+    if ci.content_type != db::rfc6268::ID_SIGNED_DATA {
         return Err(malformed("content type is not SignedData"));
     }
     let sd: SignedData = ci.content.decode_as().map_err(malformed)?;
@@ -296,13 +295,14 @@ pub fn parse_signed_data(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
             .and_then(|a| a.iter().find(|x| x.oid == oid))
             .and_then(|a| a.values.iter().next())
     };
-    let message_digest = find_attr(oids::ATTR_MESSAGE_DIGEST)
+    let message_digest = find_attr(db::rfc5911::ID_MESSAGE_DIGEST)
         .and_then(|v| v.decode_as::<OctetString>().ok())
         .map(|o| o.as_bytes().to_vec());
-    let content_type_is_data = find_attr(oids::ATTR_CONTENT_TYPE)
+    let content_type_is_data = find_attr(db::rfc6268::ID_CONTENT_TYPE)
         .and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
-        == Some(oids::DATA);
-    let signing_cert_hashes = find_attr(oids::ATTR_SIGNING_CERT_V2).map(signing_cert_hashes);
+        == Some(db::rfc6268::ID_DATA);
+    let signing_cert_hashes =
+        find_attr(db::rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2).map(signing_cert_hashes);
     Ok(ParsedCms {
         certificates,
         signer_cert,
@@ -339,7 +339,7 @@ fn signing_cert_hashes(value: &Any) -> Vec<Vec<u8>> {
             Some(first) => {
                 let is_sha256 = first
                     .decode_as::<AlgorithmIdentifierOwned>()
-                    .is_ok_and(|a| a.oid == oids::SHA256);
+                    .is_ok_and(|a| a.oid == db::rfc5912::ID_SHA_256);
                 if let (true, Some(h)) = (is_sha256, parts.get(1)) {
                     out.push(h.value().to_vec());
                 }
@@ -391,20 +391,22 @@ fn der_total_len(b: &[u8]) -> Option<usize> {
 /// Which public-key algorithm a certificate key uses.
 pub fn key_algorithm(spki: &SubjectPublicKeyInfoOwned) -> Result<Algorithm, String> {
     match spki.algorithm.oid {
-        oids::ED25519 => Ok(Algorithm::Ed25519),
-        oids::EC_PUBLIC_KEY => {
+        db::rfc8410::ID_ED_25519 => Ok(Algorithm::Ed25519),
+        db::rfc5912::ID_EC_PUBLIC_KEY => {
             let curve = spki
                 .algorithm
                 .parameters
                 .as_ref()
                 .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
-            if curve == Some(oids::CURVE_P256) {
+            if curve == Some(db::rfc5912::SECP_256_R_1) {
                 Ok(Algorithm::P256)
             } else {
                 Err("unsupported elliptic curve (only P-256)".into())
             }
         }
-        oids::RSA_ENCRYPTION => Err("RSA keys cannot sign here (use Ed25519 or P-256)".into()),
+        db::rfc5912::RSA_ENCRYPTION => {
+            Err("RSA keys cannot sign here (use Ed25519 or P-256)".into())
+        }
         other => Err(format!("unsupported key algorithm {other}")),
     }
 }
@@ -421,13 +423,13 @@ pub fn verify_signature(
     msg: &[u8],
     sig: &[u8],
 ) -> Result<&'static str, String> {
-    if spki.algorithm.oid == oids::RSA_ENCRYPTION {
+    if spki.algorithm.oid == db::rfc5912::RSA_ENCRYPTION {
         return verify_rsa(spki, sig_alg, fallback_digest, msg, sig);
     }
     let key_bits = spki.subject_public_key.raw_bytes();
     match key_algorithm(spki)? {
         Algorithm::Ed25519 => {
-            if *sig_alg != oids::ED25519 {
+            if *sig_alg != db::rfc8410::ID_ED_25519 {
                 return Err(format!(
                     "signature algorithm {sig_alg} does not fit an Ed25519 key"
                 ));
@@ -444,10 +446,10 @@ pub fn verify_signature(
         Algorithm::P256 => {
             use signature::hazmat::PrehashVerifier as _;
             let digest = match *sig_alg {
-                oids::ECDSA_SHA256 => DigestAlg::Sha256,
-                oids::ECDSA_SHA384 => DigestAlg::Sha384,
-                oids::ECDSA_SHA512 => DigestAlg::Sha512,
-                oids::EC_PUBLIC_KEY => fallback_digest.ok_or("no digest algorithm")?,
+                db::rfc5912::ECDSA_WITH_SHA_256 => DigestAlg::Sha256,
+                db::rfc5912::ECDSA_WITH_SHA_384 => DigestAlg::Sha384,
+                db::rfc5912::ECDSA_WITH_SHA_512 => DigestAlg::Sha512,
+                db::rfc5912::ID_EC_PUBLIC_KEY => fallback_digest.ok_or("no digest algorithm")?,
                 other => {
                     return Err(format!(
                         "signature algorithm {other} does not fit a P-256 key"
@@ -473,10 +475,10 @@ fn verify_rsa(
     sig: &[u8],
 ) -> Result<&'static str, String> {
     let digest = match *sig_alg {
-        oids::RSA_SHA256 => DigestAlg::Sha256,
-        oids::RSA_SHA384 => DigestAlg::Sha384,
-        oids::RSA_SHA512 => DigestAlg::Sha512,
-        oids::RSA_ENCRYPTION => fallback_digest.ok_or("no digest algorithm")?,
+        db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION => DigestAlg::Sha256,
+        db::rfc5912::SHA_384_WITH_RSA_ENCRYPTION => DigestAlg::Sha384,
+        db::rfc5912::SHA_512_WITH_RSA_ENCRYPTION => DigestAlg::Sha512,
+        db::rfc5912::RSA_ENCRYPTION => fallback_digest.ok_or("no digest algorithm")?,
         other => {
             return Err(format!(
                 "unsupported RSA signature algorithm {other} (only PKCS#1 v1.5)"

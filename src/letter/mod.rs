@@ -26,8 +26,9 @@ use crate::documents::{
     Align, Attachment, Block, DocInfo, Document, Footer, PageNumbers, Paper, Relationship, Rgb,
     SignatureBox, Span, Style, markdown,
 };
+use crate::intake::{self, AnyError};
 use crate::keys::Signer;
-use crate::model::{self, AnyError, Plan};
+use crate::model::Plan;
 use crate::sign::{self, SignOptions};
 use crate::verify::VerifyReport;
 
@@ -147,7 +148,7 @@ pub struct PlanInput {
 impl PlanInput {
     /// Load a plan TOML or a signed plan PDF (verified against `trust`).
     pub fn load(path: &Path, trust: &[Certificate]) -> Result<Self, AnyError> {
-        let (plan, report) = model::load_plan_any(path, trust)?;
+        let (plan, report) = intake::load_plan_any(path, trust)?;
         Ok(PlanInput {
             plan,
             report,
@@ -159,7 +160,7 @@ impl PlanInput {
     pub fn warnings(&self) -> Vec<String> {
         self.report
             .as_ref()
-            .map(model::any::untrusted_signers)
+            .map(intake::untrusted_signers)
             .unwrap_or_default()
             .into_iter()
             .map(|s| {

@@ -5,7 +5,6 @@
 //! that one run reports every problem. Only input that is not TOML, or whose
 //! shape cannot be read (unknown keys, wrong types), stops loading.
 
-pub mod any;
 mod dates;
 pub mod files;
 mod load;
@@ -17,7 +16,6 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub use any::{AnyError, load_plan_any};
 pub use dates::{CONDITIONAL_PERIOD_MONTHS, add_months, conditional_period_end};
 pub use load::{LoadError, MAX_PLAN_BYTES, SchemaError, load_file, parse, parse_bytes};
 

@@ -4,6 +4,7 @@
 //! through the same subset path as the pages ([`crate::pdf::FontSubset`]),
 //! so a name in any script the font covers shows as written.
 
+use const_oid::db;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, FixedOffset};
@@ -11,7 +12,6 @@ use der::asn1::ObjectIdentifier;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
-use crate::cms::oids;
 use crate::fonts::FontFace;
 use crate::keys::Signer;
 use crate::pdf::FontSubset;
@@ -19,7 +19,7 @@ use crate::pdfbytes::{Dict, ObjRef, Object, Update};
 
 const FACE: FontFace = FontFace::Regular;
 
-pub const CN: ObjectIdentifier = oids::AT_COMMON_NAME;
+pub const CN: ObjectIdentifier = db::rfc4519::CN;
 
 /// A subject attribute as text (UTF8String, PrintableString, ...).
 pub fn subject_field(cert: &Certificate, oid: ObjectIdentifier) -> Option<String> {
@@ -42,7 +42,7 @@ pub fn short_fingerprint(cert_der: &[u8]) -> String {
 fn layouts(signer: &Signer, time: DateTime<FixedOffset>) -> Vec<Vec<String>> {
     let cert = signer.certificate();
     let name = subject_field(cert, CN).unwrap_or_else(|| "unknown signer".into());
-    let title = subject_field(cert, oids::AT_TITLE).filter(|t| !t.is_empty());
+    let title = subject_field(cert, db::rfc4519::TITLE).filter(|t| !t.is_empty());
     let der = signer.chain_der().first().map_or(&[][..], Vec::as_slice);
     let tail = [
         format!("Date: {}", time.format("%Y-%m-%d %H:%M:%S %:z")),

@@ -14,6 +14,7 @@ mod manifest;
 pub use changes::{ChangeKind, LaterChanges};
 pub use manifest::{DocumentCheck, FileCheck, ManifestReport, ManifestStatus};
 
+use const_oid::db;
 use std::ops::Range;
 use std::path::PathBuf;
 
@@ -23,7 +24,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
-use crate::cms::{self, DigestAlg, ParsedCms, oids};
+use crate::cms::{self, DigestAlg, ParsedCms};
 use crate::pdfbytes::{Dict, Object, Pdf, PdfError, SigField, XrefEntry, decode_text};
 
 /// A `/Contents` larger than this is refused outright.
@@ -541,10 +542,10 @@ fn signer_report(cert: &Certificate, self_signed: bool) -> SignerReport {
     let der = cert.to_der().unwrap_or_default();
     let v = tbs.validity();
     SignerReport {
-        name: name_attr(cert, oids::AT_COMMON_NAME),
-        title: name_attr(cert, oids::AT_TITLE),
-        organization: name_attr(cert, oids::AT_ORGANIZATION),
-        email: name_attr(cert, oids::AT_EMAIL),
+        name: name_attr(cert, db::rfc4519::CN),
+        title: name_attr(cert, db::rfc4519::TITLE),
+        organization: name_attr(cert, db::rfc4519::O),
+        email: name_attr(cert, db::rfc3280::EMAIL_ADDRESS),
         subject: tbs.subject().to_string(),
         issuer: tbs.issuer().to_string(),
         serial: hex::encode(tbs.serial_number().as_bytes()),

@@ -1,8 +1,11 @@
-//! Reading a plan from either of its two forms: the TOML the company writes,
+//! Intake: reading a plan from either of its two forms: the TOML the company writes,
 //! or a signed plan PDF made by `cip render` + `cip sign` (what the account
 //! manager usually receives). A PDF is verified first and the plan is read
 //! back from its embedded `plan.toml`; a PDF whose signature or manifest does
 //! not verify is refused, with the verification report.
+//!
+//! This sits above `verify` (which sits above `model`), so that `model`
+//! never depends on the verifier.
 //!
 //! A valid signature whose signer is not among the trusted certificates is
 //! not a refusal: the caller gets the report and decides how to warn.
@@ -11,7 +14,7 @@ use std::path::Path;
 
 use x509_cert::Certificate;
 
-use super::{LoadError, MAX_PLAN_BYTES, Plan, load_file, parse_bytes};
+use crate::model::{LoadError, MAX_PLAN_BYTES, Plan, load_file, parse_bytes};
 use crate::verify::{self, ManifestStatus, VerifyOptions, VerifyReport};
 
 /// Signed plan PDFs larger than this are refused before parsing.
