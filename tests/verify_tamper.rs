@@ -134,3 +134,32 @@ fn a_certificate_that_does_not_match_the_signing_key_is_never_valid() {
         assert!(!report.signatures[0].problems.is_empty());
     }
 }
+
+/// Found by the mutation fuzzer: a later signature field whose `/T` was
+/// damaged was skipped by the field walk, so its broken signature vanished
+/// from the report and the file verified with the first signature alone.
+#[test]
+fn a_signature_field_without_a_name_is_still_verified() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let k = make_key(tmp.path(), "ed", Algorithm::Ed25519);
+    let once = signed_sample(&k);
+    let twice = sign_pdf(
+        &once,
+        &k.signer,
+        &SignOptions {
+            time: Some(fixed_time()),
+            invisible: true,
+            ..Default::default()
+        },
+    )
+    .expect("sign twice");
+    assert!(verify_pdf(&twice, &trusting(&k)).expect("verify").ok());
+    let at = once.len()
+        + cip::pdfbytes::find(&twice[once.len()..], b"/T(Signature1)").expect("second field");
+    let mut damaged = twice.clone();
+    damaged[at + 1] = 0xbe;
+    let report = verify_pdf(&damaged, &trusting(&k)).expect("verify");
+    assert_eq!(report.signatures.len(), 2, "{report:#?}");
+    assert!(!report.signatures[1].valid);
+    assert!(!report.ok());
+}

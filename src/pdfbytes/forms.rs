@@ -78,7 +78,16 @@ fn walk(
         .copied()
         .filter(|k| matches!(pdf.get(*k), Ok(Object::Dict(d)) if d.get(b"T").is_some()))
         .collect();
-    if is_sig && partial.is_some() && kid_fields.is_empty() {
+    // A terminal signature field needs a /T to be well formed; one that
+    // lacks it but carries a value is still a signature a reader may show,
+    // so it is reported (and verified) rather than silently skipped.
+    let has_value = !matches!(dict.get(b"V"), None | Some(Object::Null));
+    if is_sig && (partial.is_some() || has_value) && kid_fields.is_empty() {
+        let name = if name.is_empty() {
+            "(unnamed field)".to_string()
+        } else {
+            name
+        };
         let widget = if dict.name(b"Subtype") == Some(b"Widget") {
             Some(r)
         } else {
