@@ -15,6 +15,7 @@ pub mod init;
 pub mod keys;
 pub mod layout;
 pub mod letter;
+pub mod lifecycle;
 pub mod manifest;
 pub mod model;
 pub mod pdf;

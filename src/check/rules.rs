@@ -1032,9 +1032,12 @@ fn validation(plan: &Plan, out: &mut Findings) {
 }
 
 fn conditional_period(plan: &Plan, out: &mut Findings) {
-    let Some(end) = plan.period_end() else { return };
-    let extended = plan.extended_deadline();
-    let limit = extended.map_or(end, |x| x.max(end));
+    let Some(end) = crate::lifecycle::period_end(plan) else {
+        return;
+    };
+    let record = crate::model::case::Case::from_plan(plan);
+    let limit = crate::lifecycle::final_deadline(plan, &record).unwrap_or(end);
+    let extended = (limit > end).then_some(limit);
     let late = |out: &mut Findings, path: String, f: &Field<NaiveDate>, i: usize, what: String| {
         if let Some(d) = f {
             if d.value > limit {
@@ -1084,7 +1087,7 @@ fn conditional_period(plan: &Plan, out: &mut Findings) {
 }
 
 fn extensions(plan: &Plan, out: &mut Findings) {
-    let mut previous = plan.period_end();
+    let mut previous = crate::lifecycle::period_end(plan);
     let mut order: Vec<usize> = (0..plan.extensions.len()).collect();
     order.sort_by_key(|&i| date(&plan.extensions[i].requested));
     for i in order {
