@@ -261,7 +261,8 @@ pub enum LetterError {
     Case(#[from] CaseError),
     /// The letter would state something the case does not support.
     #[error(
-        "{file}: the {kind} letter dated {date} is refused; it is not consistent with the case on its date:\n{}\n(issue it anyway only with --force --reason TEXT; the override is recorded in the letter)",
+        "{file}: the {kind} letter dated {date} is refused ({}): it is not consistent with the case on its date:\n{}\n(issue it anyway only with --force --reason TEXT; the override is recorded in the letter)",
+        refusals.iter().map(|r| r.code).collect::<Vec<_>>().join(", "),
         refusals.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n")
     )]
     Refused {

@@ -398,7 +398,7 @@ pub fn parse(name: &str, text: &str) -> Result<Case, CaseError> {
         .map_err(|e| invalid(e.span(), "(syntax)".into(), e.message().trim().to_string()))?;
     let de = toml_edit::de::Deserializer::from(doc);
     let raw: RawCase = serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
+        let field = super::load::display_path(e.path());
         let inner = e.inner();
         invalid(inner.span(), field, inner.message().trim().to_string())
     })?;
