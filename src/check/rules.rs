@@ -137,11 +137,6 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "a completion date is only given for a done step",
     ),
     (
-        "step-completed-early",
-        E,
-        "a step is not completed before the report it corrects",
-    ),
-    (
         "step-target-passed",
         W,
         "a step whose target passed before the plan was prepared is done",
@@ -707,7 +702,6 @@ pub(crate) fn label(plan: &Plan, i: usize) -> String {
 
 fn steps(plan: &Plan, out: &mut Findings) {
     let prepared = date(&plan.header.prepared);
-    let report = date(&plan.header.report_date);
     for (i, d) in plan.deficiencies.iter().enumerate() {
         let dl = label(plan, i);
         for (j, s) in d.steps.iter().enumerate() {
@@ -779,13 +773,9 @@ fn steps(plan: &Plan, out: &mut Findings) {
                 ),
                 _ => {}
             }
-            if let (Some(c), Some(r)) = (&s.completed, report) {
-                if c.value < r {
-                    out.push("step-completed-early", format!("{p}.completed"), Some(c.span.clone()), Some(i),
-                        format!("Step {n} of deficiency {dl} is completed on {}, before the report ({r}) that disclosed the deficiency", c.value),
-                        format!("a completion date on or after {r}"));
-                }
-            }
+            // A completion date before the report is corrective action
+            // taken during the assessment, which the framework welcomes
+            // ("corrective action taken"): no finding; `status` notes it.
             if let (Some(target), Some(prep)) = (&s.target, prepared) {
                 if target.value < prep && status != StepStatus::Done {
                     out.push("step-target-passed", format!("{p}.target"), Some(target.span.clone()), Some(i),
