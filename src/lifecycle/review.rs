@@ -228,18 +228,24 @@ fn extension(
         s.clone()
     };
     if !x.recorded {
+        // Any decision the record holds for this request, whatever its date:
+        // one request has one decision.
         if let Some(q) = x.requested {
-            if let Some(e) = before
+            if let Some(e) = case
                 .extensions
                 .iter()
-                .find(|e| e.requested == Some(q) && e.outcome.is_some())
+                .find(|e| e.decision.is_some() && e.requested.as_ref().map(|d| d.value) == Some(q))
             {
                 r.refuse(
                     "extension-already-decided",
                     format!(
-                        "the request of {q} was already {} on {}",
-                        e.outcome_str(),
-                        e.decided.map(|d| d.to_string()).unwrap_or_default()
+                        "the request of {q} is already {} on {} ({})",
+                        e.decision.as_ref().map_or("decided", |d| d.value.as_str()),
+                        e.decided
+                            .as_ref()
+                            .map(|d| d.value.to_string())
+                            .unwrap_or_default(),
+                        case.at(&e.span)
                     ),
                 );
             }
