@@ -1021,16 +1021,18 @@ fn validation(plan: &Plan, out: &mut Findings) {
     }
 }
 
+/// The dates are compared in `lifecycle` (the only place that knows the
+/// framework's periods); this rule only words the findings.
 fn conditional_period(plan: &Plan, out: &mut Findings) {
-    let Some(end) = crate::lifecycle::period_end(plan) else {
+    let record = crate::model::case::Case::from_plan(plan);
+    let Some(tf) = crate::lifecycle::timeframe(plan, &record) else {
         return;
     };
-    let record = crate::model::case::Case::from_plan(plan);
-    let limit = crate::lifecycle::final_deadline(plan, &record).unwrap_or(end);
-    let extended = (limit > end).then_some(limit);
+    let (end, limit) = (tf.period_end, tf.limit);
+    let extended = tf.extended.then_some(limit);
     let late = |out: &mut Findings, path: String, f: &Field<NaiveDate>, i: usize, what: String| {
         if let Some(d) = f {
-            if d.value > limit {
+            if tf.beyond(d.value) {
                 let msg = match extended {
                     Some(x) => format!("{what} ({}) is after the extended deadline ({x})", d.value),
                     None => format!(
@@ -1077,10 +1079,8 @@ fn conditional_period(plan: &Plan, out: &mut Findings) {
 }
 
 fn extensions(plan: &Plan, out: &mut Findings) {
-    let mut previous = crate::lifecycle::period_end(plan);
-    let mut order: Vec<usize> = (0..plan.extensions.len()).collect();
-    order.sort_by_key(|&i| date(&plan.extensions[i].requested));
-    for i in order {
+    for link in crate::lifecycle::extension_chain(plan) {
+        let i = link.index;
         let e = &plan.extensions[i];
         let p = format!("extension[{i}]");
         let n = i + 1;
@@ -1118,15 +1118,10 @@ fn extensions(plan: &Plan, out: &mut Findings) {
                 "add `new_deadline = YYYY-MM-DD` as granted by Customs",
             ),
             Some(nd) => {
-                if let Some(prev) = previous {
-                    if nd.value <= prev {
-                        out.push("extension-deadline-not-later", format!("{p}.new_deadline"), Some(nd.span.clone()), None,
-                            format!("Extension {n}'s new deadline ({}) is not after the deadline it extends ({prev})", nd.value),
-                            format!("a date after {prev}"));
-                    }
-                }
-                if e.granted.is_some() {
-                    previous = Some(previous.map_or(nd.value, |p| p.max(nd.value)));
+                if let (true, Some(prev)) = (link.not_later, link.previous) {
+                    out.push("extension-deadline-not-later", format!("{p}.new_deadline"), Some(nd.span.clone()), None,
+                        format!("Extension {n}'s new deadline ({}) is not after the deadline it extends ({prev})", nd.value),
+                        format!("a date after {prev}"));
                 }
             }
             None => {}

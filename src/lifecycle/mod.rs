@@ -501,6 +501,68 @@ pub fn final_deadline(plan: &Plan, case: &Case) -> Option<NaiveDate> {
     Some(deadline)
 }
 
+/// The limit a plan's open dates must fit within, for `check`'s timeframe
+/// rule: the end of the period, or the latest deadline the record grants.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeframe {
+    pub period_end: NaiveDate,
+    pub limit: NaiveDate,
+    /// The limit comes from a granted extension.
+    pub extended: bool,
+}
+
+impl Timeframe {
+    /// `d` falls after the limit.
+    pub fn beyond(&self, d: NaiveDate) -> bool {
+        d > self.limit
+    }
+}
+
+/// The plan's timeframe under the decisions of `case`.
+pub fn timeframe(plan: &Plan, case: &Case) -> Option<Timeframe> {
+    let period_end = period_end(plan)?;
+    let limit = final_deadline(plan, case).unwrap_or(period_end);
+    Some(Timeframe {
+        period_end,
+        limit,
+        extended: limit > period_end,
+    })
+}
+
+/// One of the plan's own `[[extension]]` tables against the deadline it
+/// extends (in order of request).
+#[derive(Debug, Clone, Copy)]
+pub struct ExtensionLink {
+    /// Index in `plan.extensions`.
+    pub index: usize,
+    /// The deadline in force before it: the period end or an earlier grant.
+    pub previous: Option<NaiveDate>,
+    /// Its new deadline is not after `previous`.
+    pub not_later: bool,
+}
+
+/// The plan's own extensions in order of request, each with the deadline it
+/// extends.
+pub fn extension_chain(plan: &Plan) -> Vec<ExtensionLink> {
+    let mut previous = period_end(plan);
+    let mut order: Vec<usize> = (0..plan.extensions.len()).collect();
+    order.sort_by_key(|&i| date(&plan.extensions[i].requested));
+    let mut out = Vec::new();
+    for index in order {
+        let e = &plan.extensions[index];
+        let nd = date(&e.new_deadline);
+        out.push(ExtensionLink {
+            index,
+            previous,
+            not_later: nd.zip(previous).is_some_and(|(n, p)| n <= p),
+        });
+        if let (Some(n), true) = (nd, e.granted.is_some()) {
+            previous = Some(previous.map_or(n, |p| p.max(n)));
+        }
+    }
+    out
+}
+
 fn days(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
 }
