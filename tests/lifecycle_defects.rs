@@ -526,3 +526,34 @@ fn an_issued_letters_decision_is_recorded_for_the_next() {
     );
     assert!(t.contains("granted on March 25, 2027"), "{t}");
 }
+
+#[test]
+fn the_readme_case_file_example_is_a_valid_record() {
+    let readme =
+        std::fs::read_to_string(letter_common::repo().join("README.md")).expect("README.md");
+    let start = readme.find("## The case file").expect("section");
+    let block = readme[start..]
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("toml block");
+    let case = cip::model::case::parse("README.md", block).expect("the example parses");
+    assert_eq!(case.extensions.len(), 2);
+    assert_eq!(case.follow_up.len(), 2);
+    assert_eq!(case.designations.len(), 1);
+    let plan =
+        cip::model::load_file(&letter_common::repo().join("samples/acme.toml")).expect("sample");
+    case.matches(&plan)
+        .expect("the example names the sample plan");
+    let s = cip::lifecycle::assess(
+        &plan,
+        &case,
+        chrono::NaiveDate::from_ymd_opt(2027, 5, 1).expect("date"),
+        &cip::lifecycle::Threshold::default(),
+    );
+    assert!(s.record_problems.is_empty(), "{:?}", s.record_problems);
+    assert_eq!(
+        s.deadline_date().map(|d| d.to_string()).as_deref(),
+        Some("2027-06-30")
+    );
+}

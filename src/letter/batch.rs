@@ -52,7 +52,7 @@ pub fn issue_all(
     let loaded: Vec<Result<PlanInput, LetterError>> = inputs
         .par_iter()
         .map(|p| {
-            let r = PlanInput::load(p, trust).map_err(LetterError::from);
+            let r = PlanInput::load(p, trust);
             if r.is_err() {
                 progress(p, false);
             }

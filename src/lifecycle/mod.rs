@@ -1456,19 +1456,17 @@ fn due(s: &CaseState) -> Vec<Due> {
         Phase::FollowUpUnderWay => {
             first.push(now(Party::Customs, "Complete the follow-up review".into()))
         }
-        Phase::FollowUpCompleted => {
+        Phase::FollowUpCompleted
             if !s.category.as_ref().is_some_and(designation_matches)
                 || s.designation
                     .as_ref()
                     .zip(s.follow_up.completed)
-                    .is_none_or(|(x, c)| x.effective < c)
-            {
-                first.push(now(
-                    Party::Customs,
-                    "Inform the company in writing of its compliance risk category designation"
-                        .into(),
-                ));
-            }
+                    .is_none_or(|(x, c)| x.effective < c) =>
+        {
+            first.push(now(
+                Party::Customs,
+                "Inform the company in writing of its compliance risk category designation".into(),
+            ));
         }
         Phase::ExtensionAdvised => first.push(now(
             Party::Company,
@@ -1480,13 +1478,11 @@ fn due(s: &CaseState) -> Vec<Due> {
                     .unwrap_or_default()
             ),
         )),
-        Phase::AtRisk => {
-            if !s.category.as_ref().is_some_and(designation_matches) {
-                first.push(now(
-                    Party::Customs,
-                    "Take appropriate action and inform the company in writing of its compliance risk category designation".into(),
-                ));
-            }
+        Phase::AtRisk if !s.category.as_ref().is_some_and(designation_matches) => {
+            first.push(now(
+                Party::Customs,
+                "Take appropriate action and inform the company in writing of its compliance risk category designation".into(),
+            ));
         }
         _ => {}
     }
