@@ -29,7 +29,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::lifecycle::{self, DeadlineBasis, Party};
+use crate::lifecycle::{self, DeadlineBasis};
 pub use crate::lifecycle::{
     AutomaticExtension, CaseState, DeficiencyState as DeficiencyStatus, Due, ExtensionState,
     MIN_EXTENSION_DAYS, Phase, Progress, ProgressRule, StepFact as StepInfo, StepState,
@@ -315,11 +315,6 @@ fn consequence(s: &CaseState) -> String {
     }
 }
 
-/// Who must act, for the printout.
-pub fn party(p: Party) -> &'static str {
-    p.as_str()
-}
-
 // ---------------------------------------------------------------------------
 // Loading
 
@@ -386,8 +381,60 @@ pub struct PortfolioRow {
 
 impl PortfolioRow {
     pub fn from_status(s: &PlanStatus) -> Self {
-        let overdue_since = s
-            .deficiencies
+        Self::from_parts(
+            &s.file,
+            &s.company,
+            &s.assessment_report,
+            s.period.period_end,
+            s.period.deadline,
+            s.phase.phase,
+            &s.completion,
+            s.overdue_count,
+            &s.deficiencies,
+        )
+    }
+
+    /// A row straight from the lifecycle, without the status view's text
+    /// (the portfolio reads thousands of plans).
+    pub fn from_state(plan: &Plan, st: &CaseState) -> Self {
+        let i = &st.implementation;
+        let completion = Completion {
+            done: i.done,
+            in_progress: i.in_progress,
+            planned: i.planned,
+            overdue: i.overdue,
+            total: i.total,
+            percent: i.percent,
+            validations_done: st.validation.done,
+            validations_total: st.validation.total,
+            validations_overdue: st.validation.overdue,
+        };
+        Self::from_parts(
+            &plan.source.name,
+            plan.company(),
+            plan.assessment_report(),
+            st.period_end,
+            st.deadline_date(),
+            st.phase,
+            &completion,
+            i.overdue + st.validation.overdue,
+            &st.deficiencies,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn from_parts(
+        file: &str,
+        company: &str,
+        assessment_report: &str,
+        period_end: Option<NaiveDate>,
+        deadline: Option<NaiveDate>,
+        phase: Phase,
+        c: &Completion,
+        overdue: usize,
+        deficiencies: &[DeficiencyStatus],
+    ) -> Self {
+        let overdue_since = deficiencies
             .iter()
             .flat_map(|d| {
                 d.steps
@@ -402,18 +449,18 @@ impl PortfolioRow {
             })
             .min();
         PortfolioRow {
-            file: s.file.clone(),
-            company: s.company.clone(),
-            assessment_report: s.assessment_report.clone(),
-            period_end: s.period.period_end,
-            deadline: s.period.deadline,
-            phase: s.phase.phase,
-            completion_percent: s.completion.percent,
-            steps_done: s.completion.done,
-            steps_total: s.completion.total,
-            overdue: s.overdue_count,
+            file: file.to_string(),
+            company: company.to_string(),
+            assessment_report: assessment_report.to_string(),
+            period_end,
+            deadline,
+            phase,
+            completion_percent: c.percent,
+            steps_done: c.done,
+            steps_total: c.total,
+            overdue,
             overdue_since,
-            next_date: s.next_date,
+            next_date: deficiencies.iter().filter_map(|d| d.next_date).min(),
         }
     }
 
@@ -497,9 +544,10 @@ where
         .map(|p| {
             let p = p.as_ref();
             match load(p) {
-                Ok((plan, case)) => Ok(PortfolioRow::from_status(&compute(
-                    &plan, &case, today, threshold,
-                ))),
+                Ok((plan, case)) => Ok(PortfolioRow::from_state(
+                    &plan,
+                    &lifecycle::assess(&plan, &case, today, threshold),
+                )),
                 Err(e) => Err(Unreadable {
                     file: p.display().to_string(),
                     error: e.to_string(),

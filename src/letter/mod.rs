@@ -90,7 +90,7 @@ impl Kind {
         match self {
             Kind::Acceptance => "Acceptance of the Compliance Improvement Plan".into(),
             Kind::AdditionalInformation => "Request for Additional Information".into(),
-            Kind::Extension => "Request for Extension of the Conditional Period".into(),
+            Kind::Extension => "Extension of the Conditional Period".into(),
             Kind::FollowUp => "Notice of Follow-up Review".into(),
             Kind::RiskCategory => "Designation of Compliance Risk Category".into(),
             Kind::Custom(s) => {
