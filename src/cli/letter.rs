@@ -278,7 +278,7 @@ fn run_one(
         return fail(&format!("cannot write {}: {e}", output.display()));
     }
     println!(
-        "wrote {} ({} letter to {}, {} bytes{})",
+        "wrote {} ({}, to {}, {} bytes{})",
         output.display(),
         letter.meta.title,
         letter.meta.company,
