@@ -16,6 +16,7 @@ pub mod intake;
 pub mod keys;
 pub mod layout;
 pub mod letter;
+pub mod lifecycle;
 pub mod manifest;
 pub mod model;
 pub mod pdf;

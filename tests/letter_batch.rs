@@ -139,7 +139,7 @@ fn a_batch_of_200_plans_with_3_broken() {
         "{t}"
     );
     assert!(
-        errors[1].contains("broken-check.toml") && errors[1].contains("check error"),
+        errors[1].contains("broken-check.toml") && errors[1].contains("plan-has-check-errors"),
         "{t}"
     );
     assert!(

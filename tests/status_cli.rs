@@ -165,9 +165,19 @@ fn ready_for_follow_up_then_requested() {
             .expect("c")
             .contains("requested on 2027-03-06")
     );
-    assert!(j["next_actions"].as_array().expect("a").is_empty());
+    // Now it is Customs' turn.
+    let actions = j["next_actions"].as_array().expect("a");
+    assert_eq!(actions.len(), 1);
+    assert_eq!(actions[0]["by"], "Customs");
+    assert!(
+        actions[0]["what"]
+            .as_str()
+            .expect("w")
+            .contains("Conduct the follow-up review")
+    );
 
-    // Not validated yet (results not sent): still within the period.
+    // Implemented, not validated yet (results not sent): three separate
+    // things, the validation is what is due.
     let p = PlanSpec::new(REPORT)
         .deficiency(
             vec![step("2026-12-01", "done")],
@@ -175,7 +185,10 @@ fn ready_for_follow_up_then_requested() {
         )
         .write(dir.path(), "q.toml");
     let j = status_json(&p, "2027-02-15", &[]);
-    assert_eq!(phase(&j), "within-period");
+    assert_eq!(phase(&j), "implemented");
+    assert_eq!(j["implementation"]["complete"], true);
+    assert_eq!(j["validation"]["complete"], false);
+    assert_eq!(j["follow_up"]["stage"], "not-requested");
     assert_eq!(j["deficiencies"][0]["validation"]["state"], "results-due");
 }
 
@@ -253,12 +266,14 @@ fn extension_advised_with_a_suggested_deadline() {
     assert_eq!(phase(&j), "extension-advised");
     assert_eq!(j["suggested_deadline"]["date"], "2027-05-10");
 
-    // Requested, not yet granted: no request action, the consequence says so.
+    // Requested, not yet decided: Customs is to decide, the consequence says so.
     let mut plan = ten_steps(6, "2027-03-20");
     plan.extensions.push(("2027-04-05", None, "2027-06-30"));
     let p = plan.write(dir.path(), "r.toml");
     let j = status_json(&p, "2027-04-10", &[]);
-    assert_eq!(phase(&j), "extension-advised");
+    assert_eq!(phase(&j), "extension-requested");
+    assert_eq!(j["phase"]["risk_category"], "standard");
+    assert_eq!(j["next_actions"][0]["by"], "Customs");
     assert_eq!(j["period"]["extension_pending"], "2027-04-05");
     assert!(
         j["phase"]["consequence"]
@@ -274,12 +289,16 @@ fn at_risk_without_significant_progress() {
     let p = ten_steps(2, "2027-03-20").write(dir.path(), "p.toml");
     let j = status_json(&p, "2027-04-10", &[]);
     assert_eq!(phase(&j), "at-risk");
-    assert_eq!(j["phase"]["risk_category"], "higher risk category possible");
+    assert_eq!(
+        j["phase"]["risk_category"],
+        "a higher compliance risk category"
+    );
+    assert_eq!(j["phase"]["category_since"], "2027-04-02");
     assert!(
         j["phase"]["consequence"]
             .as_str()
             .expect("c")
-            .contains("the Account Manager will take appropriate action")
+            .contains("The Account Manager will take appropriate action")
     );
     assert_eq!(j["progress"]["decided_by"], "done-share");
     assert_eq!(j["overdue_count"], 10);
@@ -300,28 +319,37 @@ fn undetermined_without_report_date() {
 #[test]
 fn significant_progress_threshold_edges() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // Today 2027-04-15: open targets 2027-03-16 are exactly 30 days overdue;
-    // validation results (2027-03-31) 15 days.
-    let today = "2027-04-15";
-    let at = |done, target: &'static str| {
+    // Judged on the deadline in force (2027-04-01), whatever the as-of date:
+    // open targets 2027-03-02 are exactly 30 days overdue then; validation
+    // results (2027-03-31) 1 day.
+    let at = |done, target: &'static str, today: &str| {
         let p = ten_steps(done, target).write(dir.path(), "p.toml");
         status_json(&p, today, &[])
     };
-    let j = at(5, "2027-03-16");
-    assert_eq!(phase(&j), "extension-advised", "{}", j["progress"]["rule"]);
-    assert_eq!(j["progress"]["longest_overdue_days"], 30);
+    for today in ["2027-04-02", "2027-04-15", "2027-06-30"] {
+        let j = at(5, "2027-03-02", today);
+        assert_eq!(phase(&j), "extension-advised", "{}", j["progress"]["rule"]);
+        assert_eq!(j["progress"]["longest_overdue_days"], 30);
+        assert_eq!(j["progress"]["on"], "2027-04-01");
 
-    let j = at(4, "2027-03-16");
-    assert_eq!(phase(&j), "at-risk");
-    assert_eq!(j["progress"]["decided_by"], "done-share");
+        let j = at(4, "2027-03-02", today);
+        assert_eq!(phase(&j), "at-risk");
+        assert_eq!(j["progress"]["decided_by"], "done-share");
 
-    let j = at(5, "2027-03-15");
-    assert_eq!(phase(&j), "at-risk");
-    assert_eq!(j["progress"]["decided_by"], "overdue");
-    assert_eq!(j["progress"]["longest_overdue_days"], 31);
+        let j = at(5, "2027-03-01", today);
+        assert_eq!(phase(&j), "at-risk");
+        assert_eq!(j["progress"]["decided_by"], "overdue");
+        assert_eq!(j["progress"]["longest_overdue_days"], 31);
+    }
+    // On the deadline itself the period has not ended: not judged yet.
+    let j = at(5, "2027-03-01", "2027-04-01");
+    assert_eq!(phase(&j), "within-period");
+    assert_eq!(j["progress"]["verdict"], "not-yet-judged");
+    assert_eq!(j["outlook"]["longest_overdue_days"], 31);
 
     // Configurable: stricter share, looser overdue limit.
-    let p = ten_steps(5, "2027-03-15").write(dir.path(), "p.toml");
+    let today = "2027-04-15";
+    let p = ten_steps(5, "2027-03-01").write(dir.path(), "p.toml");
     let j = status_json(&p, today, &["--max-overdue-days", "31"]);
     assert_eq!(phase(&j), "extension-advised");
     assert_eq!(j["progress"]["threshold"]["max_overdue_days"], 31);
@@ -389,7 +417,7 @@ fn human_output_honours_no_color_and_color_flag() {
     assert!(out.status.success());
     let t = text(&out);
     assert!(!t.contains('\u{1b}'), "non-TTY output has no escape codes");
-    assert!(t.contains("Period over, no significant progress"));
+    assert!(t.contains("Deadline passed, not implemented"));
     assert!(t.contains("Test Imports, Inc."));
     assert!(t.contains("Next actions"));
     let out = cip()

@@ -137,11 +137,6 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "a completion date is only given for a done step",
     ),
     (
-        "step-completed-early",
-        E,
-        "a step is not completed before the report it corrects",
-    ),
-    (
         "step-target-passed",
         W,
         "a step whose target passed before the plan was prepared is done",
@@ -707,7 +702,6 @@ pub(crate) fn label(plan: &Plan, i: usize) -> String {
 
 fn steps(plan: &Plan, out: &mut Findings) {
     let prepared = date(&plan.header.prepared);
-    let report = date(&plan.header.report_date);
     for (i, d) in plan.deficiencies.iter().enumerate() {
         let dl = label(plan, i);
         for (j, s) in d.steps.iter().enumerate() {
@@ -779,13 +773,9 @@ fn steps(plan: &Plan, out: &mut Findings) {
                 ),
                 _ => {}
             }
-            if let (Some(c), Some(r)) = (&s.completed, report) {
-                if c.value < r {
-                    out.push("step-completed-early", format!("{p}.completed"), Some(c.span.clone()), Some(i),
-                        format!("Step {n} of deficiency {dl} is completed on {}, before the report ({r}) that disclosed the deficiency", c.value),
-                        format!("a completion date on or after {r}"));
-                }
-            }
+            // A completion date before the report is corrective action
+            // taken during the assessment, which the framework welcomes
+            // ("corrective action taken"): no finding; `status` notes it.
             if let (Some(target), Some(prep)) = (&s.target, prepared) {
                 if target.value < prep && status != StepStatus::Done {
                     out.push("step-target-passed", format!("{p}.target"), Some(target.span.clone()), Some(i),
@@ -1031,13 +1021,18 @@ fn validation(plan: &Plan, out: &mut Findings) {
     }
 }
 
+/// The dates are compared in `lifecycle` (the only place that knows the
+/// framework's periods); this rule only words the findings.
 fn conditional_period(plan: &Plan, out: &mut Findings) {
-    let Some(end) = plan.period_end() else { return };
-    let extended = plan.extended_deadline();
-    let limit = extended.map_or(end, |x| x.max(end));
+    let record = crate::model::case::Case::from_plan(plan);
+    let Some(tf) = crate::lifecycle::timeframe(plan, &record) else {
+        return;
+    };
+    let (end, limit) = (tf.period_end, tf.limit);
+    let extended = tf.extended.then_some(limit);
     let late = |out: &mut Findings, path: String, f: &Field<NaiveDate>, i: usize, what: String| {
         if let Some(d) = f {
-            if d.value > limit {
+            if tf.beyond(d.value) {
                 let msg = match extended {
                     Some(x) => format!("{what} ({}) is after the extended deadline ({x})", d.value),
                     None => format!(
@@ -1084,10 +1079,8 @@ fn conditional_period(plan: &Plan, out: &mut Findings) {
 }
 
 fn extensions(plan: &Plan, out: &mut Findings) {
-    let mut previous = plan.period_end();
-    let mut order: Vec<usize> = (0..plan.extensions.len()).collect();
-    order.sort_by_key(|&i| date(&plan.extensions[i].requested));
-    for i in order {
+    for link in crate::lifecycle::extension_chain(plan) {
+        let i = link.index;
         let e = &plan.extensions[i];
         let p = format!("extension[{i}]");
         let n = i + 1;
@@ -1125,15 +1118,10 @@ fn extensions(plan: &Plan, out: &mut Findings) {
                 "add `new_deadline = YYYY-MM-DD` as granted by Customs",
             ),
             Some(nd) => {
-                if let Some(prev) = previous {
-                    if nd.value <= prev {
-                        out.push("extension-deadline-not-later", format!("{p}.new_deadline"), Some(nd.span.clone()), None,
-                            format!("Extension {n}'s new deadline ({}) is not after the deadline it extends ({prev})", nd.value),
-                            format!("a date after {prev}"));
-                    }
-                }
-                if e.granted.is_some() {
-                    previous = Some(previous.map_or(nd.value, |p| p.max(nd.value)));
+                if let (true, Some(prev)) = (link.not_later, link.previous) {
+                    out.push("extension-deadline-not-later", format!("{p}.new_deadline"), Some(nd.span.clone()), None,
+                        format!("Extension {n}'s new deadline ({}) is not after the deadline it extends ({prev})", nd.value),
+                        format!("a date after {prev}"));
                 }
             }
             None => {}

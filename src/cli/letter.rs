@@ -16,6 +16,7 @@ use cip::letter::{
     AmProfile, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput, Templates, batch,
     templates,
 };
+use cip::lifecycle::Threshold;
 use cip::sign::SignOptions;
 use cip::verify::VerifyReport;
 
@@ -73,9 +74,30 @@ pub struct Args {
     /// Write the Markdown the template produced instead of the PDF.
     #[arg(long)]
     markdown: bool,
-    /// Issue an acceptance letter even if the plan has check errors.
+    /// Customs' recorded decisions on the plan (created if missing); the
+    /// letter's decision is appended to it. Default: PLAN.case.toml next to
+    /// the plan when it exists (read, and appended to only with --record).
+    #[arg(long, value_name = "CASE.toml", conflicts_with = "batch")]
+    case: Option<PathBuf>,
+    /// Append the letter's decision to the plan's default case file
+    /// (PLAN.case.toml, created if missing); with --batch, for every plan.
     #[arg(long)]
+    record: bool,
+    /// Issue the letter although the consistency check refuses it (or the
+    /// plan has check errors); needs --reason, recorded in the letter.
+    #[arg(long, requires = "reason")]
     force: bool,
+    /// Why the refusal is overridden (with --force).
+    #[arg(long, value_name = "TEXT", requires = "force")]
+    reason: Option<String>,
+    /// Significant progress needs at least this percentage of all steps done.
+    #[arg(long, value_name = "PERCENT", default_value_t = Threshold::default().min_done_percent,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    min_done_percent: u32,
+    /// Significant progress allows no step overdue by more than this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = Threshold::default().max_overdue_days,
+          value_parser = clap::value_parser!(i64).range(0..))]
+    max_overdue_days: i64,
     #[arg(long, value_enum, default_value_t)]
     paper: PaperArg,
     /// Output PDF (default: COMPANY-KIND.pdf in the current folder).
@@ -175,6 +197,12 @@ fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
                 PaperArg::A4 => Paper::A4,
             },
             force: a.force,
+            reason: a.reason.clone(),
+            threshold: Threshold {
+                min_done_percent: a.min_done_percent,
+                max_overdue_days: a.max_overdue_days,
+            },
+            record: a.record,
         },
         signer: signer.as_ref().map(|s| {
             (
@@ -200,9 +228,9 @@ fn run_one(
     plan_path: &Path,
     trust: &[x509_cert::Certificate],
 ) -> ExitCode {
-    let input = match PlanInput::load(plan_path, trust) {
+    let input = match PlanInput::load_with_case(plan_path, trust, a.case.as_deref()) {
         Ok(i) => i,
-        Err(e) => return plan_error(&e),
+        Err(e) => return letter_error(&e),
     };
     for w in input.warnings() {
         eprintln!("warning: {w}");
@@ -211,6 +239,16 @@ fn run_one(
         Ok(l) => l,
         Err(e) => return letter_error(&e),
     };
+    for w in &letter.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(o) = &letter.meta.override_ {
+        eprintln!(
+            "warning: consistency check overridden ({}): {}",
+            o.reason,
+            o.refused.join("; ")
+        );
+    }
     if a.markdown {
         match &a.output {
             Some(out) => {
@@ -240,9 +278,9 @@ fn run_one(
         return fail(&format!("cannot write {}: {e}", output.display()));
     }
     println!(
-        "wrote {} ({} letter to {}, {} bytes{})",
+        "wrote {} ({}, to {}, {} bytes{})",
         output.display(),
-        letter.meta.kind,
+        letter.meta.title,
         letter.meta.company,
         letter.pdf.len(),
         if issuer.signer.is_some() {
@@ -251,6 +289,31 @@ fn run_one(
             ""
         }
     );
+    let letter_name = output
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let record_to = match (&a.case, a.record) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some(
+            input
+                .case_path
+                .clone()
+                .unwrap_or_else(|| cip::model::case::default_path(plan_path)),
+        ),
+        (None, false) => None,
+    };
+    match record_to {
+        Some(path) => match issuer.record(&input, &letter, &path, &letter_name) {
+            Ok(true) => println!("recorded the decision in {}", path.display()),
+            Ok(false) => {}
+            Err(e) => return fail(&e),
+        },
+        None if letter.record.is_some() => eprintln!(
+            "note: the decision is in the letter's letter.json but not in a case file; pass --case FILE (or --record) so that the next letter and `cip status` know it"
+        ),
+        None => {}
+    }
     exit::ok()
 }
 

@@ -30,6 +30,10 @@ pub struct Args {
     /// or folders (a folder stands for the .toml and .pdf files in it).
     #[arg(required = true, value_name = "PLAN")]
     plans: Vec<PathBuf>,
+    /// Customs' recorded decisions (default: PLAN.case.toml next to the plan
+    /// when it exists, else the plan's own [[extension]] / [follow_up]).
+    #[arg(long, value_name = "CASE.toml", conflicts_with = "all")]
+    case: Option<PathBuf>,
     /// Portfolio view: one line per plan, most urgent first.
     #[arg(long)]
     all: bool,
@@ -85,9 +89,9 @@ pub fn run(a: Args) -> ExitCode {
         );
         return exit::unreadable();
     };
-    match status::load(path) {
-        Ok(plan) => {
-            let s = status::compute(&plan, today, &threshold);
+    match status::load_with(path, a.case.as_deref()) {
+        Ok(l) => {
+            let s = status::compute(&l.plan, &l.case, today, &threshold);
             match a.format {
                 Format::Json => emit(&json(&s)),
                 Format::Human => emit(&print_status(&s, color)),
@@ -105,6 +109,9 @@ pub fn run(a: Args) -> ExitCode {
                 }
                 Format::Human => match &e {
                     StatusError::Load(l) => eprintln!("{}", super::check::render_load_error(l)),
+                    StatusError::Plan(cip::intake::AnyError::Load(l)) => {
+                        eprintln!("{}", super::check::render_load_error(l))
+                    }
                     other => eprintln!("error: {other}"),
                 },
             }
@@ -191,10 +198,11 @@ fn header(t: &mut Table, names: &[&str]) {
 fn phase_color(p: Phase) -> Color {
     match p {
         Phase::AtRisk => Color::Red,
-        Phase::ExtensionAdvised | Phase::Undetermined => Color::Yellow,
-        Phase::ReadyForFollowUp | Phase::FollowUpUnderWay | Phase::FollowUpCompleted => {
-            Color::Green
-        }
+        Phase::ExtensionAdvised | Phase::ExtensionRequested | Phase::Undetermined => Color::Yellow,
+        Phase::Implemented
+        | Phase::ReadyForFollowUp
+        | Phase::FollowUpUnderWay
+        | Phase::FollowUpCompleted => Color::Green,
         Phase::WithinPeriod | Phase::WithinExtension => Color::Cyan,
     }
 }
@@ -273,87 +281,157 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
         opt_date(p.report_date),
         opt_date(p.period_end)
     );
-    let extension = match (&p.extension, p.extension_pending) {
-        (Some(e), _) => format!(
-            "granted {} → new deadline {}{}",
-            opt_date(e.granted),
-            e.new_deadline,
-            e.reason
-                .as_deref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
-        ),
-        (None, Some(r)) => format!("requested {r}, not granted yet"),
-        (None, None) => "none".into(),
+    let extensions = if s.extensions.is_empty() {
+        "none".to_string()
+    } else {
+        s.extensions
+            .iter()
+            .map(|e| {
+                let decided = match (e.outcome, e.decided) {
+                    (Some(o), Some(d)) => format!(
+                        "{} {d}{}",
+                        o.as_str(),
+                        e.new_deadline
+                            .filter(|_| o == cip::model::case::Outcome::Granted)
+                            .map(|n| format!(" → new deadline {n}"))
+                            .unwrap_or_default()
+                    ),
+                    _ => "pending (awaiting Customs' decision)".to_string(),
+                };
+                format!(
+                    "{}. requested {}: {decided}",
+                    e.number,
+                    opt_date(e.requested)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
     };
     let deadline = match (p.deadline, p.days_left, p.days_overdue) {
         (Some(d), Some(n), _) => format!("{d}: {n} day{} left", plural(n)),
         (Some(d), _, Some(n)) => format!("{d}: {n} day{} overdue", plural(n)),
         _ => "unknown".into(),
     };
-    let deadline_cell = if p.days_overdue.is_some() {
+    let deadline = match &p.automatic_extension {
+        Some(a) => format!(
+            "{deadline}; automatic extension: follow-up review under way since {}{}",
+            a.review_started,
+            a.ended
+                .map(|e| format!(", completed {e}"))
+                .unwrap_or_default()
+        ),
+        None => deadline,
+    };
+    let deadline_cell = if p.days_overdue.is_some() && p.automatic_extension.is_none() {
         Cell::new(deadline).fg(Color::Red)
     } else {
         Cell::new(deadline)
     };
     let c = &s.completion;
     let completion = format!(
-        "{} of {} steps done ({}%) · {} in progress · {} planned · {} overdue · validations {} of {} done",
+        "{} of {} steps done ({}%) · {} in progress · {} planned · {} overdue{}",
         c.done,
         c.total,
         c.percent,
         c.in_progress,
         c.planned,
         c.overdue,
-        c.validations_done,
-        c.validations_total
+        s.implementation
+            .completed_on
+            .map(|d| format!(" · implemented {d}"))
+            .unwrap_or_default()
+    );
+    let validation = format!(
+        "results sent for {} of {} deficiencies · testing concluded for {}{}",
+        s.validation.done,
+        s.deficiencies.len(),
+        s.validation.tested,
+        s.validation
+            .completed_on
+            .map(|d| format!(" · validated {d}"))
+            .unwrap_or_default()
     );
     let key = |k: &str| Cell::new(k).add_attribute(Attribute::Bold);
     kv.add_row(vec![key("Conditional period"), Cell::new(period)]);
-    kv.add_row(vec![key("Extension"), Cell::new(extension)]);
-    kv.add_row(vec![key("Deadline"), deadline_cell]);
+    kv.add_row(vec![key("Extensions"), Cell::new(extensions)]);
+    kv.add_row(vec![key("Deadline in force"), deadline_cell]);
     kv.add_row(vec![
         key("Phase"),
-        Cell::new(format!(
-            "{} [{}], risk category: {}",
-            s.phase.title,
-            s.phase.phase.as_str(),
-            s.phase.risk_category
-        ))
-        .fg(phase_color(s.phase.phase))
-        .add_attribute(Attribute::Bold),
+        Cell::new(format!("{} [{}]", s.phase.title, s.phase.phase.as_str()))
+            .fg(phase_color(s.phase.phase))
+            .add_attribute(Attribute::Bold),
     ]);
-    kv.add_row(vec![key("Consequence"), Cell::new(&s.phase.consequence)]);
     kv.add_row(vec![
-        key("Significant progress"),
-        Cell::new(format!(
-            "{}: {}",
-            if s.progress.significant { "yes" } else { "no" },
-            s.progress.rule
-        )),
+        key("Risk category"),
+        Cell::new(match s.phase.category_since {
+            Some(since) => format!(
+                "\"{}\" since {since}: {}",
+                s.phase.risk_category, s.phase.category_basis
+            ),
+            None => s.phase.risk_category.to_string(),
+        }),
     ]);
+    if let Some(d) = &s.designation {
+        kv.add_row(vec![
+            key("Designated in writing"),
+            Cell::new(format!("\"{}\", effective {}", d.words, d.effective)),
+        ]);
+    }
+    kv.add_row(vec![key("Consequence"), Cell::new(&s.phase.consequence)]);
+    let progress = match (&s.outlook, s.progress.on) {
+        (Some(o), _) => format!(
+            "{}: {} (so far, on {}: {})",
+            s.progress.verdict.as_str(),
+            s.progress.rule,
+            opt_date(o.on),
+            o.rule
+        ),
+        (None, Some(on)) => format!(
+            "{} (judged on the deadline in force, {on}): {}",
+            s.progress.verdict.as_str(),
+            s.progress.rule
+        ),
+        (None, None) => format!("{}: {}", s.progress.verdict.as_str(), s.progress.rule),
+    };
+    kv.add_row(vec![key("Significant progress"), Cell::new(progress)]);
     if let Some(sd) = &s.suggested_deadline {
         kv.add_row(vec![
             key("Suggested deadline"),
             Cell::new(format!("{} ({})", sd.date, sd.basis)),
         ]);
     }
-    if let Some(f) = &s.follow_up {
-        kv.add_row(vec![
-            key("Follow-up review"),
-            Cell::new(format!(
-                "requested {} · started {} · completed {}{}",
-                opt_date(f.requested),
-                opt_date(f.started),
-                opt_date(f.completed),
-                f.outcome
-                    .as_deref()
-                    .map(|o| format!(" · {o}"))
-                    .unwrap_or_default()
-            )),
-        ]);
+    kv.add_row(vec![key("Implementation"), Cell::new(completion)]);
+    kv.add_row(vec![key("Validation"), Cell::new(validation)]);
+    let f = &s.follow_up;
+    kv.add_row(vec![
+        key("Follow-up review"),
+        Cell::new(format!(
+            "{} · requested {} · started {} · completed {}{}",
+            f.stage.as_str(),
+            opt_date(f.requested),
+            opt_date(f.started),
+            opt_date(f.completed),
+            f.outcome
+                .as_deref()
+                .map(|o| format!(" · {o}"))
+                .unwrap_or_default()
+        )),
+    ]);
+    kv.add_row(vec![
+        key("Decisions read from"),
+        Cell::new(format!(
+            "{} ({})",
+            s.record,
+            match s.record_origin {
+                cip::model::case::Origin::CaseFile => "case file",
+                cip::model::case::Origin::Plan => "the plan's own tables",
+                cip::model::case::Origin::Empty => "nothing recorded",
+            }
+        )),
+    ]);
+    for n in &s.notes {
+        kv.add_row(vec![key("Note"), Cell::new(n)]);
     }
-    kv.add_row(vec![key("Completion"), Cell::new(completion)]);
     for line in kv.lines() {
         outln!(out, "{}", line.trim_end());
     }
@@ -386,12 +464,13 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
             paint("Next actions", color, |t| t.bold().to_string())
         );
         let mut t = table(color);
-        header(&mut t, &["Date", "Deficiency", "Action"]);
+        header(&mut t, &["Date", "By", "Deficiency", "Action"]);
         for a in &s.next_actions {
             let date = Cell::new(opt_date(a.date));
             let date = if a.overdue { date.fg(Color::Red) } else { date };
             t.add_row(vec![
                 date,
+                Cell::new(a.by),
                 Cell::new(a.deficiency.as_deref().unwrap_or("")),
                 Cell::new(shorten(&a.what, 72)),
             ]);

@@ -150,11 +150,12 @@ fn title_block(plan: &Plan, blocks: &mut Vec<Block>) {
         None,
         vec![vec![Span::plain(field(&h.submitted_to))]],
     ));
-    if let Some(end) = plan.period_end() {
+    if let Some(end) = crate::lifecycle::period_end(plan) {
         let mut t = vec![Span::plain(format!(
             "Six months from the report date: ends {end}"
         ))];
-        if let Some(ext) = plan.extended_deadline() {
+        let record = crate::model::case::Case::from_plan(plan);
+        if let Some(ext) = crate::lifecycle::final_deadline(plan, &record).filter(|x| *x > end) {
             t.push(Span::plain(format!("; extended to {ext}")));
         }
         rows.push(kv("Conditional Period", None, vec![t]));

@@ -20,8 +20,9 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::{Align, Block, Drawing, MarkerKind, Rgb, Shape, Span, Stroke, Style};
+use crate::lifecycle::{self, CaseState, StepState, Threshold, ValidationState};
+use crate::model::case::Case;
 use crate::model::{Plan, date};
-use crate::status::{self, StepState, Threshold, ValidationState};
 
 /// Tallest drawing: fits a US Letter or A4 page body with the heading above.
 pub const MAX_DRAWING_HEIGHT: f32 = 560.0;
@@ -150,7 +151,9 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
             .or(date(&plan.header.report_date))
             .unwrap_or(NaiveDate::MIN)
     });
-    let st = status::compute(plan, as_of, &Threshold::default());
+    // The plan PDF is the company's document: the decisions it shows are
+    // the ones the plan itself records.
+    let st = lifecycle::assess(plan, &Case::from_plan(plan), as_of, &Threshold::default());
     let prepared = date(&plan.header.prepared);
 
     let mut blocks = vec![Block::Heading {
@@ -160,9 +163,9 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
 
     // Every date the chart shows.
     let mut dates: Vec<NaiveDate> = Vec::new();
-    dates.extend(st.period.report_date);
-    dates.extend(st.period.period_end);
-    dates.extend(st.period.deadline);
+    dates.extend(st.report_date);
+    dates.extend(st.period_end);
+    dates.extend(st.deadline_date());
     dates.extend(prepared);
     dates.extend(today);
     for d in &st.deficiencies {
@@ -174,9 +177,8 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
                 .flatten(),
         );
     }
-    if let Some(f) = &st.follow_up {
-        dates.extend([f.requested, f.started, f.completed].into_iter().flatten());
-    }
+    let f = &st.follow_up;
+    dates.extend([f.requested, f.started, f.completed].into_iter().flatten());
     let (Some(min), Some(max)) = (dates.iter().min().copied(), dates.iter().max().copied()) else {
         blocks.push(Block::Paragraph {
             text: vec![Span::italic(
@@ -187,23 +189,18 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
         return blocks;
     };
 
-    let mut caption = vec![Span::plain(
-        match (st.period.report_date, st.period.period_end) {
-            (Some(r), Some(e)) => {
-                format!("Six-month conditional period from the report date {r} to {e}")
-            }
-            _ => "No report date: the conditional period is not shown".to_string(),
-        },
-    )];
-    if let Some(x) = &st.period.extension {
-        caption.push(Span::plain(format!(
-            "; extension granted to {}",
-            x.new_deadline
-        )));
+    let mut caption = vec![Span::plain(match (st.report_date, st.period_end) {
+        (Some(r), Some(e)) => {
+            format!("Six-month conditional period from the report date {r} to {e}")
+        }
+        _ => "No report date: the conditional period is not shown".to_string(),
+    })];
+    if let Some(x) = st.extension_in_force().and_then(|e| e.new_deadline) {
+        caption.push(Span::plain(format!("; extension granted to {x}")));
     }
     caption.push(Span::plain(format!(
         ". {} of {} corrective steps done",
-        st.completion.done, st.completion.total
+        st.implementation.done, st.implementation.total
     )));
     if let Some(t) = today {
         caption.push(Span::plain(format!(" as of {t}")));
@@ -297,7 +294,7 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
 }
 
 struct Ctx<'a> {
-    st: &'a status::PlanStatus,
+    st: &'a CaseState,
     scale: &'a Scale,
     width: f32,
     label_w: f32,
@@ -315,7 +312,7 @@ impl Ctx<'_> {
         let sc = self.scale;
 
         // Bands behind everything, axis strip included.
-        let p = &self.st.period;
+        let p = self.st;
         if let (Some(r), Some(e)) = (p.report_date, p.period_end) {
             let (x1, x2) = (sc.x(r), sc.x(e));
             s.push(Shape::Rect {
@@ -335,8 +332,9 @@ impl Ctx<'_> {
                 Rgb(0.20, 0.35, 0.60),
             );
         }
-        if let (Some(x), Some(e)) = (&p.extension, p.period_end) {
-            let (x1, x2) = (sc.x(e), sc.x(x.new_deadline));
+        let extended = p.extension_in_force().and_then(|x| x.new_deadline);
+        if let (Some(x), Some(e)) = (extended, p.period_end) {
+            let (x1, x2) = (sc.x(e), sc.x(x));
             s.push(Shape::Rect {
                 x: x1,
                 y: 10.0,
@@ -749,7 +747,7 @@ impl Ctx<'_> {
             vec![band(PERIOD_FILL, None)],
             "Conditional period",
         );
-        if self.st.period.extension.is_some() {
+        if self.st.extension_in_force().is_some() {
             item(
                 s,
                 &mut x,

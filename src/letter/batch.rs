@@ -52,7 +52,7 @@ pub fn issue_all(
     let loaded: Vec<Result<PlanInput, LetterError>> = inputs
         .par_iter()
         .map(|p| {
-            let r = PlanInput::load(p, trust).map_err(LetterError::from);
+            let r = PlanInput::load(p, trust);
             if r.is_err() {
                 progress(p, false);
             }
@@ -83,14 +83,24 @@ pub fn issue_all(
                 (Ok(plan), Some(out)) => {
                     let warnings = plan.warnings();
                     let r = issuer.issue(&plan).and_then(|letter| {
-                        write_unsynced(&out, &letter.pdf)
-                            .map(|()| out.clone())
-                            .map_err(|source| {
-                                LetterError::Input(super::InputError::Io {
-                                    path: out.display().to_string(),
-                                    source,
-                                })
+                        write_unsynced(&out, &letter.pdf).map_err(|source| {
+                            LetterError::Input(super::InputError::Io {
+                                path: out.display().to_string(),
+                                source,
                             })
+                        })?;
+                        if issuer.options.record {
+                            let case = plan
+                                .case_path
+                                .clone()
+                                .unwrap_or_else(|| crate::model::case::default_path(input));
+                            let name = out
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            issuer.record(&plan, &letter, &case, &name)?;
+                        }
+                        Ok(out.clone())
                     });
                     progress(input, r.is_ok());
                     (r, warnings)

@@ -6,9 +6,11 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Kind;
-use super::profile::{AmProfile, Decision, LetterData};
+use super::profile::{AmProfile, LetterData};
 use crate::check::{Finding, Severity};
-use crate::model::{self, Plan, StepStatus, date, text};
+use crate::lifecycle::{CaseState, Progress};
+use crate::model::case::{Category, Outcome};
+use crate::model::{self, Plan, date, text};
 
 /// A date as templates see it: `{{ d.iso }}` = "2027-02-28",
 /// `{{ d.long }}` = "February 28, 2027".
@@ -49,6 +51,8 @@ pub struct LetterContext {
     pub extension: Option<ExtensionCtx>,
     pub follow_up: Option<FollowUpCtx>,
     pub risk_category: Option<RiskCtx>,
+    /// The lifecycle on the letter date, after this letter's decision.
+    pub case: CaseCtx,
     /// The account manager's extra paragraph (Markdown), or "".
     pub note: String,
     pub cc: Vec<String>,
@@ -80,12 +84,14 @@ pub struct PlanCtx {
     pub submitted_to: String,
     pub conditional_period_months: u32,
     pub period_end: Option<Day>,
+    /// The new deadline of the extension in force on the letter date.
     pub extended_deadline: Option<Day>,
-    /// Extended deadline if granted, else the period end.
+    /// The deadline in force on the letter date.
     pub deadline: Option<Day>,
     /// The latest date validation results are to reach Customs.
     pub validation_results_due: Option<Day>,
     pub steps_total: usize,
+    /// Steps completed on or before the letter date.
     pub steps_done: usize,
     /// "toml" or "signed-pdf".
     pub source: String,
@@ -152,10 +158,16 @@ pub struct ExtensionCtx {
     pub decision: String,
     pub granted: bool,
     pub requested: Option<Day>,
-    /// The deadline before this decision (period end or earlier extension).
+    /// The date of the decision.
+    pub decided: Day,
+    /// The deadline in force before this decision (period end or earlier extension).
     pub previous_deadline: Option<Day>,
+    /// The previous deadline had passed on the letter date.
+    pub previous_deadline_passed: bool,
     pub new_deadline: Option<Day>,
     pub reason: String,
+    /// Significant progress on the day the request was judged, in words.
+    pub progress: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,9 +180,49 @@ pub struct FollowUpCtx {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RiskCtx {
+    /// "standard" or "a higher compliance risk category".
     pub category: String,
+    pub higher: bool,
     pub reason: String,
     pub effective: Day,
+}
+
+/// What the lifecycle says on the letter date (after this letter's
+/// decision): templates state these facts and compute none.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseCtx {
+    pub as_of: Day,
+    /// e.g. "within-period", "at-risk".
+    pub phase: String,
+    pub phase_title: String,
+    /// "standard" or "a higher compliance risk category"; "" without a report date.
+    pub category: String,
+    /// The category is "a higher compliance risk category".
+    pub higher: bool,
+    pub category_since: Option<Day>,
+    pub category_basis: String,
+    pub deadline: Option<Day>,
+    pub deadline_passed: bool,
+    /// The deadline in force comes from a granted extension.
+    pub extended: bool,
+    pub steps_done: usize,
+    pub steps_total: usize,
+    pub steps_percent: u32,
+    pub implemented: bool,
+    pub implemented_on: Option<Day>,
+    pub validations_done: usize,
+    pub validations_total: usize,
+    pub validated: bool,
+    /// "not-yet-judged", "implemented", "significant", "not-significant", "undetermined".
+    pub progress_verdict: String,
+    pub progress_rule: String,
+    pub progress_judged_on: Option<Day>,
+    /// "not requested", "requested", "scheduled", "under way", "completed".
+    pub follow_up_stage: String,
+    pub automatic_extension: bool,
+    /// A follow-up review starting on `follow_up.date` would be under way
+    /// at the end of the period in force (automatic extension).
+    pub review_within_deadline: bool,
 }
 
 /// Why the context for a kind of letter cannot be built.
@@ -196,6 +248,47 @@ pub struct Inputs<'a> {
     pub source: &'a str,
     pub file: &'a str,
     pub signed_by: Vec<String>,
+    /// The lifecycle on the letter date, after this letter's decision.
+    pub state: &'a CaseState,
+    /// This letter's decision and what it rests on.
+    pub facts: &'a Facts,
+}
+
+/// The decision a letter communicates and the facts it rests on, made by
+/// `letter` from LETTER.toml or the record and checked by
+/// `lifecycle::review` before the letter is written.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub extension: Option<ExtensionFacts>,
+    pub follow_up: Option<FollowUpFacts>,
+    pub designation: Option<DesignationFacts>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExtensionFacts {
+    pub outcome: Outcome,
+    pub requested: Option<NaiveDate>,
+    pub decided: NaiveDate,
+    pub previous_deadline: Option<NaiveDate>,
+    pub previous_deadline_passed: bool,
+    pub new_deadline: Option<NaiveDate>,
+    pub reason: Option<String>,
+    pub progress: Option<Progress>,
+}
+
+#[derive(Debug, Clone)]
+pub struct FollowUpFacts {
+    pub date: NaiveDate,
+    pub location: Option<String>,
+    pub deficiencies: Option<Vec<String>>,
+    pub within_deadline: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct DesignationFacts {
+    pub category: Category,
+    pub effective: NaiveDate,
+    pub reason: String,
 }
 
 pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
@@ -256,9 +349,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
     let general_items: Vec<Item> = general.iter().map(|(t, s)| item(t, s)).collect();
     let items_total = number;
 
-    let steps = plan.deficiencies.iter().flat_map(|d| &d.steps);
-    let steps_total = steps.clone().count();
-    let steps_done = steps.filter(|s| s.status() == StepStatus::Done).count();
+    let st = i.state;
     let validation_results_due = plan
         .deficiencies
         .iter()
@@ -268,16 +359,16 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
     let h = &plan.header;
     let plan_ctx = PlanCtx {
         assessment_report: plan.assessment_report().to_string(),
-        report_date: day(date(&h.report_date)),
-        prepared: day(date(&h.prepared)),
+        report_date: day(st.report_date),
+        prepared: day(st.prepared),
         submitted_to: s(&h.submitted_to),
         conditional_period_months: model::CONDITIONAL_PERIOD_MONTHS,
-        period_end: day(plan.period_end()),
-        extended_deadline: day(plan.extended_deadline()),
-        deadline: day(plan.deadline()),
+        period_end: day(st.period_end),
+        extended_deadline: day(st.extension_in_force().and_then(|e| e.new_deadline)),
+        deadline: day(st.deadline_date()),
         validation_results_due: day(validation_results_due),
-        steps_total,
-        steps_done,
+        steps_total: st.implementation.total,
+        steps_done: st.implementation.done,
         source: i.source.to_string(),
         file: i.file.to_string(),
         plan_toml_sha256: model::files::sha256_hex(plan.source.text.as_bytes()),
@@ -304,9 +395,24 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         },
     };
     let response_due = i.data.due.unwrap_or_else(|| i.date + chrono::Days::new(30));
-    let extension = extension(&i.kind, plan, i.data)?;
-    let follow_up = follow_up(&i.kind, plan, i.data, &deficiencies, &ids)?;
-    let risk_category = risk(plan, i.data, i.date);
+    let extension = i.facts.extension.as_ref().map(extension);
+    if i.kind == Kind::Extension && extension.is_none() {
+        return Err(ContextError::Missing(
+            "an extension letter needs a decision: give [extension] decision = \"granted\" or \"denied\" in LETTER.toml (--data), or record one in the case file".into(),
+        ));
+    }
+    let follow_up = follow_up(i.facts.follow_up.as_ref(), &deficiencies, &ids)?;
+    if i.kind == Kind::FollowUp && follow_up.is_none() {
+        return Err(ContextError::Missing(
+            "a follow-up letter needs the review date: give [follow_up] date = YYYY-MM-DD in LETTER.toml (--data), or a started date in the case file".into(),
+        ));
+    }
+    let risk_category = i.facts.designation.as_ref().map(|d| RiskCtx {
+        category: d.category.words().to_string(),
+        higher: d.category == Category::Higher,
+        reason: sentence(&d.reason),
+        effective: d.effective.into(),
+    });
     if i.kind == Kind::RiskCategory && risk_category.is_none() {
         return Err(ContextError::Missing(
             "a risk-category letter needs the designation: give [risk_category] category and reason in LETTER.toml (--data), or a report date in the plan".into(),
@@ -319,7 +425,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
     }
     Ok(LetterContext {
         kind: i.kind.as_str().to_string(),
-        kind_title: i.kind.title().to_string(),
+        kind_title: i.kind.title_for(i.facts),
         date: i.date.into(),
         am: i.am.clone(),
         company,
@@ -331,6 +437,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         extension,
         follow_up,
         risk_category,
+        case: case_ctx(st, i.facts),
         note: i.data.note.clone().unwrap_or_default(),
         cc: i.data.cc.clone(),
     })
@@ -340,6 +447,16 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
 /// template adds its own punctuation).
 fn reason(s: &str) -> String {
     s.trim().trim_end_matches('.').trim_end().to_string()
+}
+
+/// A reason that starts a sentence: as [`reason`], first letter capital.
+fn sentence(s: &str) -> String {
+    let r = reason(s);
+    let mut c = r.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => r,
+    }
 }
 
 fn s(f: &model::Field<String>) -> String {
@@ -404,110 +521,34 @@ fn plain_words(msg: &str) -> String {
     out
 }
 
-fn extension(
-    kind: &Kind,
-    plan: &Plan,
-    data: &LetterData,
-) -> Result<Option<ExtensionCtx>, ContextError> {
-    let latest = plan
-        .extensions
-        .iter()
-        .max_by_key(|e| (date(&e.requested), date(&e.granted)));
-    let ctx = match (&data.extension, latest) {
-        (Some(x), latest) => {
-            let plan_deadline = latest.and_then(|e| date(&e.new_deadline));
-            let new_deadline = x.new_deadline.or(match x.decision {
-                Decision::Granted => plan_deadline,
-                Decision::Denied => None,
-            });
-            if x.decision == Decision::Granted && new_deadline.is_none() {
-                return Err(ContextError::Missing(
-                    "an extension granted needs its new deadline: give `new_deadline` in [extension] of LETTER.toml".into(),
-                ));
-            }
-            Some(ExtensionCtx {
-                decision: decision_word(x.decision).into(),
-                granted: x.decision == Decision::Granted,
-                requested: day(x
-                    .requested
-                    .or_else(|| latest.and_then(|e| date(&e.requested)))),
-                previous_deadline: day(previous_deadline(plan, new_deadline)),
-                new_deadline: day(new_deadline),
-                reason: reason(
-                    x.reason
-                        .as_deref()
-                        .or_else(|| latest.and_then(|e| text(&e.reason)))
-                        .unwrap_or_default(),
-                ),
+fn extension(x: &ExtensionFacts) -> ExtensionCtx {
+    ExtensionCtx {
+        decision: x.outcome.as_str().to_string(),
+        granted: x.outcome == Outcome::Granted,
+        requested: day(x.requested),
+        decided: x.decided.into(),
+        previous_deadline: day(x.previous_deadline),
+        previous_deadline_passed: x.previous_deadline_passed,
+        new_deadline: day(x.new_deadline),
+        reason: reason(x.reason.as_deref().unwrap_or_default()),
+        progress: x
+            .progress
+            .as_ref()
+            .map(|p| match p.on {
+                Some(on) => format!("as of {}: {}", Day::from(on).long, p.rule),
+                None => p.rule.clone(),
             })
-        }
-        (None, Some(e)) if e.granted.is_some() => {
-            let new_deadline = date(&e.new_deadline);
-            Some(ExtensionCtx {
-                decision: "granted".into(),
-                granted: true,
-                requested: day(date(&e.requested)),
-                previous_deadline: day(previous_deadline(plan, new_deadline)),
-                new_deadline: day(new_deadline),
-                reason: reason(&s(&e.reason)),
-            })
-        }
-        _ => None,
-    };
-    if *kind == Kind::Extension && ctx.is_none() {
-        return Err(ContextError::Missing(
-            "an extension letter needs a decision: the plan has no granted [[extension]]; \
-             give [extension] decision = \"granted\" or \"denied\" in LETTER.toml (--data)"
-                .into(),
-        ));
+            .unwrap_or_default(),
     }
-    Ok(ctx)
-}
-
-fn decision_word(d: Decision) -> &'static str {
-    match d {
-        Decision::Granted => "granted",
-        Decision::Denied => "denied",
-    }
-}
-
-/// The deadline in force before an extension to `new_deadline`: the latest
-/// granted deadline earlier than it, else the end of the conditional period.
-fn previous_deadline(plan: &Plan, new_deadline: Option<NaiveDate>) -> Option<NaiveDate> {
-    let earlier = plan
-        .extensions
-        .iter()
-        .filter(|e| e.granted.is_some())
-        .filter_map(|e| date(&e.new_deadline))
-        .filter(|d| new_deadline.is_none_or(|n| *d < n))
-        .max();
-    earlier.or_else(|| plan.period_end())
 }
 
 fn follow_up(
-    kind: &Kind,
-    plan: &Plan,
-    data: &LetterData,
+    f: Option<&FollowUpFacts>,
     deficiencies: &[DeficiencyCtx],
     ids: &[String],
 ) -> Result<Option<FollowUpCtx>, ContextError> {
-    let (when, location, wanted) = match &data.follow_up {
-        Some(f) => (Some(f.date), f.location.clone(), f.deficiencies.clone()),
-        None => (
-            plan.follow_up.as_ref().and_then(|f| date(&f.started)),
-            None,
-            None,
-        ),
-    };
-    let Some(when) = when else {
-        if *kind == Kind::FollowUp {
-            return Err(ContextError::Missing(
-                "a follow-up letter needs the review date: give [follow_up] date = YYYY-MM-DD in LETTER.toml (--data), or a started date in the plan's [follow_up]".into(),
-            ));
-        }
-        return Ok(None);
-    };
-    let scope = match wanted {
+    let Some(f) = f else { return Ok(None) };
+    let scope = match &f.deficiencies {
         None => deficiencies.to_vec(),
         Some(list) => {
             let mut v = Vec::new();
@@ -527,66 +568,51 @@ fn follow_up(
         }
     };
     Ok(Some(FollowUpCtx {
-        date: when.into(),
-        location: location.unwrap_or_else(|| "the company's premises".into()),
+        date: f.date.into(),
+        location: f
+            .location
+            .clone()
+            .unwrap_or_else(|| "the company's premises".into()),
         scope,
     }))
 }
 
-/// The designation in force: from LETTER.toml, else derived from the plan
-/// and the letter date as the framework describes.
-fn risk(plan: &Plan, data: &LetterData, on: NaiveDate) -> Option<RiskCtx> {
-    if let Some(r) = &data.risk_category {
-        return Some(RiskCtx {
-            category: r.category.trim().to_string(),
-            reason: reason(&r.reason),
-            effective: r.effective.unwrap_or(on).into(),
-        });
+fn case_ctx(st: &CaseState, facts: &Facts) -> CaseCtx {
+    let i = &st.implementation;
+    let v = &st.validation;
+    CaseCtx {
+        as_of: st.as_of.into(),
+        phase: st.phase.as_str().to_string(),
+        phase_title: st.phase.title().to_string(),
+        category: st
+            .category
+            .as_ref()
+            .map_or_else(String::new, |c| c.words.to_string()),
+        higher: st
+            .category
+            .as_ref()
+            .is_some_and(|c| c.category == Category::Higher),
+        category_since: day(st.category.as_ref().map(|c| c.since)),
+        category_basis: st
+            .category
+            .as_ref()
+            .map_or_else(String::new, |c| reason(&c.basis)),
+        deadline: day(st.deadline_date()),
+        deadline_passed: st.deadline.as_ref().is_some_and(|d| d.passed()),
+        extended: st.extension_in_force().is_some(),
+        steps_done: i.done,
+        steps_total: i.total,
+        steps_percent: i.percent,
+        implemented: i.complete,
+        implemented_on: day(i.completed_on),
+        validations_done: v.done,
+        validations_total: st.deficiencies.len(),
+        validated: v.complete,
+        progress_verdict: st.progress.verdict.as_str().to_string(),
+        progress_rule: st.progress.rule.clone(),
+        progress_judged_on: day(st.progress.on),
+        follow_up_stage: st.follow_up.stage.as_str().to_string(),
+        automatic_extension: st.automatic_extension.is_some(),
+        review_within_deadline: facts.follow_up.as_ref().is_some_and(|f| f.within_deadline),
     }
-    let deadline = plan.deadline()?;
-    let follow_up_open = plan
-        .follow_up
-        .as_ref()
-        .is_some_and(|f| f.started.is_some() && f.completed.is_none());
-    let all_done = plan
-        .deficiencies
-        .iter()
-        .flat_map(|d| &d.steps)
-        .all(|s| s.status() == StepStatus::Done);
-    let long = |d: NaiveDate| Day::from(d).long;
-    let (category, why) = if on <= deadline {
-        (
-            "standard",
-            format!(
-                "The company is within the period for implementing its Compliance Improvement Plan, which ends {}.",
-                long(deadline)
-            ),
-        )
-    } else if follow_up_open {
-        (
-            "standard",
-            "Customs is conducting the follow-up review, which has not been completed; the company remains in the standard category until it is.".to_string(),
-        )
-    } else if all_done {
-        (
-            "standard",
-            format!(
-                "The company reports every corrective action step of its plan as implemented by the end of the period on {}.",
-                long(deadline)
-            ),
-        )
-    } else {
-        (
-            "higher",
-            format!(
-                "The Compliance Improvement Plan was not implemented within the period that ended {} and significant progress has not been demonstrated.",
-                long(deadline)
-            ),
-        )
-    };
-    Some(RiskCtx {
-        category: category.into(),
-        reason: reason(&why),
-        effective: on.into(),
-    })
 }

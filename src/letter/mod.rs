@@ -15,7 +15,7 @@ pub mod context;
 pub mod profile;
 pub mod templates;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -28,11 +28,14 @@ use crate::documents::{
 };
 use crate::intake::{self, AnyError};
 use crate::keys::Signer;
+use crate::lifecycle::review::{self, ExtensionDecision, Notice, Objection};
+use crate::lifecycle::{self, CaseState, Threshold};
 use crate::model::Plan;
+use crate::model::case::{self, Case, CaseError, Category, Entry, Outcome};
 use crate::sign::{self, SignOptions};
 use crate::verify::VerifyReport;
 
-pub use context::{ContextError, LetterContext};
+pub use context::{ContextError, Facts, LetterContext};
 pub use profile::{AmProfile, InputError, LetterData};
 pub use templates::{TemplateError, Templates};
 
@@ -88,7 +91,7 @@ impl Kind {
         match self {
             Kind::Acceptance => "Acceptance of the Compliance Improvement Plan".into(),
             Kind::AdditionalInformation => "Request for Additional Information".into(),
-            Kind::Extension => "Request for Extension of the Conditional Period".into(),
+            Kind::Extension => "Extension of the Conditional Period".into(),
             Kind::FollowUp => "Notice of Follow-up Review".into(),
             Kind::RiskCategory => "Designation of Compliance Risk Category".into(),
             Kind::Custom(s) => {
@@ -105,6 +108,28 @@ impl Kind {
                 }
                 t
             }
+        }
+    }
+
+    /// The title of this letter: the kind's, with the decision when the
+    /// kind has one ("Extension of the Conditional Period — Granted").
+    pub fn title_for(&self, facts: &Facts) -> String {
+        match (self, &facts.extension, &facts.designation) {
+            (Kind::Extension, Some(x), _) => format!(
+                "Extension of the Conditional Period \u{2014} {}",
+                match x.outcome {
+                    Outcome::Granted => "Granted",
+                    Outcome::Denied => "Denied",
+                }
+            ),
+            (Kind::RiskCategory, _, Some(d)) => format!(
+                "Designation of Compliance Risk Category \u{2014} {}",
+                match d.category {
+                    Category::Standard => "Standard",
+                    Category::Higher => "Higher Compliance Risk Category",
+                }
+            ),
+            _ => self.title(),
         }
     }
 
@@ -136,23 +161,41 @@ impl std::fmt::Display for Kind {
 }
 
 /// A plan ready for letters: loaded from TOML, or read back from a signed
-/// PDF after verification.
+/// PDF after verification, with Customs' recorded decisions on it.
 pub struct PlanInput {
     pub plan: Plan,
     /// The verification report when the plan came from a signed PDF.
     pub report: Option<VerifyReport>,
     /// The file the plan was read from, as given.
     pub file: String,
+    /// Customs' decisions: the case file, else the plan's own tables.
+    pub case: Case,
+    /// The case file the record is read from and decisions are appended to.
+    pub case_path: Option<PathBuf>,
 }
 
 impl PlanInput {
-    /// Load a plan TOML or a signed plan PDF (verified against `trust`).
-    pub fn load(path: &Path, trust: &[Certificate]) -> Result<Self, AnyError> {
+    /// Load a plan TOML or a signed plan PDF (verified against `trust`) and
+    /// its default case file (`PLAN.case.toml`) when there is one.
+    pub fn load(path: &Path, trust: &[Certificate]) -> Result<Self, LetterError> {
+        Self::load_with_case(path, trust, None)
+    }
+
+    /// As [`load`](Self::load), with the case file `case` (which need not
+    /// exist yet: the first decision recorded creates it).
+    pub fn load_with_case(
+        path: &Path,
+        trust: &[Certificate],
+        case_file: Option<&Path>,
+    ) -> Result<Self, LetterError> {
         let (plan, report) = intake::load_plan_any(path, trust)?;
+        let (case, case_path) = case::for_plan(&plan, path, case_file, true)?;
         Ok(PlanInput {
             plan,
             report,
             file: path.display().to_string(),
+            case,
+            case_path,
         })
     }
 
@@ -191,8 +234,14 @@ pub struct LetterOptions {
     /// The letter date (and the PDF's date). Default: today.
     pub date: Option<NaiveDate>,
     pub paper: Paper,
-    /// Issue an acceptance letter even though the plan has check errors.
+    /// Issue the letter although the consistency check refuses it; needs
+    /// `reason`, which the letter's embedded data records.
     pub force: bool,
+    pub reason: Option<String>,
+    /// What counts as significant progress.
+    pub threshold: Threshold,
+    /// In a batch, append each letter's decision to its plan's case file.
+    pub record: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -209,10 +258,28 @@ pub enum LetterError {
         #[source]
         source: ContextError,
     },
+    #[error(transparent)]
+    Case(#[from] CaseError),
+    /// The letter would state something the case does not support.
     #[error(
-        "{file}: the plan has {errors} check error(s), so it cannot be accepted as it stands; run `cip check {file}`, or issue an additional-information letter"
+        "{file}: the {kind} letter dated {date} is refused ({}): it is not consistent with the case on its date:\n{}\n(issue it anyway only with --force --reason TEXT; the override is recorded in the letter)",
+        refusals.iter().map(|r| r.code).collect::<Vec<_>>().join(", "),
+        refusals.iter().map(|r| format!("  - {r}")).collect::<Vec<_>>().join("\n")
     )]
-    NotAcceptable { file: String, errors: usize },
+    Refused {
+        file: String,
+        kind: String,
+        date: NaiveDate,
+        refusals: Vec<Objection>,
+    },
+    #[error("{file}: --force needs --reason TEXT: the reason is recorded in the letter")]
+    ForceWithoutReason { file: String },
+    #[error("{file}: cannot record the decision in the case file: {source}")]
+    Record {
+        file: String,
+        #[source]
+        source: CaseError,
+    },
     #[error("{file}: cannot typeset the letter: {source}")]
     Pdf {
         file: String,
@@ -251,6 +318,28 @@ pub struct LetterMeta {
     /// "toml" or "signed-pdf".
     pub plan_source: String,
     pub creator: String,
+    /// The letter's title ("Extension of the Conditional Period — Granted").
+    #[serde(default)]
+    pub title: String,
+    /// The decision as the case-file entry it is recorded as:
+    /// `{"table": "extension", "fields": {"requested": "2027-03-15", …}}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<serde_json::Value>,
+    /// Warnings of the consistency check (the letter was issued).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// The consistency check refused the letter and the AM overrode it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "override")]
+    pub override_: Option<Override>,
+}
+
+/// An override of the consistency check: why, and what it overrode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Override {
+    pub reason: String,
+    /// The refusals overridden, "message [code]".
+    pub refused: Vec<String>,
 }
 
 /// A letter made in memory.
@@ -259,6 +348,10 @@ pub struct Letter {
     /// The Markdown the template produced.
     pub markdown: String,
     pub meta: LetterMeta,
+    /// The decision to append to the case file.
+    pub record: Option<Entry>,
+    /// Warnings of the consistency check, for the terminal.
+    pub warnings: Vec<String>,
 }
 
 /// Everything a letter needs besides its plan; shared by all the letters of
@@ -280,20 +373,77 @@ impl Issuer<'_> {
             .unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 
-    /// Make (and sign) the letter for one plan.
+    /// Make (and sign) the letter for one plan: decide what it
+    /// communicates, check that against the case on the letter date
+    /// (refused unless overridden), then state the facts of the case after
+    /// the decision.
     pub fn issue(&self, input: &PlanInput) -> Result<Letter, LetterError> {
         let file = input.file.clone();
         let findings = input.findings();
-        if self.kind == Kind::Acceptance && !self.options.force {
+        let date = self.date();
+        let t = &self.options.threshold;
+        let plan = &input.plan;
+        let context_error = |source| LetterError::Context {
+            file: file.clone(),
+            source,
+        };
+        let before = lifecycle::assess(plan, &input.case, date, t);
+        let (notice, facts, entry) = self.decide(input, &before, date).map_err(context_error)?;
+
+        let mut refusals = Vec::new();
+        if self.kind == Kind::Acceptance {
             let errors = findings
                 .iter()
                 .filter(|f| f.severity == Severity::Error)
                 .count();
             if errors > 0 {
-                return Err(LetterError::NotAcceptable { file, errors });
+                refusals.push(Objection {
+                    code: "plan-has-check-errors",
+                    message: format!(
+                        "the plan has {errors} check error(s), so it cannot be accepted as it stands; run `cip check {file}`, or issue an additional-information letter"
+                    ),
+                });
             }
         }
-        let date = self.date();
+        let checked = review::review(plan, &input.case, t, date, &notice);
+        refusals.extend(checked.refusals);
+        let warnings: Vec<String> = checked.warnings.iter().map(ToString::to_string).collect();
+        let override_ = if refusals.is_empty() {
+            None
+        } else if !self.options.force {
+            return Err(LetterError::Refused {
+                file,
+                kind: self.kind.to_string(),
+                date,
+                refusals,
+            });
+        } else {
+            let Some(reason) = self
+                .options
+                .reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+            else {
+                return Err(LetterError::ForceWithoutReason { file });
+            };
+            Some(Override {
+                reason: reason.to_string(),
+                refused: refusals.iter().map(ToString::to_string).collect(),
+            })
+        };
+        let entry = entry.map(|e| {
+            e.text(
+                "override_reason",
+                override_.as_ref().map(|o| o.reason.as_str()),
+            )
+        });
+        let after_case = match &entry {
+            Some(e) => input.case.with_entry(e)?,
+            None => input.case.clone(),
+        };
+        let after = lifecycle::assess(plan, &after_case, date, t);
+
         let file_name = Path::new(&input.file)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -315,7 +465,7 @@ impl Issuer<'_> {
             .unwrap_or_default();
         let ctx = context::build(&context::Inputs {
             kind: self.kind.clone(),
-            plan: &input.plan,
+            plan,
             am: self.am,
             data: self.data,
             date,
@@ -327,14 +477,20 @@ impl Issuer<'_> {
             },
             file: &file_name,
             signed_by,
+            state: &after,
+            facts: &facts,
         })
-        .map_err(|source| LetterError::Context {
-            file: file.clone(),
-            source,
-        })?;
+        .map_err(context_error)?;
+        let entry = entry.map(|e| match self.kind {
+            Kind::AdditionalInformation => e.number("items", u32::try_from(ctx.items_total).ok()),
+            _ => e,
+        });
         let md = self.templates.render(self.kind.as_str(), &ctx)?;
-        let meta = meta(&self.kind, &ctx);
-        let doc = letter_document(&ctx, &md, &meta, &input.plan, self.options.paper);
+        let mut meta = meta(&self.kind, &ctx);
+        meta.record = entry.as_ref().map(entry_json);
+        meta.warnings = warnings.clone();
+        meta.override_ = override_;
+        let doc = letter_document(&ctx, &md, &meta, plan, self.options.paper);
         let mut pdf = crate::pdf::render(&doc).map_err(|source| LetterError::Pdf {
             file: file.clone(),
             source,
@@ -354,8 +510,241 @@ impl Issuer<'_> {
             pdf,
             markdown: md,
             meta,
+            record: entry,
+            warnings,
         })
     }
+
+    /// What this letter communicates: the decision of LETTER.toml for its
+    /// kind (made on the letter date), else the one the record holds; the
+    /// case-file entry recording a new decision; and the facts the letter
+    /// states about the other decisions (the record's only).
+    fn decide(
+        &self,
+        input: &PlanInput,
+        before: &CaseState,
+        date: NaiveDate,
+    ) -> Result<(Notice, Facts, Option<Entry>), ContextError> {
+        let plan = &input.plan;
+        let t = &self.options.threshold;
+        let data = self.data;
+        let mut facts = Facts::default();
+        let recorded = before
+            .extensions
+            .iter()
+            .filter(|e| e.decided.is_some())
+            .max_by_key(|e| (e.decided, e.number));
+        facts.extension = recorded.and_then(|e| {
+            Some(context::ExtensionFacts {
+                outcome: e.outcome?,
+                requested: e.requested,
+                decided: e.decided?,
+                previous_deadline: e.previous_deadline,
+                previous_deadline_passed: e.previous_deadline_passed,
+                new_deadline: e.new_deadline,
+                reason: e.reason.clone(),
+                progress: e.progress.clone(),
+            })
+        });
+        facts.follow_up = before.follow_up.started.map(|d| context::FollowUpFacts {
+            date: d,
+            location: None,
+            deficiencies: None,
+            within_deadline: before.within_deadline(d),
+        });
+        facts.designation = before.category.as_ref().map(|c| context::DesignationFacts {
+            category: c.category,
+            effective: c.since,
+            reason: c.basis.clone(),
+        });
+        let (notice, entry) = match &self.kind {
+            Kind::Acceptance => (
+                Notice::Acceptance,
+                Some(Entry::new("acceptance").date("date", Some(date))),
+            ),
+            Kind::AdditionalInformation => {
+                let due = data.due.unwrap_or_else(|| date + chrono::Days::new(30));
+                (
+                    Notice::AdditionalInformation { due },
+                    Some(
+                        Entry::new("additional_information")
+                            .date("date", Some(date))
+                            .date("due", Some(due)),
+                    ),
+                )
+            }
+            Kind::Extension => match &data.extension {
+                Some(x) => {
+                    let outcome = match x.decision {
+                        profile::Decision::Granted => Outcome::Granted,
+                        profile::Decision::Denied => Outcome::Denied,
+                    };
+                    let pending = before.pending_extension();
+                    let requested = x.requested.or_else(|| pending.and_then(|p| p.requested));
+                    let new_deadline = match outcome {
+                        Outcome::Granted => x
+                            .new_deadline
+                            .or_else(|| pending.and_then(|p| p.new_deadline)),
+                        Outcome::Denied => None,
+                    };
+                    let reason = x
+                        .reason
+                        .clone()
+                        .or_else(|| pending.and_then(|p| p.reason.clone()));
+                    let (prev, progress) = review::extension_basis(plan, before, date, t);
+                    facts.extension = Some(context::ExtensionFacts {
+                        outcome,
+                        requested,
+                        decided: date,
+                        previous_deadline: prev,
+                        previous_deadline_passed: before.deadline_passed(),
+                        new_deadline,
+                        reason: reason.clone(),
+                        progress,
+                    });
+                    let entry = Entry::new("extension")
+                        .date("requested", requested)
+                        .date("decided", Some(date))
+                        .text("decision", Some(outcome.as_str()))
+                        .date("new_deadline", new_deadline)
+                        .text("reason", reason.as_deref());
+                    (
+                        Notice::Extension(ExtensionDecision {
+                            requested,
+                            decided: date,
+                            outcome,
+                            new_deadline,
+                            reason,
+                            recorded: false,
+                        }),
+                        Some(entry),
+                    )
+                }
+                None => match &facts.extension {
+                    Some(x) => (
+                        Notice::Extension(ExtensionDecision {
+                            requested: x.requested,
+                            decided: x.decided,
+                            outcome: x.outcome,
+                            new_deadline: x.new_deadline,
+                            reason: x.reason.clone(),
+                            recorded: true,
+                        }),
+                        None,
+                    ),
+                    None => (Notice::Other, None),
+                },
+            },
+            Kind::FollowUp => match &data.follow_up {
+                Some(f) => {
+                    facts.follow_up = Some(context::FollowUpFacts {
+                        date: f.date,
+                        location: f.location.clone(),
+                        deficiencies: f.deficiencies.clone(),
+                        within_deadline: before.within_deadline(f.date),
+                    });
+                    (
+                        Notice::FollowUp { date: f.date },
+                        Some(Entry::new("follow_up").date("started", Some(f.date))),
+                    )
+                }
+                None => match &facts.follow_up {
+                    Some(f) => (Notice::FollowUp { date: f.date }, None),
+                    None => (Notice::Other, None),
+                },
+            },
+            Kind::RiskCategory => {
+                let (category, effective, reason) = match &data.risk_category {
+                    Some(r) => {
+                        let category = Category::parse(&r.category).ok_or_else(|| {
+                            ContextError::Missing(format!(
+                                "[risk_category] category = \"{}\" is not a category of the framework: write \"standard\" or \"a higher compliance risk category\"",
+                                r.category.trim()
+                            ))
+                        })?;
+                        (
+                            category,
+                            r.effective.unwrap_or(date),
+                            Some(r.reason.clone()),
+                        )
+                    }
+                    None => match &before.category {
+                        Some(c) => (c.category, date, None),
+                        None => return Ok((Notice::Other, facts, None)),
+                    },
+                };
+                let stated = match &reason {
+                    Some(r) => r.clone(),
+                    None => before
+                        .category
+                        .as_ref()
+                        .map(|c| c.basis.clone())
+                        .unwrap_or_default(),
+                };
+                facts.designation = Some(context::DesignationFacts {
+                    category,
+                    effective,
+                    reason: stated.clone(),
+                });
+                (
+                    Notice::Designation {
+                        category,
+                        effective,
+                        reason,
+                    },
+                    Some(
+                        Entry::new("risk_category")
+                            .text("category", Some(category.words()))
+                            .date("effective", Some(effective))
+                            .date("decided", Some(date))
+                            .text("reason", Some(&stated)),
+                    ),
+                )
+            }
+            Kind::Custom(_) => (Notice::Other, None),
+        };
+        Ok((notice, facts, entry))
+    }
+
+    /// Append the letter's decision to the case file `path` (created, with
+    /// the plan's own decisions migrated, when it does not exist).
+    pub fn record(
+        &self,
+        input: &PlanInput,
+        letter: &Letter,
+        path: &Path,
+        letter_file: &str,
+    ) -> Result<bool, LetterError> {
+        let Some(entry) = &letter.record else {
+            return Ok(false);
+        };
+        let entry = entry.clone().text("letter", Some(letter_file));
+        let comment = format!(
+            "{} letter dated {} ({letter_file}), recorded by cip letter",
+            self.kind, letter.meta.date
+        );
+        case::append(path, &input.plan, &entry, &comment).map_err(|source| {
+            LetterError::Record {
+                file: input.file.clone(),
+                source,
+            }
+        })?;
+        Ok(true)
+    }
+}
+
+/// A case-file entry as JSON: `{"table": …, "fields": {…}}`.
+fn entry_json(e: &Entry) -> serde_json::Value {
+    let mut fields = serde_json::Map::new();
+    for (k, v) in &e.fields {
+        let v = match v {
+            case::Value::Date(d) => serde_json::Value::String(d.format("%Y-%m-%d").to_string()),
+            case::Value::Text(t) => serde_json::Value::String(t.clone()),
+            case::Value::Number(n) => serde_json::Value::from(*n),
+        };
+        fields.insert((*k).to_string(), v);
+    }
+    serde_json::json!({ "table": e.table, "fields": fields })
 }
 
 fn meta(kind: &Kind, ctx: &LetterContext) -> LetterMeta {
@@ -389,6 +778,10 @@ fn meta(kind: &Kind, ctx: &LetterContext) -> LetterMeta {
         decision,
         plan_source: ctx.plan.source.clone(),
         creator: format!("cip {}", env!("CARGO_PKG_VERSION")),
+        title: ctx.kind_title.clone(),
+        record: None,
+        warnings: Vec::new(),
+        override_: None,
     }
 }
 

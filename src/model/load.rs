@@ -187,7 +187,7 @@ fn schema_error(
 }
 
 /// `deficiency[1].step[0].target`, as the user would write it.
-fn display_path(path: &serde_path_to_error::Path) -> String {
+pub(super) fn display_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for seg in path.iter() {

@@ -5,6 +5,7 @@
 //! that one run reports every problem. Only input that is not TOML, or whose
 //! shape cannot be read (unknown keys, wrong types), stops loading.
 
+pub mod case;
 mod dates;
 pub mod files;
 mod load;
@@ -200,24 +201,6 @@ impl Plan {
     /// End of the six-month conditional period, if the report date is known.
     pub fn period_end(&self) -> Option<NaiveDate> {
         date(&self.header.report_date).map(conditional_period_end)
-    }
-
-    /// The latest granted extension's new deadline, if any.
-    pub fn extended_deadline(&self) -> Option<NaiveDate> {
-        self.extensions
-            .iter()
-            .filter(|e| e.granted.is_some())
-            .filter_map(|e| date(&e.new_deadline))
-            .max()
-    }
-
-    /// The deadline in force: the extended deadline if one was granted,
-    /// else the end of the conditional period.
-    pub fn deadline(&self) -> Option<NaiveDate> {
-        match (self.period_end(), self.extended_deadline()) {
-            (Some(end), Some(ext)) => Some(end.max(ext)),
-            (end, ext) => end.or(ext),
-        }
     }
 
     pub fn document(&self, id: &str) -> Option<&SupportingDocument> {
