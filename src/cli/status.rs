@@ -342,10 +342,10 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
             .unwrap_or_default()
     );
     let validation = format!(
-        "results sent for {} of {} deficiencies · testing concluded for {}{}",
+        "results sent for {} of {} deficiencies · planned testing window over for {}{}",
         s.validation.done,
         s.deficiencies.len(),
-        s.validation.tested,
+        s.validation.tested - s.validation.done.min(s.validation.tested),
         s.validation
             .completed_on
             .map(|d| format!(" · validated {d}"))
@@ -362,7 +362,7 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
             .add_attribute(Attribute::Bold),
     ]);
     kv.add_row(vec![
-        key("Risk category"),
+        key("Risk category (framework)"),
         Cell::new(match s.phase.category_since {
             Some(since) => format!(
                 "\"{}\" since {since}: {}",
@@ -371,12 +371,15 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
             None => s.phase.risk_category.to_string(),
         }),
     ]);
-    if let Some(d) = &s.designation {
-        kv.add_row(vec![
-            key("Designated in writing"),
-            Cell::new(format!("\"{}\", effective {}", d.words, d.effective)),
-        ]);
-    }
+    // The framework's category and the Account Manager's written
+    // designation are different facts; say which one exists.
+    kv.add_row(vec![
+        key("Designated in writing"),
+        Cell::new(match &s.designation {
+            Some(d) => format!("\"{}\", effective {}", d.words, d.effective),
+            None => "no designation recorded".to_string(),
+        }),
+    ]);
     kv.add_row(vec![key("Consequence"), Cell::new(&s.phase.consequence)]);
     let progress = match (&s.outlook, s.progress.on) {
         (Some(o), _) => format!(

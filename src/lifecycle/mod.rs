@@ -185,7 +185,9 @@ pub struct Implementation {
 pub struct Validation {
     /// Deficiencies whose validation results were sent.
     pub done: usize,
-    /// Deficiencies whose testing has concluded (results due, overdue or sent).
+    /// Deficiencies whose planned testing window has ended (results due,
+    /// overdue or sent). The plan records no actual testing dates, so this
+    /// is the schedule, not a claim that testing took place.
     pub tested: usize,
     /// Deficiencies with a validation action.
     pub total: usize,
