@@ -275,3 +275,22 @@ fn a_closed_pipe_ends_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn explain_quotes_the_framework_and_shows_a_fix() {
+    let out = cip()
+        .args(["check", "--explain", "validation-tester-missing"])
+        .output()
+        .expect("run cip");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("From: Validation Action"), "{text}");
+    assert!(text.contains("who will conduct the testing"), "{text}");
+    assert!(text.contains("tester = "), "{text}");
+    let out = cip()
+        .args(["check", "--explain", "no-such-rule"])
+        .output()
+        .expect("run cip");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--rules"));
+}

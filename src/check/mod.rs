@@ -3,6 +3,7 @@
 //! hint); nothing here prints or knows about PDFs. The only I/O is reading
 //! the supporting documents the plan names, to hash them.
 
+pub mod explain;
 mod rules;
 
 use std::path::Path;

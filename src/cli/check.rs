@@ -11,22 +11,33 @@ use super::{Format, exit};
 #[derive(clap::Args)]
 pub struct Args {
     /// The plan (TOML).
-    plan: PathBuf,
+    #[arg(required_unless_present_any = ["rules", "explain"])]
+    plan: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
     /// List every rule id with its severity and exit.
     #[arg(long, conflicts_with = "format")]
     rules: bool,
+    /// Explain one rule: what it enforces, the framework's words it comes
+    /// from, and a plan fragment that satisfies it.
+    #[arg(long, value_name = "RULE", conflicts_with_all = ["format", "rules"])]
+    explain: Option<String>,
 }
 
 pub fn run(a: Args) -> ExitCode {
+    if let Some(id) = &a.explain {
+        return explain(id);
+    }
     if a.rules {
         for (id, sev, what) in check::RULES {
             println!("{id:36} {:7} {what}", severity_word(*sev));
         }
         return exit::ok();
     }
-    match check::check_file(&a.plan) {
+    let Some(plan) = a.plan else {
+        return exit::unreadable();
+    };
+    match check::check_file(&plan) {
         Ok((_, report)) => {
             match a.format {
                 Format::Json => print_json(&report),
@@ -42,7 +53,7 @@ pub fn run(a: Args) -> ExitCode {
             match a.format {
                 Format::Json => {
                     let v = serde_json::json!({
-                        "file": a.plan.display().to_string(),
+                        "file": plan.display().to_string(),
                         "error": load_error_json(&e),
                     });
                     println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
@@ -52,6 +63,23 @@ pub fn run(a: Args) -> ExitCode {
             exit::unreadable()
         }
     }
+}
+
+fn explain(id: &str) -> ExitCode {
+    let Some(e) = check::explain::explain(id) else {
+        eprintln!("error: `{id}` is not a rule id; `cip check x --rules` lists them all");
+        return exit::unreadable();
+    };
+    let s = e.section;
+    println!("{} ({})", e.id, severity_word(e.severity));
+    println!("  enforces: {}", e.enforces);
+    println!("\nFrom: {}", s.title);
+    println!("  \"{}\"", s.source);
+    println!("\nA plan that satisfies it:");
+    for line in s.example.lines() {
+        println!("  {line}");
+    }
+    exit::ok()
 }
 
 fn severity_word(s: Severity) -> &'static str {
