@@ -84,14 +84,16 @@ pub fn print_human(report: &Report) {
                 Severity::Warning => miette::Severity::Warning,
             })
             .with_help(format!("{} ({location})", f.hint));
-        let diag = match &f.span {
-            Some(s) => diag.with_label(miette::LabeledSpan::at(s.clone(), f.path.clone())),
-            None => diag,
+        let report_ = match &f.span {
+            Some(s) if cip::model::may_quote(&report.file, &report.source) => {
+                let diag = diag.with_label(miette::LabeledSpan::at(s.clone(), f.path.clone()));
+                miette::Report::new(diag).with_source_code(miette::NamedSource::new(
+                    &report.file,
+                    report.source.clone(),
+                ))
+            }
+            _ => miette::Report::new(diag),
         };
-        let report_ = miette::Report::new(diag).with_source_code(miette::NamedSource::new(
-            &report.file,
-            report.source.clone(),
-        ));
         eprintln!("{report_:?}");
     }
     let summary = format!(
@@ -140,7 +142,7 @@ pub fn render_load_error(e: &LoadError) -> String {
             span,
             line,
             column,
-        } => {
+        } if cip::model::may_quote(name, text) => {
             let diag = miette::MietteDiagnostic::new(format!("not valid TOML: {message}"))
                 .with_code("toml-syntax")
                 .with_help(format!(

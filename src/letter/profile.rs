@@ -153,9 +153,22 @@ fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError>
 
 /// Parse TOML `text` (named `name` in messages) as `T`.
 pub fn parse_toml<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<T, InputError> {
-    toml::from_str(text).map_err(|e| InputError::Invalid {
-        path: name.to_string(),
-        message: one_paragraph(&e.to_string()),
+    toml::from_str(text).map_err(|e| {
+        let message = if crate::model::may_quote(name, text) {
+            one_paragraph(&e.to_string())
+        } else {
+            // toml's message quotes the offending line; give its place only.
+            let at = e.span().map_or(0, |s| s.start);
+            let (line, column) = crate::model::line_col(text, at);
+            format!(
+                "line {line}, column {column}: {} (is it a TOML file?)",
+                one_paragraph(e.message())
+            )
+        };
+        InputError::Invalid {
+            path: name.to_string(),
+            message,
+        }
     })
 }
 

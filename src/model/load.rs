@@ -48,6 +48,19 @@ pub enum LoadError {
     Schema(Vec<SchemaError>),
 }
 
+/// Whether diagnostics may quote lines of `text` (read from `name`): only for
+/// TOML files (a name ending in `.toml`, or a `plan.toml` read back from a
+/// PDF), and never when a line looks like part of a PEM private key, whatever
+/// the file is called. Quoting any file given by mistake leaks it: `cip check
+/// keys/k.pem` once printed an Ed25519 private key whole.
+pub fn may_quote(name: &str, text: &str) -> bool {
+    let toml = name
+        .to_ascii_lowercase()
+        .trim_end_matches(')')
+        .ends_with(".toml");
+    toml && !text.lines().any(|l| l.contains("PRIVATE KEY-----"))
+}
+
 impl LoadError {
     /// True when the input is not a readable TOML file at all (exit code 2).
     pub fn is_unreadable(&self) -> bool {

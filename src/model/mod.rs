@@ -19,7 +19,7 @@ use serde::Serialize;
 
 pub use any::{AnyError, load_plan_any};
 pub use dates::{CONDITIONAL_PERIOD_MONTHS, add_months, conditional_period_end};
-pub use load::{LoadError, MAX_PLAN_BYTES, SchemaError, load_file, parse, parse_bytes};
+pub use load::{LoadError, MAX_PLAN_BYTES, SchemaError, load_file, may_quote, parse, parse_bytes};
 
 /// Byte range in the plan source.
 pub type Span = Range<usize>;
