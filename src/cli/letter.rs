@@ -94,7 +94,7 @@ pub fn run(a: Args) -> ExitCode {
     let templates = match templates {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::term::print_error(&e);
             return exit::failed();
         }
     };
@@ -111,32 +111,32 @@ fn export(dir: &Path) -> ExitCode {
     match templates::export_bundled(dir) {
         Ok(written) => {
             for p in &written {
-                println!("wrote {}", p.display());
+                say!("wrote {}", p.display());
             }
-            println!(
+            say!(
                 "edit them and use them with `cip letter KIND --templates {}`; templates/README.md lists every variable",
                 dir.display()
             );
             exit::ok()
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            super::term::print_error(&e);
             exit::failed()
         }
     }
 }
 
 fn list(templates: &Templates) -> ExitCode {
-    println!("letter kinds ({}):", templates.origin());
+    say!("letter kinds ({}):", templates.origin());
     for k in templates.kinds() {
         let kind = Kind::parse(&k);
-        println!("  {k:<24} {}", kind.description());
+        say!("  {k:<24} {}", kind.description());
     }
     exit::ok()
 }
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    super::term::print_error(e);
     exit::failed()
 }
 
@@ -205,7 +205,7 @@ fn run_one(
         Err(e) => return plan_error(&e),
     };
     for w in input.warnings() {
-        eprintln!("warning: {w}");
+        tell!("warning: {w}");
     }
     let letter = match issuer.issue(&input) {
         Ok(l) => l,
@@ -217,9 +217,9 @@ fn run_one(
                 if let Err(e) = cip::atomic::write(out, letter.markdown.as_bytes()) {
                     return fail(&format!("cannot write {}: {e}", out.display()));
                 }
-                println!("wrote {} (Markdown)", out.display());
+                say!("wrote {} (Markdown)", out.display());
             }
-            None => print!("{}", letter.markdown),
+            None => print!("{}", super::term::safe_lines(&letter.markdown)),
         }
         return exit::ok();
     }
@@ -239,7 +239,7 @@ fn run_one(
     if let Err(e) = cip::atomic::write(&output, &letter.pdf) {
         return fail(&format!("cannot write {}: {e}", output.display()));
     }
-    println!(
+    say!(
         "wrote {} ({} letter to {}, {} bytes{})",
         output.display(),
         letter.meta.kind,
@@ -261,9 +261,9 @@ fn plan_error(e: &AnyError) -> ExitCode {
             problems,
             report,
         } => {
-            eprintln!("error: {path}: the signed plan does not verify; no letter was written");
+            tell!("error: {path}: the signed plan does not verify; no letter was written");
             for p in problems {
-                eprintln!("  - {p}");
+                tell!("  - {p}");
             }
             print_report(report);
             exit::failed()
@@ -272,7 +272,7 @@ fn plan_error(e: &AnyError) -> ExitCode {
             "{e} (run `cip check` on the plan for every problem)"
         )),
         _ => {
-            eprintln!("error: {e}");
+            super::term::print_error(&e);
             exit::unreadable()
         }
     }
@@ -287,9 +287,9 @@ fn letter_error(e: &LetterError) -> ExitCode {
 
 /// The verification report of a refused plan PDF, in short.
 fn print_report(r: &VerifyReport) {
-    eprintln!("  verification report:");
+    tell!("  verification report:");
     if r.signatures.is_empty() {
-        eprintln!("    no signatures");
+        tell!("    no signatures");
     }
     for (i, s) in r.signatures.iter().enumerate() {
         let who = s
@@ -302,22 +302,22 @@ fn print_report(r: &VerifyReport) {
         } else {
             "INVALID".into()
         };
-        eprintln!(
+        tell!(
             "    signature {} (field {}, {who}): {verdict}; later changes: {}",
             i + 1,
             s.field,
             s.later_changes.summary()
         );
         for p in &s.problems {
-            eprintln!("      problem: {p}");
+            tell!("      problem: {p}");
         }
         for d in &s.later_changes.details {
-            eprintln!("      change: {d}");
+            tell!("      change: {d}");
         }
     }
-    eprintln!("    manifest: {:?}", r.manifest.status);
+    tell!("    manifest: {:?}", r.manifest.status);
     for p in &r.manifest.problems {
-        eprintln!("      problem: {p}");
+        tell!("      problem: {p}");
     }
 }
 
@@ -347,13 +347,13 @@ fn run_batch(
     let elapsed = started.elapsed().as_secs_f64();
     for item in &summary.items {
         for w in &item.warnings {
-            eprintln!("warning: {w}");
+            tell!("warning: {w}");
         }
         if let Err(e) = &item.result {
-            eprintln!("error: {}: {e}", item.input.display());
+            super::term::print_error(&format!("{}: {e}", item.input.display()));
             if let LetterError::Plan(AnyError::Refused { problems, .. }) = e {
                 for p in problems {
-                    eprintln!("  - {p}");
+                    tell!("  - {p}");
                 }
             }
         }
@@ -366,7 +366,7 @@ fn run_batch(
     }
     let written = summary.written();
     let failed = summary.failed();
-    println!(
+    say!(
         "{written} {} letter{} written to {}, {failed} failed, in {elapsed:.2} s ({:.0} letters/s)",
         issuer.kind,
         if written == 1 { "" } else { "s" },

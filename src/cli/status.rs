@@ -13,6 +13,7 @@ use cip::status::{
 };
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
+use super::term::safe;
 use super::{Format, exit};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -105,7 +106,7 @@ pub fn run(a: Args) -> ExitCode {
                 }
                 Format::Human => match &e {
                     StatusError::Load(l) => eprintln!("{}", super::check::render_load_error(l)),
-                    other => eprintln!("error: {other}"),
+                    other => super::term::print_error(other),
                 },
             }
             exit::unreadable()
@@ -263,6 +264,7 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
         s.file,
         s.today
     );
+    let title = safe(title).to_string();
     outln!(out, "{}", paint(&title, color, |t| t.bold().to_string()));
 
     let p = &s.period;
@@ -286,6 +288,7 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
         (None, Some(r)) => format!("requested {r}, not granted yet"),
         (None, None) => "none".into(),
     };
+    let extension = safe(extension).to_string();
     let deadline = match (p.deadline, p.days_left, p.days_overdue) {
         (Some(d), Some(n), _) => format!("{d}: {n} day{} left", plural(n)),
         (Some(d), _, Some(n)) => format!("{d}: {n} day{} overdue", plural(n)),
@@ -314,34 +317,37 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
     kv.add_row(vec![key("Deadline"), deadline_cell]);
     kv.add_row(vec![
         key("Phase"),
-        Cell::new(format!(
+        Cell::new(safe(format!(
             "{} [{}], risk category: {}",
             s.phase.title,
             s.phase.phase.as_str(),
             s.phase.risk_category
-        ))
+        )))
         .fg(phase_color(s.phase.phase))
         .add_attribute(Attribute::Bold),
     ]);
-    kv.add_row(vec![key("Consequence"), Cell::new(&s.phase.consequence)]);
+    kv.add_row(vec![
+        key("Consequence"),
+        Cell::new(safe(&s.phase.consequence)),
+    ]);
     kv.add_row(vec![
         key("Significant progress"),
-        Cell::new(format!(
+        Cell::new(safe(format!(
             "{}: {}",
             if s.progress.significant { "yes" } else { "no" },
             s.progress.rule
-        )),
+        ))),
     ]);
     if let Some(sd) = &s.suggested_deadline {
         kv.add_row(vec![
             key("Suggested deadline"),
-            Cell::new(format!("{} ({})", sd.date, sd.basis)),
+            Cell::new(safe(format!("{} ({})", sd.date, sd.basis))),
         ]);
     }
     if let Some(f) = &s.follow_up {
         kv.add_row(vec![
             key("Follow-up review"),
-            Cell::new(format!(
+            Cell::new(safe(format!(
                 "requested {} · started {} · completed {}{}",
                 opt_date(f.requested),
                 opt_date(f.started),
@@ -350,7 +356,7 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
                     .as_deref()
                     .map(|o| format!(" · {o}"))
                     .unwrap_or_default()
-            )),
+            ))),
         ]);
     }
     kv.add_row(vec![key("Completion"), Cell::new(completion)]);
@@ -392,8 +398,8 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
             let date = if a.overdue { date.fg(Color::Red) } else { date };
             t.add_row(vec![
                 date,
-                Cell::new(a.deficiency.as_deref().unwrap_or("")),
-                Cell::new(shorten(&a.what, 72)),
+                Cell::new(safe(a.deficiency.as_deref().unwrap_or(""))),
+                Cell::new(safe(shorten(&a.what, 72))),
             ]);
         }
         outln!(out, "{t}");
@@ -408,8 +414,8 @@ fn deficiency_row(d: &DeficiencyStatus) -> Vec<Cell> {
         None => Cell::new(v),
     };
     vec![
-        Cell::new(&d.id).add_attribute(Attribute::Bold),
-        Cell::new(shorten(&d.area, 30)),
+        Cell::new(safe(&d.id)).add_attribute(Attribute::Bold),
+        Cell::new(safe(shorten(&d.area, 30))),
         Cell::new(format!("{}/{}", d.done, d.total))
             .set_alignment(CellAlignment::Right)
             .fg(if d.total > 0 && d.done == d.total {
@@ -462,15 +468,15 @@ fn print_portfolio(p: &Portfolio, color: bool) -> String {
     for (i, r) in p.plans.iter().enumerate() {
         t.add_row(vec![
             Cell::new(i + 1).set_alignment(CellAlignment::Right),
-            Cell::new(shorten(&r.company, 36)),
-            Cell::new(&r.assessment_report),
+            Cell::new(safe(shorten(&r.company, 36))),
+            Cell::new(safe(&r.assessment_report)),
             Cell::new(opt_date(r.period_end)),
             Cell::new(opt_date(r.deadline)),
             Cell::new(r.phase.as_str()).fg(phase_color(r.phase)),
             Cell::new(format!("{}%", r.completion_percent)).set_alignment(CellAlignment::Right),
             count(r.overdue, Color::Red),
             Cell::new(opt_date(r.next_date)),
-            Cell::new(&r.file),
+            Cell::new(safe(&r.file)),
         ]);
     }
     outln!(out, "{t}");
@@ -487,9 +493,9 @@ fn print_portfolio(p: &Portfolio, color: bool) -> String {
         for u in &p.unreadable {
             let first = u.error.lines().next().unwrap_or_default();
             if first.contains(&u.file) {
-                outln!(out, "  {first}");
+                outln!(out, "  {}", safe(first));
             } else {
-                outln!(out, "  {}: {first}", u.file);
+                outln!(out, "  {}: {}", safe(&u.file), safe(first));
             }
         }
     }

@@ -153,6 +153,18 @@ fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError>
 
 /// Parse TOML `text` (named `name` in messages) as `T`.
 pub fn parse_toml<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<T, InputError> {
+    // What the letter says must be what the profile reads as (see the
+    // `bidi-control` rule of `cip check` for plans).
+    if let Some((at, c)) = crate::model::chars::first_bidi_control(text) {
+        let (line, column) = crate::model::line_col(text, at);
+        return Err(InputError::Invalid {
+            path: name.to_string(),
+            message: format!(
+                "line {line}, column {column}: bidirectional control character U+{:04X}, which makes the text display in another order than it is written; delete it",
+                u32::from(c)
+            ),
+        });
+    }
     toml::from_str(text).map_err(|e| {
         let message = if crate::model::may_quote(name, text) {
             one_paragraph(&e.to_string())

@@ -50,15 +50,17 @@ pub enum LoadError {
 
 /// Whether diagnostics may quote lines of `text` (read from `name`): only for
 /// TOML files (a name ending in `.toml`, or a `plan.toml` read back from a
-/// PDF), and never when a line looks like part of a PEM private key, whatever
-/// the file is called. Quoting any file given by mistake leaks it: `cip check
-/// keys/k.pem` once printed an Ed25519 private key whole.
+/// PDF), never when a line looks like part of a PEM private key, whatever the
+/// file is called, and never when the text holds characters a terminal acts
+/// on. Quoting any file given by mistake leaks it: `cip check keys/k.pem`
+/// once printed an Ed25519 private key whole.
 pub fn may_quote(name: &str, text: &str) -> bool {
     let toml = name
         .to_ascii_lowercase()
         .trim_end_matches(')')
         .ends_with(".toml");
-    toml && !text.lines().any(|l| l.contains("PRIVATE KEY-----"))
+    let acts = |c: char| super::chars::acts_on_terminal(c) && !matches!(c, '\n' | '\r' | '\t');
+    toml && !text.lines().any(|l| l.contains("PRIVATE KEY-----")) && !text.chars().any(acts)
 }
 
 impl LoadError {

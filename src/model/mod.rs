@@ -6,6 +6,7 @@
 //! shape cannot be read (unknown keys, wrong types), stops loading.
 
 pub mod any;
+pub mod chars;
 mod dates;
 pub mod files;
 mod load;
