@@ -366,7 +366,7 @@ pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, Archive
             );
             continue;
         };
-        let bytes = match fs::read(path) {
+        let bytes = match store::read_file(path) {
             Ok(b) => b,
             Err(e) => {
                 out.push(
@@ -519,7 +519,7 @@ pub(super) fn backup(a: &Archive, dest: &Path) -> Result<BackupSummary, ArchiveE
                 continue;
             }
         }
-        let bytes = match fs::read(&src) {
+        let bytes = match store::read_file(&src) {
             Ok(b) => b,
             Err(e) => {
                 summary

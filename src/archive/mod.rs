@@ -418,7 +418,7 @@ impl Archive {
     /// the order of writes).
     pub fn add(&self, path: &Path, opts: &AddOptions) -> Result<AddOutcome, ArchiveError> {
         self.ensure_writable()?;
-        let bytes = fs::read(path).map_err(|source| ArchiveError::Io {
+        let bytes = store::read_file(path).map_err(|source| ArchiveError::Io {
             path: path.to_path_buf(),
             source,
         })?;

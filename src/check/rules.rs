@@ -934,7 +934,7 @@ fn documents(plan: &Plan, out: &mut Findings) {
             "add `title = \"...\"`",
         );
         if let (Some(rel), Some(sp)) = (text(&d.path), &d.path) {
-            match files::load(&plan.source.base_dir, rel) {
+            match files::hash(&plan.source.base_dir, rel) {
                 Err(e) => out.push("document-path-invalid", format!("{p}.path"), Some(sp.span.clone()), None,
                     format!("Document path {e}"),
                     "a relative path to a readable file in the plan's folder or below it, e.g. \"docs/manual.pdf\""),

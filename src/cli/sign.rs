@@ -157,7 +157,11 @@ pub fn run_verify(a: &VerifyArgs) -> ExitCode {
             }
         }
     }
-    let bytes = match std::fs::read(&a.input) {
+    let bytes = match cip::model::files::read_bounded(
+        &a.input,
+        cip::model::any::MAX_PLAN_PDF_BYTES,
+        "a PDF",
+    ) {
         Ok(b) => b,
         Err(e) => {
             tell!("error: cannot read {}: {e}", a.input.display());

@@ -143,11 +143,19 @@ fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError>
         path: shown.clone(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_BYTES {
-        return Err(InputError::TooLarge { path: shown, size });
-    }
-    let text = std::fs::read_to_string(path).map_err(io)?;
+    let bytes = match crate::model::files::read_bounded(path, MAX_BYTES, "a letter input") {
+        Ok(b) => b,
+        Err(crate::model::files::ReadError::TooLarge { size, .. }) => {
+            return Err(InputError::TooLarge { path: shown, size });
+        }
+        Err(e) => return Err(io(e.into())),
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({})", e.utf8_error()),
+        ))
+    })?;
     parse_toml(&shown, &text)
 }
 

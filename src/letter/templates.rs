@@ -162,13 +162,25 @@ impl Templates {
             if !meta.is_file() {
                 continue;
             }
-            if meta.len() > MAX_TEMPLATE_BYTES {
-                return Err(TemplateError::Refused {
-                    file,
-                    reason: format!("too large ({} bytes)", meta.len()),
-                });
-            }
-            let text = std::fs::read_to_string(&canon).map_err(io)?;
+            let bytes =
+                match crate::model::files::read_bounded(&canon, MAX_TEMPLATE_BYTES, "a template") {
+                    Ok(b) => b,
+                    Err(crate::model::files::ReadError::TooLarge { size, .. }) => {
+                        return Err(TemplateError::Refused {
+                            file,
+                            reason: format!(
+                                "too large ({size} bytes; the limit is {MAX_TEMPLATE_BYTES})"
+                            ),
+                        });
+                    }
+                    Err(e) => return Err(io(e.into())),
+                };
+            let text = String::from_utf8(bytes).map_err(|e| {
+                io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("not UTF-8 text ({})", e.utf8_error()),
+                ))
+            })?;
             files.insert(name, text);
         }
         Self::build(files, shown, Some(dir.to_path_buf()))

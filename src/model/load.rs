@@ -89,15 +89,13 @@ pub fn load_file(path: &Path) -> Result<Plan, LoadError> {
         source,
     };
     let name = path.display().to_string();
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_PLAN_BYTES {
-        return Err(LoadError::TooLarge {
-            name,
-            size,
-            limit: MAX_PLAN_BYTES,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = match super::files::read_bounded(path, MAX_PLAN_BYTES, "a plan") {
+        Ok(b) => b,
+        Err(super::files::ReadError::TooLarge { size, limit, .. }) => {
+            return Err(LoadError::TooLarge { name, size, limit });
+        }
+        Err(e) => return Err(io(e.into())),
+    };
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse_bytes(&name, base_dir, bytes)
 }

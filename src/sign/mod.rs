@@ -16,6 +16,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::cms::{self, CmsError, DigestAlg};
 use crate::keys::Signer;
+use crate::model::any::MAX_PLAN_PDF_BYTES;
 use crate::pdfbytes::{
     Dict, ObjRef, Object, Pdf, PdfError, SigField, Update, signature_fields, text_string,
     write_object,
@@ -105,10 +106,13 @@ pub fn sign_file(
     if same_file(input, output) {
         return Err(SignError::SamePath);
     }
-    let pdf = std::fs::read(input).map_err(|source| SignError::Read {
-        path: input.display().to_string(),
-        source,
-    })?;
+    let pdf =
+        crate::model::files::read_bounded(input, MAX_PLAN_PDF_BYTES, "a PDF").map_err(|e| {
+            SignError::Read {
+                path: input.display().to_string(),
+                source: e.into(),
+            }
+        })?;
     let signed = sign_pdf(&pdf, signer, opts)?;
     // The project's one atomic writer: temp file in the same folder, fsync,
     // rename; nothing left behind on error.
