@@ -198,8 +198,14 @@ pub enum ArchiveError {
     BadBundle { path: PathBuf, reason: String },
     #[error("{what}: {value:?} is not a date (YYYY-MM-DD) or an RFC 3339 time")]
     BadTime { what: String, value: String },
-    #[error("the backup destination {dest} is the archive itself")]
-    BackupOntoItself { dest: PathBuf },
+    #[error(
+        "{path} is inside the archive {archive}; {what} must be written outside it (only cip archive writes an archive's own files)"
+    )]
+    InsideArchive {
+        path: PathBuf,
+        archive: PathBuf,
+        what: &'static str,
+    },
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
@@ -414,6 +420,19 @@ impl Archive {
         Ok(())
     }
 
+    /// Refuses an output at or under the archive's folder: `get -o
+    /// ARCHIVE/index.sqlite` replaced the archive's own index.
+    fn refuse_inside(&self, path: &Path, what: &'static str) -> Result<(), ArchiveError> {
+        if crate::model::files::is_within(path, &self.root) {
+            return Err(ArchiveError::InsideArchive {
+                path: path.to_path_buf(),
+                archive: self.root.clone(),
+                what,
+            });
+        }
+        Ok(())
+    }
+
     /// Verifies `path` and archives it (see the module documentation for
     /// the order of writes).
     pub fn add(&self, path: &Path, opts: &AddOptions) -> Result<AddOutcome, ArchiveError> {
@@ -566,6 +585,7 @@ impl Archive {
     /// Restores the exact bytes of `id` to `out` (checked against the hash
     /// while copying; nothing is left at `out` when they do not match).
     pub fn get(&self, id: &str, out: &Path) -> Result<Record, ArchiveError> {
+        self.refuse_inside(out, "the restored file")?;
         let sha = self.resolve(id)?;
         let record = index::find(&self.read_conn()?, &sha)
             .map_err(|e| self.db("cannot read the row", e))?
@@ -590,6 +610,7 @@ impl Archive {
     /// Writes the files of one company and an `index.json` into `dir`
     /// (absent or empty), for `verify_bundle` on another machine.
     pub fn export(&self, company: &str, dir: &Path) -> Result<ExportSummary, ArchiveError> {
+        self.refuse_inside(dir, "an export")?;
         bundle::export(self, company, dir)
     }
 
@@ -598,6 +619,7 @@ impl Archive {
     /// index is copied with SQLite's online backup, then the objects its
     /// rows name, then the index is put in place.
     pub fn backup(&self, dest: &Path) -> Result<BackupSummary, ArchiveError> {
+        self.refuse_inside(dest, "a backup")?;
         check::backup(self, dest)
     }
 }

@@ -15,7 +15,7 @@ use cip::letter::{
     AmProfile, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput, Templates, batch,
     templates,
 };
-use cip::model::AnyError;
+use cip::model::{AnyError, files};
 use cip::sign::SignOptions;
 use cip::verify::VerifyReport;
 
@@ -214,6 +214,9 @@ fn run_one(
     if a.markdown {
         match &a.output {
             Some(out) => {
+                if let Some(refusal) = replaced_input(a, out, plan_path) {
+                    return fail(&refusal);
+                }
                 if let Err(e) = cip::atomic::write(out, letter.markdown.as_bytes()) {
                     return fail(&format!("cannot write {}: {e}", out.display()));
                 }
@@ -230,11 +233,8 @@ fn run_one(
             letter.meta.kind
         ))
     });
-    if cip::render::same_file(&output, plan_path) {
-        return fail(&format!(
-            "the output {} is the plan itself; choose another output path",
-            output.display()
-        ));
+    if let Some(refusal) = replaced_input(a, &output, plan_path) {
+        return fail(&refusal);
     }
     if let Err(e) = cip::atomic::write(&output, &letter.pdf) {
         return fail(&format!("cannot write {}: {e}", output.display()));
@@ -252,6 +252,38 @@ fn run_one(
         }
     );
     exit::ok()
+}
+
+/// Why writing `output` is refused: it is one of the command's inputs (the
+/// plan, the --from profile, the --data file, a key, a certificate) or lies
+/// in the --templates folder. The write would replace it.
+fn replaced_input(a: &Args, output: &Path, plan_path: &Path) -> Option<String> {
+    let mut inputs: Vec<(&str, &Path)> = vec![("the plan", plan_path)];
+    let named = [
+        ("the --from profile", &a.from),
+        ("the --data file", &a.data),
+        ("the --key", &a.key),
+        ("the --cert", &a.cert),
+    ];
+    inputs.extend(named.iter().filter_map(|(w, p)| Some((*w, p.as_deref()?))));
+    inputs.extend(
+        a.trust
+            .iter()
+            .map(|p| ("a --trust certificate", p.as_path())),
+    );
+    let shown = output.display();
+    if let Some((what, _)) = inputs.iter().find(|(_, p)| files::same_file(output, p)) {
+        return Some(format!(
+            "the output {shown} is {what}; writing it would replace it: choose another output path"
+        ));
+    }
+    let templates = a.templates.as_deref()?;
+    files::is_within(output, templates).then(|| {
+        format!(
+            "the output {shown} is in the --templates folder {}; choose an output path outside it",
+            templates.display()
+        )
+    })
 }
 
 fn plan_error(e: &AnyError) -> ExitCode {

@@ -91,7 +91,7 @@ pub fn run(a: Args) -> ExitCode {
         timeline: !a.no_timeline,
         today: a.today,
     };
-    if render::same_file(&output, &a.plan) {
+    if cip::model::files::same_file(&output, &a.plan) {
         tell!(
             "error: the output {} is the plan itself; choose another output path",
             output.display()

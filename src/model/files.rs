@@ -265,6 +265,57 @@ fn doc_error(rel: &str) -> impl Fn(ReadError) -> PathError + '_ {
     }
 }
 
+/// True when `a` and `b` name the same file: the same path, the same path
+/// once links are resolved, or the same file on disk (a hard link). Used to
+/// refuse an output that would replace one of the command's inputs.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    if a == b {
+        return true;
+    }
+    if let (Ok(x), Ok(y)) = (a.canonicalize(), b.canonicalize()) {
+        if x == y {
+            return true;
+        }
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    false
+}
+
+/// True when `path`, which need not exist yet, is `dir` or lies under it,
+/// links resolved as far as the path exists.
+pub fn is_within(path: &Path, dir: &Path) -> bool {
+    match (dir.canonicalize(), resolve_existing(path)) {
+        (Ok(dir), Some(p)) => p.starts_with(dir),
+        _ => false,
+    }
+}
+
+/// `path` made absolute, its longest existing ancestor canonicalized and the
+/// rest appended as written.
+fn resolve_existing(path: &Path) -> Option<PathBuf> {
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(path)
+    };
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(mut p) = existing.canonicalize() {
+            p.extend(rest.iter().rev());
+            return Some(p);
+        }
+        rest.push(existing.file_name()?);
+        existing = existing.parent()?;
+    }
+}
+
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }

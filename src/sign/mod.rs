@@ -103,7 +103,7 @@ pub fn sign_file(
     signer: &Signer,
     opts: &SignOptions,
 ) -> Result<(), SignError> {
-    if same_file(input, output) {
+    if crate::model::files::same_file(input, output) {
         return Err(SignError::SamePath);
     }
     let pdf =
@@ -120,16 +120,6 @@ pub fn sign_file(
         path: output.display().to_string(),
         source,
     })
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    if a == b {
-        return true;
-    }
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
 }
 
 /// The signature dictionary with fixed-width placeholders for `/ByteRange`
