@@ -477,3 +477,57 @@ fn each_crash_window_is_a_note_and_rerunning_the_add_completes_it() {
     assert_eq!(v["rows"], 2);
     assert!(v["notes"].as_array().unwrap().is_empty(), "{v:#}");
 }
+
+/// Runs `cip archive --archive AR ARGS` with AR on a read-only bind mount,
+/// in a private user and mount namespace (`unshare -rm`: nothing is mounted
+/// outside the child). `None` where the system does not allow that.
+fn on_read_only_mount(ar: &Path, args: &[&str]) -> Option<std::process::Output> {
+    let probe = Command::new("unshare").args(["-rm", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return None;
+    }
+    let script = r#"mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && touch "$1/probe" 2>/dev/null && exit 97; shift_ar="$1"; shift; exec "$0" archive --archive "$shift_ar" "$@""#;
+    let o = run(Command::new("unshare")
+        .args(["-rm", "sh", "-c", script])
+        .arg(cip_bin())
+        .arg(ar)
+        .args(args)
+        .env("CIP_ARCHIVE_NOW", "2026-04-01T12:00:00Z"));
+    assert_ne!(o.status.code(), Some(97), "the mount was not read-only");
+    Some(o)
+}
+
+#[test]
+fn an_archive_on_a_read_only_mount_is_read_and_not_written() {
+    let t = tempfile::tempdir().unwrap();
+    let k = make_key(t.path(), "k", "Robert Chen", "CFO");
+    let f1 = signed_plan(t.path(), "1.pdf", &k, "Acme", "CA-1", 1);
+    let f2 = signed_plan(t.path(), "2.pdf", &k, "Acme", "CA-1", 2);
+    let ar = t.path().join("ar");
+    init(&ar);
+    let o = run(archive_cmd(&ar).arg("add").arg(&f1));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let sha = sha256_hex(&std::fs::read(&f1).unwrap());
+    let before = snapshot(&ar);
+    let out = t.path().join("restored.pdf");
+    let bundle = t.path().join("bundle");
+    let reads: [&[&str]; 5] = [
+        &["list"],
+        &["show", &sha[..12]],
+        &["verify"],
+        &["get", &sha, "-o", out.to_str().unwrap()],
+        &["export", "--company", "Acme", bundle.to_str().unwrap()],
+    ];
+    for args in reads {
+        let Some(o) = on_read_only_mount(&ar, args) else {
+            eprintln!("skipped: unshare -rm is not allowed here");
+            return;
+        };
+        assert_eq!(code(&o), 0, "{args:?} on a read-only mount: {}", text(&o));
+    }
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&f1).unwrap());
+    let o = on_read_only_mount(&ar, &["add", f2.to_str().unwrap()]).expect("allowed above");
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("read-only"), "{}", text(&o));
+    assert_eq!(snapshot(&ar), before, "the archive changed");
+}

@@ -208,6 +208,24 @@ pub enum ArchiveError {
     },
 }
 
+/// The kernel's own answer to "may this process write `p`?", which covers a
+/// read-only mount as well as permissions.
+#[cfg(unix)]
+fn kernel_allows_writing(p: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt as _;
+    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a NUL-terminated path that outlives the call; access(2)
+    // only reads it.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+fn kernel_allows_writing(_: &Path) -> bool {
+    true
+}
+
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
     move |source| {
         if source.kind() == io::ErrorKind::PermissionDenied || source.raw_os_error() == Some(30) {
@@ -399,7 +417,9 @@ impl Archive {
     }
 
     /// A folder or file without any write permission bit is treated as
-    /// read-only even for root, who could otherwise write through it.
+    /// read-only even for root, who could otherwise write through it; so is
+    /// one on a read-only mount (EROFS), whose permission bits say nothing:
+    /// there the index must be opened read-only, or not at all.
     fn ensure_writable(&self) -> Result<(), ArchiveError> {
         for p in [
             self.root.clone(),
@@ -407,13 +427,13 @@ impl Archive {
             self.index_path(),
         ] {
             let meta = fs::metadata(&p).map_err(io_err(&p))?;
-            if meta.permissions().readonly() {
+            if meta.permissions().readonly() || !kernel_allows_writing(&p) {
                 return Err(ArchiveError::ReadOnly { path: p });
             }
         }
         let tmp = self.root.join(store::TMP);
         if let Ok(meta) = fs::metadata(&tmp) {
-            if meta.permissions().readonly() {
+            if meta.permissions().readonly() || !kernel_allows_writing(&tmp) {
                 return Err(ArchiveError::ReadOnly { path: tmp });
             }
         }
