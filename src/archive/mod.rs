@@ -634,8 +634,9 @@ impl Archive {
         bundle::export(self, company, dir)
     }
 
-    /// A consistent copy of the archive in `dest` (new, empty, or an earlier
-    /// backup, which is brought up to date), safe while others add: the
+    /// A consistent copy of the archive in `dest` (new, empty, an earlier
+    /// backup, which is brought up to date, or what a killed backup left,
+    /// which it completes), safe while others add: the
     /// index is copied with SQLite's online backup, then the objects its
     /// rows name, then the index is put in place.
     pub fn backup(&self, dest: &Path) -> Result<BackupSummary, ArchiveError> {

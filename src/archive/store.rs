@@ -220,29 +220,42 @@ pub fn temp_files(root: &Path) -> Vec<PathBuf> {
     }
 }
 
-/// Removes temporary files left by interrupted adds: those of processes no
-/// longer running on this machine, and any older than a day.
+/// Removes temporary files left by interrupted adds and backups: those of
+/// processes no longer running on this machine, and any older than a day.
 pub fn clean_temp(root: &Path) {
     for p in temp_files(root) {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let pid = name.split('.').nth(1).and_then(|s| s.parse::<u32>().ok());
-        let dead = match pid {
-            Some(pid) if pid == std::process::id() => false,
-            Some(pid) => !Path::new("/proc").join(pid.to_string()).exists(),
-            None => false,
-        };
         let old = fs::metadata(&p)
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > Duration::from_secs(24 * 3600));
-        let proc_known = Path::new("/proc/self").exists();
-        if (dead && proc_known) || old {
+        if process_gone(&p) || old {
             let _ = fs::remove_file(&p);
         }
+    }
+}
+
+/// True when the process that named a temporary file (`NAME.PID.…`, or
+/// `….backup-PID` before) is known to be no longer running here.
+pub fn process_gone(temp: &Path) -> bool {
+    let name = temp
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let digits = |s: &str| -> Option<u32> {
+        let d: String = s.chars().take_while(char::is_ascii_digit).collect();
+        d.parse().ok()
+    };
+    let pid = match name.split_once(".backup-") {
+        Some((_, rest)) => digits(rest),
+        None => name.split('.').nth(1).and_then(digits),
+    };
+    match pid {
+        Some(pid) if pid == std::process::id() => false,
+        Some(pid) => {
+            Path::new("/proc/self").exists() && !Path::new("/proc").join(pid.to_string()).exists()
+        }
+        None => false,
     }
 }
 
