@@ -69,15 +69,18 @@ pub fn load_plan_any(
         path: shown.clone(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_PLAN_PDF_BYTES {
-        return Err(AnyError::TooLarge {
-            path: shown,
-            size,
-            limit: MAX_PLAN_PDF_BYTES,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+    // (issue 16, bounded reads) a device or FIFO has no size to check first.
+    let bytes = match crate::model::files::read_bounded(path, MAX_PLAN_PDF_BYTES, "a plan PDF") {
+        Ok(b) => b,
+        Err(crate::model::files::ReadError::TooLarge { size, limit, .. }) => {
+            return Err(AnyError::TooLarge {
+                path: shown,
+                size,
+                limit,
+            });
+        }
+        Err(e) => return Err(io(e.into())),
+    };
     let (plan, report) = plan_from_pdf(&shown, path, &bytes, trust)?;
     Ok((plan, Some(report)))
 }
@@ -165,7 +168,9 @@ pub fn untrusted_signers(report: &VerifyReport) -> Vec<String> {
 pub fn is_pdf(path: &Path) -> std::io::Result<bool> {
     use std::io::Read as _;
     let mut head = Vec::with_capacity(1024);
-    std::fs::File::open(path)?
+    // (issue 16, bounded reads) refuses a FIFO instead of waiting on it.
+    crate::model::files::open_regular(path)?
+        .0
         .take(1024)
         .read_to_end(&mut head)?;
     let named_pdf = path

@@ -25,6 +25,11 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 use zeroize::Zeroizing;
 
+use crate::model::files::{self, ReadError};
+
+/// Key and certificate files are a few KB; a chain of issuers a few more.
+const MAX_PEM_BYTES: u64 = 1024 * 1024;
+
 /// Signature algorithm of a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -159,15 +164,20 @@ pub fn certificate_valid_at(cert: &Certificate, at: DateTime<chrono::FixedOffset
 /// followed by issuer certificates), checking file permissions and that the
 /// certificate belongs to the key.
 pub fn load_signer(key_path: &Path, cert_path: &Path) -> Result<Signer, KeyError> {
-    check_private(key_path)?;
-    let key_pem = Zeroizing::new(fs::read(key_path).map_err(|source| KeyError::Read {
-        path: key_path.to_path_buf(),
-        source,
-    })?);
-    let cert_pem = fs::read(cert_path).map_err(|source| KeyError::Read {
-        path: cert_path.to_path_buf(),
-        source,
-    })?;
+    let read_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |e: ReadError| KeyError::Read {
+            path: path.clone(),
+            source: e.into(),
+        }
+    };
+    let (file, meta) = files::open_regular(key_path).map_err(read_err(key_path))?;
+    check_private(key_path, &meta)?;
+    let key_pem = Zeroizing::new(
+        files::read_opened(file, &meta, MAX_PEM_BYTES, "a PEM file").map_err(read_err(key_path))?,
+    );
+    let cert_pem =
+        files::read_bounded(cert_path, MAX_PEM_BYTES, "a PEM file").map_err(read_err(cert_path))?;
     signer_from_pem(
         &key_pem,
         &cert_pem,
@@ -209,14 +219,10 @@ pub fn signer_from_pem(
     Ok(signer)
 }
 
-fn check_private(path: &Path) -> Result<(), KeyError> {
+fn check_private(path: &Path, meta: &std::fs::Metadata) -> Result<(), KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let meta = fs::metadata(path).map_err(|source| KeyError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
         let mode = meta.permissions().mode() & 0o7777;
         if mode & 0o077 != 0 {
             return Err(KeyError::InsecurePermissions {
@@ -308,10 +314,11 @@ pub fn parse_certificates(data: &[u8], what: &str) -> Result<Vec<Certificate>, K
 
 /// Certificates to trust, from a PEM file.
 pub fn load_certificates(path: &Path) -> Result<Vec<Certificate>, KeyError> {
-    let data = fs::read(path).map_err(|source| KeyError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let data =
+        files::read_bounded(path, MAX_PEM_BYTES, "a PEM file").map_err(|e| KeyError::Read {
+            path: path.to_path_buf(),
+            source: e.into(),
+        })?;
     parse_certificates(&data, &path.display().to_string())
 }
 

@@ -63,10 +63,24 @@ pub fn build(plan: &Plan, attach: bool) -> Result<(Manifest, Vec<DocumentFile>),
             });
             continue;
         };
-        let file = files::load(&plan.source.base_dir, rel).map_err(|source| ManifestError {
+        let err = |source| ManifestError {
             id: id.clone(),
             source,
-        })?;
+        };
+        // Only attached documents are held in memory; the others are hashed
+        // in pieces.
+        let (file, bytes) = if attach {
+            let f = files::load(&plan.source.base_dir, rel).map_err(err)?;
+            let hashed = files::HashedFile {
+                path: f.path,
+                file_name: f.file_name,
+                size: f.bytes.len() as u64,
+                sha256: f.sha256,
+            };
+            (hashed, Some(f.bytes))
+        } else {
+            (files::hash(&plan.source.base_dir, rel).map_err(err)?, None)
+        };
         // Two documents may share a file name in different folders; the
         // embedded name must be unique, so the later one gets its id prefixed.
         let mut name = file.file_name.clone();
@@ -79,16 +93,12 @@ pub fn build(plan: &Plan, attach: bool) -> Result<(Manifest, Vec<DocumentFile>),
             title: title.clone(),
             file: Some(name.clone()),
             path: Some(rel.to_string()),
-            size: Some(file.bytes.len() as u64),
+            size: Some(file.size),
             sha256: Some(file.sha256.clone()),
             attached: attach,
         });
-        if attach {
-            files_out.push(DocumentFile {
-                name,
-                bytes: file.bytes,
-                title,
-            });
+        if let Some(bytes) = bytes {
+            files_out.push(DocumentFile { name, bytes, title });
         }
     }
     Ok((

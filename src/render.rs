@@ -151,14 +151,6 @@ fn mime_for(name: &str) -> &'static str {
     }
 }
 
-/// True when `out` names the same file as `input` (refuse to overwrite a source).
-pub fn same_file(out: &Path, input: &Path) -> bool {
-    match (out.canonicalize(), input.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
-}
-
 /// The supporting document that `out` would overwrite, if any: documents
 /// are resolved under the plan's folder, as the manifest was built.
 pub fn clashing_document(out: &Path, plan_path: &Path, manifest: &Manifest) -> Option<PathBuf> {
@@ -168,5 +160,5 @@ pub fn clashing_document(out: &Path, plan_path: &Path, manifest: &Manifest) -> O
         .iter()
         .filter_map(|d| d.path.as_ref())
         .map(|p| base.join(p))
-        .find(|p| same_file(out, p))
+        .find(|p| crate::model::files::same_file(out, p))
 }

@@ -477,3 +477,173 @@ fn each_crash_window_is_a_note_and_rerunning_the_add_completes_it() {
     assert_eq!(v["rows"], 2);
     assert!(v["notes"].as_array().unwrap().is_empty(), "{v:#}");
 }
+
+/// Runs `cip archive --archive AR ARGS` with AR on a read-only bind mount,
+/// in a private user and mount namespace (`unshare -rm`: nothing is mounted
+/// outside the child). `None` where the system does not allow that.
+fn on_read_only_mount(ar: &Path, args: &[&str]) -> Option<std::process::Output> {
+    let probe = Command::new("unshare").args(["-rm", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return None;
+    }
+    let script = r#"mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && touch "$1/probe" 2>/dev/null && exit 97; shift_ar="$1"; shift; exec "$0" archive --archive "$shift_ar" "$@""#;
+    let o = run(Command::new("unshare")
+        .args(["-rm", "sh", "-c", script])
+        .arg(cip_bin())
+        .arg(ar)
+        .args(args)
+        .env("CIP_ARCHIVE_NOW", "2026-04-01T12:00:00Z"));
+    assert_ne!(o.status.code(), Some(97), "the mount was not read-only");
+    Some(o)
+}
+
+#[test]
+fn an_archive_on_a_read_only_mount_is_read_and_not_written() {
+    let t = tempfile::tempdir().unwrap();
+    let k = make_key(t.path(), "k", "Robert Chen", "CFO");
+    let f1 = signed_plan(t.path(), "1.pdf", &k, "Acme", "CA-1", 1);
+    let f2 = signed_plan(t.path(), "2.pdf", &k, "Acme", "CA-1", 2);
+    let ar = t.path().join("ar");
+    init(&ar);
+    let o = run(archive_cmd(&ar).arg("add").arg(&f1));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let sha = sha256_hex(&std::fs::read(&f1).unwrap());
+    let before = snapshot(&ar);
+    let out = t.path().join("restored.pdf");
+    let bundle = t.path().join("bundle");
+    let reads: [&[&str]; 5] = [
+        &["list"],
+        &["show", &sha[..12]],
+        &["verify"],
+        &["get", &sha, "-o", out.to_str().unwrap()],
+        &["export", "--company", "Acme", bundle.to_str().unwrap()],
+    ];
+    for args in reads {
+        let Some(o) = on_read_only_mount(&ar, args) else {
+            eprintln!("skipped: unshare -rm is not allowed here");
+            return;
+        };
+        assert_eq!(code(&o), 0, "{args:?} on a read-only mount: {}", text(&o));
+    }
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&f1).unwrap());
+    let o = on_read_only_mount(&ar, &["add", f2.to_str().unwrap()]).expect("allowed above");
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("read-only"), "{}", text(&o));
+    assert_eq!(snapshot(&ar), before, "the archive changed");
+}
+
+/// A PID that is certainly not running: a child that has exited.
+fn dead_pid() -> u32 {
+    let mut c = Command::new("true").spawn().unwrap();
+    let pid = c.id();
+    c.wait().unwrap();
+    pid
+}
+
+/// Files left anywhere under `dir` outside `objects/` and the index.
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("tmp"))
+        .into_iter()
+        .flatten()
+        .map(|e| format!("tmp/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    v.extend(
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !["objects", "tmp", "index.sqlite"].contains(&n.as_str())),
+    );
+    v
+}
+
+#[test]
+fn killed_backups_resume_and_leave_nothing_behind() {
+    let t = tempfile::tempdir().unwrap();
+    let ar = t.path().join("ar");
+    init(&ar);
+    let k = make_key(t.path(), "k", "Robert Chen", "CFO");
+    for n in 0..20 {
+        let f = signed_plan(t.path(), &format!("p{n}.pdf"), &k, "Acme", "CA-1", n);
+        let o = run(archive_cmd(&ar).arg("add").arg(&f));
+        assert_eq!(code(&o), 0, "{}", text(&o));
+    }
+    let s = Instant::now();
+    let o = run(archive_cmd(&ar).arg("backup").arg(t.path().join("timing")));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let typical = s.elapsed().as_micros() as u64;
+
+    let mut rng = Rng::new();
+    for round in 0..12 {
+        let dest = t.path().join(format!("b{round}"));
+        // Killed once or twice at random points, then run to the end.
+        for _ in 0..1 + round % 2 {
+            let mut child = archive_cmd(&ar)
+                .arg("backup")
+                .arg(&dest)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_micros(rng.below(typical)));
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+        }
+        let o = run(archive_cmd(&ar).arg("backup").arg(&dest));
+        assert_eq!(code(&o), 0, "round {round}: the rerun failed: {}", text(&o));
+        assert_eq!(leftovers(&dest), Vec::<String>::new(), "round {round}");
+        let o = run(archive_cmd(&dest).args(["verify", "--format", "json"]));
+        assert_eq!(code(&o), 0, "round {round}: {}", text(&o));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["rows"], 20, "round {round}");
+        assert_eq!(v["notes"], serde_json::json!([]), "round {round}");
+    }
+
+    // The states a kill leaves, made by hand so each is covered every run:
+    // objects copied, the snapshot in tmp/, no index yet; and the snapshot
+    // beside the index where earlier versions made it.
+    let pid = dead_pid();
+    for (i, leftover) in [
+        format!("tmp/index-backup.{pid}.tmp"),
+        format!(".index.sqlite.backup-{pid}"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let dest = t.path().join(format!("by-hand{i}"));
+        let o = run(archive_cmd(&ar).arg("backup").arg(&dest));
+        assert_eq!(code(&o), 0, "{}", text(&o));
+        std::fs::remove_file(dest.join("index.sqlite")).unwrap();
+        std::fs::write(dest.join(leftover), b"partial snapshot").unwrap();
+        // The archive it was taken from reports such a file.
+        std::fs::write(ar.join(format!(".index.sqlite.backup-{pid}")), b"x").unwrap();
+        let o = run(archive_cmd(&ar).arg("verify"));
+        assert_eq!(code(&o), 0, "{}", text(&o));
+        assert!(
+            text(&o).contains(&format!(
+                ".index.sqlite.backup-{pid}: the snapshot of a backup"
+            )),
+            "{}",
+            text(&o)
+        );
+        std::fs::remove_file(ar.join(format!(".index.sqlite.backup-{pid}"))).unwrap();
+
+        let o = run(archive_cmd(&ar).arg("backup").arg(&dest));
+        assert_eq!(code(&o), 0, "resuming after {leftover}: {}", text(&o));
+        assert!(
+            text(&o).contains("0 object(s) copied, 20 already there"),
+            "{}",
+            text(&o)
+        );
+        assert_eq!(leftovers(&dest), Vec::<String>::new());
+        let o = run(archive_cmd(&dest).arg("verify"));
+        assert_eq!(code(&o), 0, "{}", text(&o));
+    }
+
+    // A folder with anything else in it is still refused.
+    let other = t.path().join("other");
+    std::fs::create_dir_all(other.join("objects")).unwrap();
+    std::fs::write(other.join("objects/notes.txt"), b"mine").unwrap();
+    let o = run(archive_cmd(&ar).arg("backup").arg(&other));
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(text(&o).contains("not empty"), "{}", text(&o));
+}

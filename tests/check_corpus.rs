@@ -294,3 +294,87 @@ fn explain_quotes_the_framework_and_shows_a_fix() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--rules"));
 }
+
+/// The lines of `secret` that are not PEM armor, none of which may appear.
+fn assert_not_quoted(output: &str, secret: &str, what: &str) {
+    for line in secret
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 4)
+    {
+        assert!(!output.contains(line), "{what} quoted {line:?}:\n{output}");
+    }
+}
+
+#[test]
+fn a_private_key_or_other_file_that_is_not_a_toml_plan_is_never_quoted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let keygen = cip()
+        .current_dir(dir)
+        .args(["keygen", "--name", "A", "--title", "B", "--key", "k.pem"])
+        .args(["--cert", "c.pem"])
+        .output()
+        .expect("run cip");
+    assert!(keygen.status.success(), "{keygen:?}");
+    let key = std::fs::read_to_string(dir.join("k.pem")).expect("key");
+    // Named like a plan: the PEM marker alone keeps it unquoted.
+    std::fs::write(dir.join("key.toml"), &key).expect("write");
+    // Valid TOML, so a finding with a source label, but not a plan file.
+    let env = "API_TOKEN = \"s3cr3t-t0ken-value\"\n";
+    std::fs::write(dir.join("secrets.env"), env).expect("write");
+    let all = |o: &std::process::Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    };
+    for (file, secret) in [("k.pem", &*key), ("key.toml", &*key), ("secrets.env", env)] {
+        for format in ["human", "json"] {
+            let out = cip()
+                .current_dir(dir)
+                .args(["check", "--format", format, file])
+                .output()
+                .expect("run cip");
+            let shown = all(&out);
+            assert!(
+                shown.contains(file),
+                "{file}: the file is not named:\n{shown}"
+            );
+            assert_not_quoted(&shown, secret, &format!("check --format {format} {file}"));
+        }
+    }
+    // The letter inputs go through the same rule (toml's own messages quote).
+    let samples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("samples");
+    for (from, data) in [("k.pem", "letter.toml"), ("am.toml", "k.pem")] {
+        let flag = if from == "k.pem" { "--from" } else { "--data" };
+        let input = |f: &str| {
+            if f == "k.pem" {
+                dir.join(f)
+            } else {
+                samples.join(f)
+            }
+        };
+        let mut cmd = cip();
+        cmd.current_dir(dir)
+            .args(["letter", "acceptance", "--plan"])
+            .arg(samples.join("acme.toml"))
+            .arg("--from")
+            .arg(input(from))
+            .arg("--data")
+            .arg(input(data))
+            .args(["-o", "out.pdf"]);
+        let out = cmd.output().expect("run cip");
+        let shown = all(&out);
+        assert!(!out.status.success() && shown.contains("k.pem"), "{shown}");
+        assert_not_quoted(&shown, &key, &format!("letter {flag} k.pem"));
+    }
+    // A real plan still gets its snippet.
+    std::fs::write(dir.join("plan.toml"), "x = 1\n").expect("write");
+    let out = cip()
+        .current_dir(dir)
+        .args(["check", "plan.toml"])
+        .output()
+        .expect("run cip");
+    assert!(all(&out).contains("1 │ x = 1"), "{}", all(&out));
+}

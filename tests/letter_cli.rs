@@ -650,3 +650,30 @@ fn templates_readme_documents_the_context() {
         );
     }
 }
+
+#[test]
+fn a_template_whose_loops_render_gigabytes_fails_fast() {
+    let ws = workspace();
+    let dir = ws.path();
+    write(dir, "plan.toml", &sample_plan());
+    std::fs::create_dir(dir.join("mine")).expect("mkdir");
+    // 3,000 x 3,000 lines of 60 bytes: 540 MB of Markdown if let run.
+    write(
+        dir,
+        "mine/acceptance.md.tera",
+        "# Letter\n{% for i in range(end=3000) %}{% for j in range(end=3000) %}Lorem ipsum dolor sit amet, consectetur {{ i }} {{ j }}.\n{% endfor %}{% endfor %}\n",
+    );
+    let r = common::run_bounded(
+        Command::new(cip_bin())
+            .current_dir(dir)
+            .arg("letter")
+            .args(WITH_USER_TEMPLATES),
+    );
+    common::assert_bounded("nested loops", &r, &[1]);
+    let out = text(&r.0);
+    assert!(
+        out.contains("mine/acceptance.md.tera") && out.contains("larger than 1048576 bytes"),
+        "{out}"
+    );
+    assert!(!dir.join("x.pdf").exists());
+}

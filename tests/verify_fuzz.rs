@@ -51,6 +51,11 @@ const INTERESTING: &[&[u8]] = &[
     b"trailer",
     b"startxref",
     b"99999999999",
+    // Past u32, i64 and u64: object numbers, offsets and lengths that
+    // overflow arithmetic on them (caught only with overflow checks on).
+    b"4294967296",
+    b"9223372036854775807",
+    b"18446744073709551615",
     b"-1",
     b"%%EOF",
 ];

@@ -158,6 +158,9 @@ fn garbage_and_truncated_files_never_panic_and_never_pass() {
     let loops = b"%PDF-1.7\nxref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 1 /Prev 9 /Root 1 0 R >>\nstartxref\n9\n%%EOF\n".to_vec();
     let big_xref = b"%PDF-1.7\nxref\n0 4294967295\ntrailer\n<< >>\nstartxref\n9\n%%EOF\n".to_vec();
     let xref_stream = b"%PDF-1.7\n1 0 obj\n<< /Type /XRef /W [9 9 9] /Index [0 99999999999] /Size 1 /Length 3 >>\nstream\nabc\nendstream\nendobj\nstartxref\n9\n%%EOF\n".to_vec();
+    // `first + i` past i64::MAX: a panic with overflow checks, a wrap without.
+    let index_overflow = b"%PDF-1.7\n1 0 obj\n<< /Type /XRef /W [1 2 0] /Index [9223372036854775807 2] /Size 2 /Length 6 >>\nstream\n\x01\x00\x09\x01\x00\x09\nendstream\nendobj\nstartxref\n9\n%%EOF\n".to_vec();
+    let table_overflow = b"%PDF-1.7\nxref\n9999999999999999999 2\n0000000009 00000 n \n0000000009 00000 n \ntrailer\n<< /Size 1 /Root 1 0 R >>\nstartxref\n9\n%%EOF\n".to_vec();
     let inputs: Vec<Vec<u8>> = vec![
         Vec::new(),
         b"%PDF-".to_vec(),
@@ -166,6 +169,8 @@ fn garbage_and_truncated_files_never_panic_and_never_pass() {
         loops,
         big_xref,
         xref_stream,
+        index_overflow,
+        table_overflow,
         (0..5000u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect(),
@@ -203,4 +208,126 @@ fn unreadable_input_exits_2_and_broken_signatures_exit_1() {
     };
     assert_eq!(code("trunc.pdf"), Some(2));
     assert_eq!(code("bad-range.pdf"), Some(1));
+}
+
+/// `/W [1 0 0]`, 40 `/Index` pairs and 255 MiB of zero rows in a 260 KB file:
+/// each pair within the old limit per section, together 267 million entries.
+fn xref_stream_bomb() -> Vec<u8> {
+    let mib = 255;
+    let data = zlib_zeros(mib);
+    let per_pair = (mib << 20) / 40;
+    let index: String = (0..40)
+        .map(|k| format!("{} {per_pair} ", k * per_pair))
+        .collect();
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let at = pdf.len();
+    pdf.extend_from_slice(
+        format!(
+            "1 0 obj\n<< /Type /XRef /W [1 0 0] /Index [{index}] /Size {} /Root 2 0 R /Filter /FlateDecode /Length {} >>\nstream\n",
+            40 * per_pair,
+            data.len()
+        )
+        .as_bytes(),
+    );
+    pdf.extend_from_slice(&data);
+    pdf.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{at}\n%%EOF\n").as_bytes());
+    pdf
+}
+
+/// 30 embedded files of 250 MiB of zeros each once inflated, in a ~7.5 MB file.
+fn embedded_files_bomb() -> Vec<u8> {
+    let n = 30;
+    let data = zlib_zeros(250);
+    let names: String = (0..n)
+        .map(|i| format!("(f{i}.bin) {} 0 R ", 4 + i))
+        .collect();
+    let mut objs = vec![
+        format!(
+            "<< /Type /Catalog /Pages 2 0 R /Names << /EmbeddedFiles << /Names [{names}] >> >> >>"
+        )
+        .into_bytes(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>".to_vec(),
+    ];
+    for i in 0..n {
+        objs.push(
+            format!(
+                "<< /Type /Filespec /F (f{i}.bin) /EF << /F {} 0 R >> >>",
+                4 + n + i
+            )
+            .into_bytes(),
+        );
+    }
+    for _ in 0..n {
+        let mut s = format!(
+            "<< /Type /EmbeddedFile /Filter /FlateDecode /Length {} >>\nstream\n",
+            data.len()
+        )
+        .into_bytes();
+        s.extend_from_slice(&data);
+        s.extend_from_slice(b"\nendstream");
+        objs.push(s);
+    }
+    assemble(&objs)
+}
+
+#[test]
+fn the_zero_stream_helper_inflates_to_what_it_says() {
+    let z = zlib_zeros(3);
+    let out = miniz_oxide::inflate::decompress_to_vec_zlib(&z).expect("valid zlib");
+    assert_eq!(out.len(), 3 << 20);
+    assert!(out.iter().all(|&b| b == 0));
+}
+
+#[test]
+fn an_xref_stream_bomb_fails_fast_with_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bomb = xref_stream_bomb();
+    assert!(bomb.len() < 400_000, "bomb is {} bytes", bomb.len());
+    let path = tmp.path().join("bomb.pdf");
+    std::fs::write(&path, &bomb).expect("write");
+    let run = run_bounded(
+        std::process::Command::new(cip_bin())
+            .arg("verify")
+            .arg(&path),
+    );
+    assert_bounded("verify xref bomb", &run, &[2]);
+    let err = text(&run.0);
+    assert!(
+        err.contains("bomb.pdf") && err.contains("more than 1048576 entries"),
+        "{err}"
+    );
+    let signed = tmp.path().join("signed.pdf");
+    let k = make_key(tmp.path(), "ed", Algorithm::Ed25519);
+    let run = run_bounded(
+        std::process::Command::new(cip_bin())
+            .arg("sign")
+            .arg(&path)
+            .arg("--key")
+            .arg(&k.key)
+            .arg("--cert")
+            .arg(&k.cert)
+            .arg("-o")
+            .arg(&signed),
+    );
+    assert_bounded("sign xref bomb", &run, &[1, 2]);
+    assert!(text(&run.0).contains("entries"), "{}", text(&run.0));
+    assert!(!signed.exists());
+}
+
+#[test]
+fn embedded_files_that_inflate_to_gigabytes_fail_fast_with_a_clear_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let bomb = embedded_files_bomb();
+    assert!(bomb.len() < 10_000_000, "bomb is {} bytes", bomb.len());
+    let path = tmp.path().join("bomb.pdf");
+    std::fs::write(&path, &bomb).expect("write");
+    let run = run_bounded(
+        std::process::Command::new(cip_bin())
+            .arg("verify")
+            .arg(&path),
+    );
+    assert_bounded("verify embedded-files bomb", &run, &[1, 2]);
+    let out = text(&run.0);
+    assert!(out.contains("more than 256 MiB in total"), "{out}");
 }

@@ -12,6 +12,9 @@ use x509_cert::Certificate;
 use super::check::{ProblemKind, VerifyArchiveReport, recheck};
 use super::{Archive, ArchiveError, Filter, Record, io_err, store};
 
+/// `index.json` of a bundle: a few hundred bytes per archived file.
+const MAX_INDEX_BYTES: u64 = 64 * 1024 * 1024;
+
 pub const BUNDLE_INDEX: &str = "index.json";
 pub const BUNDLE_FORMAT: &str = "cip-archive-bundle";
 
@@ -155,7 +158,8 @@ pub fn verify_bundle(
         path: dir.to_path_buf(),
         reason,
     };
-    let text = fs::read(&path).map_err(|e| bad(format!("cannot read {BUNDLE_INDEX}: {e}")))?;
+    let text = crate::model::files::read_bounded(&path, MAX_INDEX_BYTES, "a bundle index")
+        .map_err(|e| bad(format!("cannot read {BUNDLE_INDEX}: {e}")))?;
     let index: BundleIndex =
         serde_json::from_slice(&text).map_err(|e| bad(format!("{BUNDLE_INDEX}: {e}")))?;
     if index.format != BUNDLE_FORMAT || index.version != 1 {
@@ -197,7 +201,7 @@ pub fn verify_bundle(
                 detail: "listed twice in index.json".into(),
             });
         }
-        let bytes = match fs::read(&file) {
+        let bytes = match store::read_file(&file) {
             Ok(b) => b,
             Err(err) => {
                 let kind = if err.kind() == std::io::ErrorKind::NotFound {
@@ -209,7 +213,7 @@ pub fn verify_bundle(
                     kind,
                     sha256: sha.map(str::to_string),
                     path: Some(file),
-                    detail: format!("cannot read the file: {err}"),
+                    detail: format!("cannot read {}: {err}", e.file),
                 });
                 continue;
             }

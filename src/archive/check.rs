@@ -366,7 +366,7 @@ pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, Archive
             );
             continue;
         };
-        let bytes = match fs::read(path) {
+        let bytes = match store::read_file(path) {
             Ok(b) => b,
             Err(e) => {
                 out.push(
@@ -423,11 +423,52 @@ pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, Archive
     let temps = store::temp_files(&a.root);
     if !temps.is_empty() {
         out.notes.push(format!(
-            "{} temporary file(s) in tmp/ from adds in progress or interrupted (ignored; removed by the next add)",
+            "{} temporary file(s) in tmp/ from adds or backups in progress or interrupted (ignored; removed by the next add or backup)",
             temps.len()
         ));
     }
+    for p in legacy_backup_temps(&a.root) {
+        out.notes.push(format!(
+            "{}: the snapshot of a backup in progress or interrupted (ignored; removed by the next backup to this folder, or delete it)",
+            p.display()
+        ));
+    }
     Ok(out.finish())
+}
+
+/// True when `dest` holds only what a backup killed before installing its
+/// index leaves (`objects/` with nothing but objects, `tmp/`, an old-style
+/// snapshot): the backup resumes there, copying only the missing objects.
+fn interrupted_backup(dest: &Path) -> Result<bool, ArchiveError> {
+    let legacy = legacy_backup_temps(dest);
+    for e in fs::read_dir(dest).map_err(io_err(dest))? {
+        let e = e.map_err(io_err(dest))?;
+        let ours = e.file_name() == store::OBJECTS
+            || e.file_name() == store::TMP
+            || legacy.contains(&e.path());
+        if !ours {
+            return Ok(false);
+        }
+    }
+    Ok(match store::walk(dest) {
+        Ok(found) => found
+            .iter()
+            .all(|f| matches!(f, store::Found::Object { .. })),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    })
+}
+
+/// `.index.sqlite.backup-PID` (and its journal): where backups before this
+/// version made their snapshot.
+fn legacy_backup_temps(dir: &Path) -> Vec<PathBuf> {
+    let prefix = format!(".{}.backup-", index::INDEX);
+    let Ok(rd) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    rd.filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect()
 }
 
 fn note_writable(path: &Path, out: &mut VerifyArchiveReport) {
@@ -442,27 +483,28 @@ fn note_writable(path: &Path, out: &mut VerifyArchiveReport) {
 }
 
 pub(super) fn backup(a: &Archive, dest: &Path) -> Result<BackupSummary, ArchiveError> {
-    if let (Ok(x), Ok(y)) = (fs::canonicalize(&a.root), fs::canonicalize(dest)) {
-        if x == y {
-            return Err(ArchiveError::BackupOntoItself {
-                dest: dest.to_path_buf(),
-            });
-        }
-    }
-    if dest.exists() && !dest.join(index::INDEX).is_file() {
-        let mut entries = fs::read_dir(dest).map_err(io_err(dest))?;
-        if entries.next().is_some() {
-            return Err(ArchiveError::NotEmpty {
-                dir: dest.to_path_buf(),
-            });
-        }
+    if dest.exists() && !dest.join(index::INDEX).is_file() && !interrupted_backup(dest)? {
+        return Err(ArchiveError::NotEmpty {
+            dir: dest.to_path_buf(),
+        });
     }
     fs::create_dir_all(dest.join(store::OBJECTS)).map_err(io_err(dest))?;
     fs::create_dir_all(dest.join(store::TMP)).map_err(io_err(dest))?;
+    // What a killed backup (or add) left behind: its snapshot in tmp/, or,
+    // from earlier versions, `.index.sqlite.backup-PID` beside the index.
+    store::clean_temp(dest);
+    for p in legacy_backup_temps(dest) {
+        if store::process_gone(&p) {
+            let _ = fs::remove_file(&p);
+        }
+    }
 
     // 1. A snapshot of the index by SQLite's online backup (one step, so
-    //    one read transaction: consistent even while others write).
-    let tmp = dest.join(format!(".{}.backup-{}", index::INDEX, std::process::id()));
+    //    one read transaction: consistent even while others write). It is
+    //    made in tmp/, where a killed backup's copy is found and removed.
+    let tmp = dest
+        .join(store::TMP)
+        .join(format!("index-backup.{}.tmp", std::process::id()));
     let _ = fs::remove_file(&tmp);
     let src = a.read_conn()?;
     let snapshot = (|| -> rusqlite::Result<Vec<String>> {
@@ -519,7 +561,7 @@ pub(super) fn backup(a: &Archive, dest: &Path) -> Result<BackupSummary, ArchiveE
                 continue;
             }
         }
-        let bytes = match fs::read(&src) {
+        let bytes = match store::read_file(&src) {
             Ok(b) => b,
             Err(e) => {
                 summary

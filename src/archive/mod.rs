@@ -198,8 +198,32 @@ pub enum ArchiveError {
     BadBundle { path: PathBuf, reason: String },
     #[error("{what}: {value:?} is not a date (YYYY-MM-DD) or an RFC 3339 time")]
     BadTime { what: String, value: String },
-    #[error("the backup destination {dest} is the archive itself")]
-    BackupOntoItself { dest: PathBuf },
+    #[error(
+        "{path} is inside the archive {archive}; {what} must be written outside it (only cip archive writes an archive's own files)"
+    )]
+    InsideArchive {
+        path: PathBuf,
+        archive: PathBuf,
+        what: &'static str,
+    },
+}
+
+/// The kernel's own answer to "may this process write `p`?", which covers a
+/// read-only mount as well as permissions.
+#[cfg(unix)]
+fn kernel_allows_writing(p: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt as _;
+    let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `c` is a NUL-terminated path that outlives the call; access(2)
+    // only reads it.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+}
+
+#[cfg(not(unix))]
+fn kernel_allows_writing(_: &Path) -> bool {
+    true
 }
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(io::Error) -> ArchiveError + '_ {
@@ -393,7 +417,9 @@ impl Archive {
     }
 
     /// A folder or file without any write permission bit is treated as
-    /// read-only even for root, who could otherwise write through it.
+    /// read-only even for root, who could otherwise write through it; so is
+    /// one on a read-only mount (EROFS), whose permission bits say nothing:
+    /// there the index must be opened read-only, or not at all.
     fn ensure_writable(&self) -> Result<(), ArchiveError> {
         for p in [
             self.root.clone(),
@@ -401,15 +427,28 @@ impl Archive {
             self.index_path(),
         ] {
             let meta = fs::metadata(&p).map_err(io_err(&p))?;
-            if meta.permissions().readonly() {
+            if meta.permissions().readonly() || !kernel_allows_writing(&p) {
                 return Err(ArchiveError::ReadOnly { path: p });
             }
         }
         let tmp = self.root.join(store::TMP);
         if let Ok(meta) = fs::metadata(&tmp) {
-            if meta.permissions().readonly() {
+            if meta.permissions().readonly() || !kernel_allows_writing(&tmp) {
                 return Err(ArchiveError::ReadOnly { path: tmp });
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses an output at or under the archive's folder: `get -o
+    /// ARCHIVE/index.sqlite` replaced the archive's own index.
+    fn refuse_inside(&self, path: &Path, what: &'static str) -> Result<(), ArchiveError> {
+        if crate::model::files::is_within(path, &self.root) {
+            return Err(ArchiveError::InsideArchive {
+                path: path.to_path_buf(),
+                archive: self.root.clone(),
+                what,
+            });
         }
         Ok(())
     }
@@ -418,7 +457,7 @@ impl Archive {
     /// the order of writes).
     pub fn add(&self, path: &Path, opts: &AddOptions) -> Result<AddOutcome, ArchiveError> {
         self.ensure_writable()?;
-        let bytes = fs::read(path).map_err(|source| ArchiveError::Io {
+        let bytes = store::read_file(path).map_err(|source| ArchiveError::Io {
             path: path.to_path_buf(),
             source,
         })?;
@@ -566,6 +605,7 @@ impl Archive {
     /// Restores the exact bytes of `id` to `out` (checked against the hash
     /// while copying; nothing is left at `out` when they do not match).
     pub fn get(&self, id: &str, out: &Path) -> Result<Record, ArchiveError> {
+        self.refuse_inside(out, "the restored file")?;
         let sha = self.resolve(id)?;
         let record = index::find(&self.read_conn()?, &sha)
             .map_err(|e| self.db("cannot read the row", e))?
@@ -590,14 +630,17 @@ impl Archive {
     /// Writes the files of one company and an `index.json` into `dir`
     /// (absent or empty), for `verify_bundle` on another machine.
     pub fn export(&self, company: &str, dir: &Path) -> Result<ExportSummary, ArchiveError> {
+        self.refuse_inside(dir, "an export")?;
         bundle::export(self, company, dir)
     }
 
-    /// A consistent copy of the archive in `dest` (new, empty, or an earlier
-    /// backup, which is brought up to date), safe while others add: the
+    /// A consistent copy of the archive in `dest` (new, empty, an earlier
+    /// backup, which is brought up to date, or what a killed backup left,
+    /// which it completes), safe while others add: the
     /// index is copied with SQLite's online backup, then the objects its
     /// rows name, then the index is put in place.
     pub fn backup(&self, dest: &Path) -> Result<BackupSummary, ArchiveError> {
+        self.refuse_inside(dest, "a backup")?;
         check::backup(self, dest)
     }
 }

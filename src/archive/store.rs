@@ -11,6 +11,8 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
+use crate::model::files;
+
 pub const OBJECTS: &str = "objects";
 pub const TMP: &str = "tmp";
 
@@ -152,21 +154,19 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// SHA-256 and size of a file, streamed.
+/// Archived files are PDFs cip verified, so never larger than it reads one.
+const MAX_FILE_BYTES: u64 = crate::intake::MAX_PLAN_PDF_BYTES;
+const WHAT: &str = "an archived PDF";
+
+/// Reads a file to archive, an archived object or a bundle member. A device
+/// or FIFO in its place is refused, and a huge (sparse) file is not read.
+pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
+    Ok(files::read_bounded(path, MAX_FILE_BYTES, WHAT)?)
+}
+
+/// SHA-256 and size of a file, streamed, within the same bound.
 pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
-    let mut f = File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((hex::encode(h.finalize()), size))
+    Ok(files::hash_bounded(path, MAX_FILE_BYTES, WHAT)?)
 }
 
 /// An entry found while walking `objects/`.
@@ -220,29 +220,42 @@ pub fn temp_files(root: &Path) -> Vec<PathBuf> {
     }
 }
 
-/// Removes temporary files left by interrupted adds: those of processes no
-/// longer running on this machine, and any older than a day.
+/// Removes temporary files left by interrupted adds and backups: those of
+/// processes no longer running on this machine, and any older than a day.
 pub fn clean_temp(root: &Path) {
     for p in temp_files(root) {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let pid = name.split('.').nth(1).and_then(|s| s.parse::<u32>().ok());
-        let dead = match pid {
-            Some(pid) if pid == std::process::id() => false,
-            Some(pid) => !Path::new("/proc").join(pid.to_string()).exists(),
-            None => false,
-        };
         let old = fs::metadata(&p)
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > Duration::from_secs(24 * 3600));
-        let proc_known = Path::new("/proc/self").exists();
-        if (dead && proc_known) || old {
+        if process_gone(&p) || old {
             let _ = fs::remove_file(&p);
         }
+    }
+}
+
+/// True when the process that named a temporary file (`NAME.PID.…`, or
+/// `….backup-PID` before) is known to be no longer running here.
+pub fn process_gone(temp: &Path) -> bool {
+    let name = temp
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let digits = |s: &str| -> Option<u32> {
+        let d: String = s.chars().take_while(char::is_ascii_digit).collect();
+        d.parse().ok()
+    };
+    let pid = match name.split_once(".backup-") {
+        Some((_, rest)) => digits(rest),
+        None => name.split('.').nth(1).and_then(digits),
+    };
+    match pid {
+        Some(pid) if pid == std::process::id() => false,
+        Some(pid) => {
+            Path::new("/proc/self").exists() && !Path::new("/proc").join(pid.to_string()).exists()
+        }
+        None => false,
     }
 }
 
@@ -259,7 +272,17 @@ pub fn copy_checked(src: &Path, sha256: &str, out: &Path) -> Result<u64, CopyErr
         .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut input = File::open(src).map_err(|e| CopyError::Read(src.to_path_buf(), e))?;
+        let read_err = |e: files::ReadError| CopyError::Read(src.to_path_buf(), e.into());
+        let (input, meta) = files::open_regular(src).map_err(read_err)?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(read_err(files::ReadError::TooLarge {
+                size: meta.len(),
+                limit: MAX_FILE_BYTES,
+                what: WHAT,
+            }));
+        }
+        // A file that grows past the bound while copied fails the hash check.
+        let mut input = input.take(MAX_FILE_BYTES + 1);
         let mut output = OpenOptions::new()
             .write(true)
             .create_new(true)

@@ -154,7 +154,7 @@ const SECTIONS: &[Section] = &[
         source: "If, at the end of the six month conditional period, the company has not \
                  implemented the CIP, but has demonstrated significant progress, extensions may \
                  be granted, if requested by the company. [...] Upon full implementation of the \
-                 CIP, Customs will conduct a follow-up review.",
+                 CIP, Customs will conduct a follow-up review [...]",
         example: "# In the case file (PLAN.case.toml), which the account manager keeps:\n\
                   [[extension]]\nrequested = 2027-03-15\ndecided = 2027-03-25\ndecision = \"granted\"\n\
                   new_deadline = 2027-06-30\n",

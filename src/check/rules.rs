@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 
 use super::{Findings, Severity};
-use crate::model::{self, Field, Official, Plan, Sp, StepStatus, date, files, text};
+use crate::model::{self, Field, Official, Plan, Sp, StepStatus, chars, date, files, text};
 
 use Severity::{Error as E, Warning as W};
 
@@ -45,6 +45,11 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "unsupported-character",
         E,
         "every character can be shown by the PDF font",
+    ),
+    (
+        "bidi-control",
+        E,
+        "no bidirectional control character (U+202A to U+202E, U+2066 to U+2069) anywhere in the file, which would make it read differently from what is signed",
     ),
     ("company-missing", E, "[plan] names the company"),
     (
@@ -267,6 +272,7 @@ type Group = fn(&Plan, &mut Findings);
 
 pub(super) const GROUPS: &[Group] = &[
     text_fields,
+    bidi_controls,
     header,
     officials,
     deficiencies,
@@ -414,7 +420,9 @@ fn text_fields(plan: &Plan, out: &mut Findings) {
         }
         let lacking: Vec<char> = {
             let mut seen = Vec::new();
-            for c in s.value.chars().filter(|c| crate::fonts::font_lacks(*c)) {
+            // Bidirectional controls have a rule of their own (bidi_controls).
+            let lacks = |c: &char| crate::fonts::font_lacks(*c) && !chars::is_bidi_control(*c);
+            for c in s.value.chars().filter(lacks) {
                 if !seen.contains(&c) {
                     seen.push(c);
                 }
@@ -437,6 +445,46 @@ fn text_fields(plan: &Plan, out: &mut Findings) {
                 ),
                 "use Latin, Greek or Cyrillic letters and common punctuation; replace or remove the character",
             );
+        }
+    }
+}
+
+/// Bidirectional controls anywhere in the source, comments included (the
+/// TOML a reviewer reads is the text that is signed and embedded), and in
+/// values where they are written as escapes (`\u202E`), which the PDF shows.
+fn bidi_controls(plan: &Plan, out: &mut Findings) {
+    let text = &plan.source.text;
+    let fields = all_text(plan);
+    let mut push = |path: String, span: model::Span, def: Option<usize>, c: char| {
+        out.push(
+            "bidi-control",
+            path,
+            Some(span),
+            def,
+            format!(
+                "a bidirectional control character (U+{:04X}) makes the text display in another order than it is written",
+                u32::from(c)
+            ),
+            "delete the invisible character (or its \\u escape); write the text in the order it is read",
+        );
+    };
+    for (at, c) in text
+        .char_indices()
+        .filter(|(_, c)| chars::is_bidi_control(*c))
+    {
+        let field = fields.iter().find(|(_, _, s)| s.span.contains(&at));
+        let (path, def) = field.map_or(("(outside any value)".to_string(), None), |(p, d, _)| {
+            (p.clone(), *d)
+        });
+        push(path, at..at + c.len_utf8(), def, c);
+    }
+    for (path, def, s) in &fields {
+        let raw = text.get(s.span.clone()).unwrap_or_default();
+        if let (Some((_, c)), None) = (
+            chars::first_bidi_control(&s.value),
+            chars::first_bidi_control(raw),
+        ) {
+            push(path.clone(), s.span.clone(), *def, c);
         }
     }
 }
@@ -876,7 +924,7 @@ fn documents(plan: &Plan, out: &mut Findings) {
             "add `title = \"...\"`",
         );
         if let (Some(rel), Some(sp)) = (text(&d.path), &d.path) {
-            match files::load(&plan.source.base_dir, rel) {
+            match files::hash(&plan.source.base_dir, rel) {
                 Err(e) => out.push("document-path-invalid", format!("{p}.path"), Some(sp.span.clone()), None,
                     format!("Document path {e}"),
                     "a relative path to a readable file in the plan's folder or below it, e.g. \"docs/manual.pdf\""),

@@ -110,7 +110,7 @@ fn archive_dir(a: &Args) -> PathBuf {
 }
 
 fn error(e: &ArchiveError) -> ExitCode {
-    eprintln!("error: {e}");
+    super::term::print_error(&e);
     exit::unreadable()
 }
 
@@ -123,7 +123,7 @@ pub fn run(a: Args) -> ExitCode {
     match a.command {
         Cmd::Init => match Archive::init(&dir) {
             Ok(_) => {
-                println!("created archive {}", dir.display());
+                say!("created archive {}", dir.display());
                 exit::ok()
             }
             Err(e) => error(&e),
@@ -171,7 +171,7 @@ pub fn run(a: Args) -> ExitCode {
                         Format::Json => print_json(&s),
                         Format::Human => {
                             print_record(&s.record);
-                            println!("  object:      {}", s.object.display());
+                            say!("  object:      {}", s.object.display());
                         }
                     }
                     exit::ok()
@@ -186,7 +186,7 @@ pub fn run(a: Args) -> ExitCode {
             };
             match ar.get(&id, &output) {
                 Ok(r) => {
-                    println!(
+                    say!(
                         "wrote {} ({} bytes, sha256 {} checked)",
                         output.display(),
                         r.size,
@@ -233,7 +233,7 @@ pub fn run(a: Args) -> ExitCode {
             };
             match ar.export(&company, &out) {
                 Ok(s) => {
-                    println!(
+                    say!(
                         "exported {} file(s) of {} to {} (check with `cip archive verify --bundle {}`)",
                         s.files,
                         s.company,
@@ -252,7 +252,7 @@ pub fn run(a: Args) -> ExitCode {
             };
             match ar.backup(&dest) {
                 Ok(s) => {
-                    println!(
+                    say!(
                         "backed up {} row(s) to {}: {} object(s) copied, {} already there",
                         s.rows,
                         s.dest.display(),
@@ -260,7 +260,7 @@ pub fn run(a: Args) -> ExitCode {
                         s.objects_already_there
                     );
                     for p in &s.problems {
-                        println!("  problem: {p}");
+                        say!("  problem: {p}");
                     }
                     if s.problems.is_empty() {
                         exit::ok()
@@ -280,7 +280,7 @@ fn load_trust(paths: &[PathBuf]) -> Result<Vec<x509_cert::Certificate>, ExitCode
         match keys::load_certificates(p) {
             Ok(mut c) => v.append(&mut c),
             Err(e) => {
-                eprintln!("error: {e}");
+                super::term::print_error(&e);
                 return Err(exit::unreadable());
             }
         }
@@ -325,12 +325,12 @@ fn add(
             }),
             Format::Human => match &result {
                 Ok(AddOutcome::Added { record, notes }) => {
-                    println!("added {}  {}", f.display(), summary(record));
+                    say!("added {}  {}", f.display(), summary(record));
                     for n in notes {
-                        println!("  note: {n}");
+                        say!("  note: {n}");
                     }
                 }
-                Ok(AddOutcome::AlreadyPresent { record }) => println!(
+                Ok(AddOutcome::AlreadyPresent { record }) => say!(
                     "already archived {}: {} (added {}); nothing changed",
                     f.display(),
                     record.sha256,
@@ -341,9 +341,9 @@ fn add(
                     reasons,
                     report,
                 }) => {
-                    println!("refused {}: it does not verify", path.display());
+                    say!("refused {}: it does not verify", path.display());
                     for r in reasons {
-                        println!("  {r}");
+                        say!("  {r}");
                     }
                     if let Some(rep) = report {
                         for s in &rep.signatures {
@@ -352,7 +352,7 @@ fn add(
                                 .as_ref()
                                 .and_then(|p| p.name.clone())
                                 .unwrap_or_else(|| "unknown signer".into());
-                            println!(
+                            say!(
                                 "  signature {} by {who}: {}, {}, later changes: {}",
                                 s.field,
                                 if s.valid { "valid" } else { "NOT valid" },
@@ -360,10 +360,10 @@ fn add(
                                 s.later_changes.summary()
                             );
                         }
-                        println!("  manifest: {:?}", rep.manifest.status);
+                        say!("  manifest: {:?}", rep.manifest.status);
                     }
                 }
-                Err(e) => eprintln!("error: {e}"),
+                Err(e) => super::term::print_error(e),
             },
         }
         match result {
@@ -387,7 +387,7 @@ fn add(
 fn print_json<T: serde::Serialize>(v: &T) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("error: {e}"),
+        Err(e) => super::term::print_error(&e),
     }
 }
 
@@ -425,19 +425,24 @@ fn summary(r: &Record) -> String {
 
 fn print_list(rows: &[Record]) {
     if rows.is_empty() {
-        println!("no archived files match");
+        say!("no archived files match");
         return;
     }
-    println!(
+    say!(
         "{:12}  {:20}  {:18}  {:28}  {:18}  {:24}  trust",
-        "sha256", "added", "kind", "company", "report", "signer"
+        "sha256",
+        "added",
+        "kind",
+        "company",
+        "report",
+        "signer"
     );
     for r in rows {
         let signer = r
             .last_signer()
             .and_then(|s| s.signer_name.clone())
             .unwrap_or_else(|| "-".into());
-        println!(
+        say!(
             "{:12}  {:20}  {:18}  {:28}  {:18}  {:24}  {}",
             &r.sha256[..r.sha256.len().min(12)],
             r.added_at,
@@ -448,25 +453,25 @@ fn print_list(rows: &[Record]) {
             r.trust
         );
     }
-    println!("{} file(s)", rows.len());
+    say!("{} file(s)", rows.len());
 }
 
 fn print_record(r: &Record) {
-    println!("{}", r.sha256);
-    println!("  kind:        {}", kind_word(r));
-    println!("  company:     {}", r.company.as_deref().unwrap_or("-"));
-    println!(
+    say!("{}", r.sha256);
+    say!("  kind:        {}", kind_word(r));
+    say!("  company:     {}", r.company.as_deref().unwrap_or("-"));
+    say!(
         "  report:      {}",
         r.assessment_report.as_deref().unwrap_or("-")
     );
-    println!("  file:        {} ({} bytes)", r.original_name, r.size);
-    println!("  added:       {}", r.added_at);
-    println!("  trust:       {}", r.trust);
+    say!("  file:        {} ({} bytes)", r.original_name, r.size);
+    say!("  added:       {}", r.added_at);
+    say!("  trust:       {}", r.trust);
     if let Some(p) = &r.plan_toml_sha256 {
-        println!("  plan.toml:   sha256 {p}");
+        say!("  plan.toml:   sha256 {p}");
     }
     for (i, s) in r.signatures.iter().enumerate() {
-        println!(
+        say!(
             "  signature {}: {} — {}{}",
             i + 1,
             s.field,
@@ -476,7 +481,7 @@ fn print_record(r: &Record) {
                 .map(|t| format!(", {t}"))
                 .unwrap_or_default()
         );
-        println!(
+        say!(
             "    signed {}; certificate sha256 {}; {}",
             s.signing_time.as_deref().unwrap_or("at an unknown time"),
             s.cert_sha256.as_deref().unwrap_or("-"),
@@ -486,7 +491,7 @@ fn print_record(r: &Record) {
 }
 
 fn print_verify(r: &VerifyArchiveReport) {
-    println!(
+    say!(
         "{}: {} row(s), {} object(s), {} signature(s) checked: {}",
         r.location.display(),
         r.rows,
@@ -508,9 +513,9 @@ fn print_verify(r: &VerifyArchiveReport) {
             (None, Some(path)) => path.display().to_string(),
             (None, None) => "index".into(),
         };
-        println!("  {kind}: {what}: {}", p.detail);
+        say!("  {kind}: {what}: {}", p.detail);
     }
     for n in &r.notes {
-        println!("  note: {n}");
+        say!("  note: {n}");
     }
 }

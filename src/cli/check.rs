@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use cip::check::{self, Report, Severity};
 use cip::model::LoadError;
 
+use super::term::{safe, safe_lines};
 use super::{Format, exit};
 
 #[derive(clap::Args)]
@@ -105,26 +106,33 @@ pub fn print_human(report: &Report) {
             (Some(l), Some(c)) => format!("{}:{l}:{c}", report.file),
             _ => report.file.clone(),
         };
-        let diag = miette::MietteDiagnostic::new(format!("{}: {}", f.path, f.message))
-            .with_code(f.rule)
-            .with_severity(match f.severity {
-                Severity::Error => miette::Severity::Error,
-                Severity::Warning => miette::Severity::Warning,
-            })
-            .with_help(format!("{} ({location})", f.hint));
-        let diag = match &f.span {
-            Some(s) => diag.with_label(miette::LabeledSpan::at(s.clone(), f.path.clone())),
-            None => diag,
+        // Messages quote values of the plan.
+        let diag =
+            miette::MietteDiagnostic::new(safe(format!("{}: {}", f.path, f.message)).to_string())
+                .with_code(f.rule)
+                .with_severity(match f.severity {
+                    Severity::Error => miette::Severity::Error,
+                    Severity::Warning => miette::Severity::Warning,
+                })
+                .with_help(safe(format!("{} ({location})", f.hint)).to_string());
+        let report_ = match &f.span {
+            Some(s) if cip::model::may_quote(&report.file, &report.source) => {
+                let diag = diag.with_label(miette::LabeledSpan::at(
+                    s.clone(),
+                    safe(&f.path).to_string(),
+                ));
+                miette::Report::new(diag).with_source_code(miette::NamedSource::new(
+                    safe(&report.file).to_string(),
+                    report.source.clone(),
+                ))
+            }
+            _ => miette::Report::new(diag),
         };
-        let report_ = miette::Report::new(diag).with_source_code(miette::NamedSource::new(
-            &report.file,
-            report.source.clone(),
-        ));
         eprintln!("{report_:?}");
     }
     let summary = format!(
         "{}: {} error{}, {} warning{}",
-        report.file,
+        safe(&report.file),
         report.errors(),
         plural(report.errors()),
         report.warnings(),
@@ -168,20 +176,22 @@ pub fn render_load_error(e: &LoadError) -> String {
             span,
             line,
             column,
-        } => {
-            let diag = miette::MietteDiagnostic::new(format!("not valid TOML: {message}"))
+        } if cip::model::may_quote(name, text) => {
+            let diag = miette::MietteDiagnostic::new(safe_lines(&format!("not valid TOML: {message}")))
                 .with_code("toml-syntax")
-                .with_help(format!(
+                .with_help(safe(format!(
                     "fix the TOML syntax at {name}:{line}:{column}; dates are written 2026-12-15, text in \"quotes\""
-                ));
+                )).to_string());
             let diag = match span {
                 Some(s) => diag.with_label(miette::LabeledSpan::at(s.clone(), "here")),
                 None => diag,
             };
-            let r = miette::Report::new(diag)
-                .with_source_code(miette::NamedSource::new(name, text.clone()));
+            let r = miette::Report::new(diag).with_source_code(miette::NamedSource::new(
+                safe(name).to_string(),
+                text.clone(),
+            ));
             format!("{r:?}")
         }
-        other => format!("error: {other}"),
+        other => format!("error: {}", safe_lines(&other.to_string())),
     }
 }

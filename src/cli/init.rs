@@ -15,7 +15,7 @@ pub struct Args {
 pub fn run(a: Args) -> ExitCode {
     match cip::init::write_starter(&a.path) {
         Ok(()) => {
-            println!(
+            say!(
                 "wrote {}: replace every <placeholder>, then run `cip check {}`",
                 a.path.display(),
                 a.path.display()
@@ -23,7 +23,7 @@ pub fn run(a: Args) -> ExitCode {
             exit::ok()
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            super::term::print_error(&e);
             exit::failed()
         }
     }

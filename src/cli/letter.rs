@@ -17,6 +17,7 @@ use cip::letter::{
     templates,
 };
 use cip::lifecycle::Threshold;
+use cip::model::files;
 use cip::sign::SignOptions;
 use cip::verify::VerifyReport;
 
@@ -116,7 +117,7 @@ pub fn run(a: Args) -> ExitCode {
     let templates = match templates {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: {e}");
+            super::term::print_error(&e);
             return exit::failed();
         }
     };
@@ -133,32 +134,32 @@ fn export(dir: &Path) -> ExitCode {
     match templates::export_bundled(dir) {
         Ok(written) => {
             for p in &written {
-                println!("wrote {}", p.display());
+                say!("wrote {}", p.display());
             }
-            println!(
+            say!(
                 "edit them and use them with `cip letter KIND --templates {}`; templates/README.md lists every variable",
                 dir.display()
             );
             exit::ok()
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            super::term::print_error(&e);
             exit::failed()
         }
     }
 }
 
 fn list(templates: &Templates) -> ExitCode {
-    println!("letter kinds ({}):", templates.origin());
+    say!("letter kinds ({}):", templates.origin());
     for k in templates.kinds() {
         let kind = Kind::parse(&k);
-        println!("  {k:<24} {}", kind.description());
+        say!("  {k:<24} {}", kind.description());
     }
     exit::ok()
 }
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    super::term::print_error(e);
     exit::failed()
 }
 
@@ -233,7 +234,7 @@ fn run_one(
         Err(e) => return letter_error(&e),
     };
     for w in input.warnings() {
-        eprintln!("warning: {w}");
+        tell!("warning: {w}");
     }
     let letter = match issuer.issue(&input) {
         Ok(l) => l,
@@ -252,12 +253,15 @@ fn run_one(
     if a.markdown {
         match &a.output {
             Some(out) => {
+                if let Some(refusal) = replaced_input(a, out, plan_path) {
+                    return fail(&refusal);
+                }
                 if let Err(e) = cip::atomic::write(out, letter.markdown.as_bytes()) {
                     return fail(&format!("cannot write {}: {e}", out.display()));
                 }
-                println!("wrote {} (Markdown)", out.display());
+                say!("wrote {} (Markdown)", out.display());
             }
-            None => print!("{}", letter.markdown),
+            None => print!("{}", super::term::safe_lines(&letter.markdown)),
         }
         return exit::ok();
     }
@@ -268,16 +272,13 @@ fn run_one(
             letter.meta.kind
         ))
     });
-    if cip::render::same_file(&output, plan_path) {
-        return fail(&format!(
-            "the output {} is the plan itself; choose another output path",
-            output.display()
-        ));
+    if let Some(refusal) = replaced_input(a, &output, plan_path) {
+        return fail(&refusal);
     }
     if let Err(e) = cip::atomic::write(&output, &letter.pdf) {
         return fail(&format!("cannot write {}: {e}", output.display()));
     }
-    println!(
+    say!(
         "wrote {} ({}, to {}, {} bytes{})",
         output.display(),
         letter.meta.title,
@@ -317,6 +318,38 @@ fn run_one(
     exit::ok()
 }
 
+/// Why writing `output` is refused: it is one of the command's inputs (the
+/// plan, the --from profile, the --data file, a key, a certificate) or lies
+/// in the --templates folder. The write would replace it.
+fn replaced_input(a: &Args, output: &Path, plan_path: &Path) -> Option<String> {
+    let mut inputs: Vec<(&str, &Path)> = vec![("the plan", plan_path)];
+    let named = [
+        ("the --from profile", &a.from),
+        ("the --data file", &a.data),
+        ("the --key", &a.key),
+        ("the --cert", &a.cert),
+    ];
+    inputs.extend(named.iter().filter_map(|(w, p)| Some((*w, p.as_deref()?))));
+    inputs.extend(
+        a.trust
+            .iter()
+            .map(|p| ("a --trust certificate", p.as_path())),
+    );
+    let shown = output.display();
+    if let Some((what, _)) = inputs.iter().find(|(_, p)| files::same_file(output, p)) {
+        return Some(format!(
+            "the output {shown} is {what}; writing it would replace it: choose another output path"
+        ));
+    }
+    let templates = a.templates.as_deref()?;
+    files::is_within(output, templates).then(|| {
+        format!(
+            "the output {shown} is in the --templates folder {}; choose an output path outside it",
+            templates.display()
+        )
+    })
+}
+
 fn plan_error(e: &AnyError) -> ExitCode {
     match e {
         AnyError::Refused {
@@ -324,9 +357,9 @@ fn plan_error(e: &AnyError) -> ExitCode {
             problems,
             report,
         } => {
-            eprintln!("error: {path}: the signed plan does not verify; no letter was written");
+            tell!("error: {path}: the signed plan does not verify; no letter was written");
             for p in problems {
-                eprintln!("  - {p}");
+                tell!("  - {p}");
             }
             print_report(report);
             exit::failed()
@@ -335,7 +368,7 @@ fn plan_error(e: &AnyError) -> ExitCode {
             "{e} (run `cip check` on the plan for every problem)"
         )),
         _ => {
-            eprintln!("error: {e}");
+            super::term::print_error(&e);
             exit::unreadable()
         }
     }
@@ -350,9 +383,9 @@ fn letter_error(e: &LetterError) -> ExitCode {
 
 /// The verification report of a refused plan PDF, in short.
 fn print_report(r: &VerifyReport) {
-    eprintln!("  verification report:");
+    tell!("  verification report:");
     if r.signatures.is_empty() {
-        eprintln!("    no signatures");
+        tell!("    no signatures");
     }
     for (i, s) in r.signatures.iter().enumerate() {
         let who = s
@@ -365,22 +398,22 @@ fn print_report(r: &VerifyReport) {
         } else {
             "INVALID".into()
         };
-        eprintln!(
+        tell!(
             "    signature {} (field {}, {who}): {verdict}; later changes: {}",
             i + 1,
             s.field,
             s.later_changes.summary()
         );
         for p in &s.problems {
-            eprintln!("      problem: {p}");
+            tell!("      problem: {p}");
         }
         for d in &s.later_changes.details {
-            eprintln!("      change: {d}");
+            tell!("      change: {d}");
         }
     }
-    eprintln!("    manifest: {:?}", r.manifest.status);
+    tell!("    manifest: {:?}", r.manifest.status);
     for p in &r.manifest.problems {
-        eprintln!("      problem: {p}");
+        tell!("      problem: {p}");
     }
 }
 
@@ -410,13 +443,13 @@ fn run_batch(
     let elapsed = started.elapsed().as_secs_f64();
     for item in &summary.items {
         for w in &item.warnings {
-            eprintln!("warning: {w}");
+            tell!("warning: {w}");
         }
         if let Err(e) = &item.result {
-            eprintln!("error: {}: {e}", item.input.display());
+            super::term::print_error(&format!("{}: {e}", item.input.display()));
             if let LetterError::Plan(AnyError::Refused { problems, .. }) = e {
                 for p in problems {
-                    eprintln!("  - {p}");
+                    tell!("  - {p}");
                 }
             }
         }
@@ -429,7 +462,7 @@ fn run_batch(
     }
     let written = summary.written();
     let failed = summary.failed();
-    println!(
+    say!(
         "{written} {} letter{} written to {}, {failed} failed, in {elapsed:.2} s ({:.0} letters/s)",
         issuer.kind,
         if written == 1 { "" } else { "s" },

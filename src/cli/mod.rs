@@ -1,6 +1,9 @@
 //! clap definitions and dispatch. Output formats: human (diagnostics,
 //! tables) or JSON (every field), chosen per command with `--format`.
 
+// First, so that its macros are in scope in the modules below.
+#[macro_use]
+mod term;
 mod archive;
 mod check;
 mod init;

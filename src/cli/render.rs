@@ -91,8 +91,8 @@ pub fn run(a: Args) -> ExitCode {
         timeline: !a.no_timeline,
         today: a.today,
     };
-    if render::same_file(&output, &a.plan) {
-        eprintln!(
+    if cip::model::files::same_file(&output, &a.plan) {
+        tell!(
             "error: the output {} is the plan itself; choose another output path",
             output.display()
         );
@@ -110,7 +110,7 @@ pub fn run(a: Args) -> ExitCode {
             return exit::unreadable();
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            super::term::print_error(&e);
             return exit::failed();
         }
     };
@@ -118,7 +118,7 @@ pub fn run(a: Args) -> ExitCode {
         check::print_human(&rendered.report);
     }
     if let Some(doc) = render::clashing_document(&output, &a.plan, &rendered.manifest) {
-        eprintln!(
+        tell!(
             "error: the output {} is a supporting document ({}); choose another output path",
             output.display(),
             doc.display()
@@ -128,21 +128,21 @@ pub fn run(a: Args) -> ExitCode {
     let pdf = match maybe_sign(&a, rendered.pdf) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: cannot sign: {e}");
+            tell!("error: cannot sign: {e}");
             return exit::failed();
         }
     };
     if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("error: cannot create {}: {e}", dir.display());
+            tell!("error: cannot create {}: {e}", dir.display());
             return exit::failed();
         }
     }
     if let Err(e) = cip::atomic::write(&output, &pdf) {
-        eprintln!("error: cannot write {}: {e}", output.display());
+        tell!("error: cannot write {}: {e}", output.display());
         return exit::failed();
     }
-    println!(
+    say!(
         "wrote {} ({} bytes{}{})",
         output.display(),
         pdf.len(),

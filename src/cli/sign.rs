@@ -10,6 +10,8 @@ use cip::keys::{self, Algorithm, KeygenOptions};
 use cip::sign::{self, SignOptions};
 use cip::verify::{self, FileCheck, ManifestStatus, VerifyOptions, VerifyReport};
 
+use super::term::{print_error, safe};
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum AlgorithmArg {
     Ed25519,
@@ -109,10 +111,10 @@ pub fn run_keygen(a: &KeygenArgs) -> ExitCode {
         Ok(()) => {
             println!(
                 "wrote {} (private, 0600) and {} ({} certificate for {})",
-                a.key.display(),
-                a.cert.display(),
+                safe(a.key.display()),
+                safe(a.cert.display()),
                 opts.algorithm,
-                a.name
+                safe(&a.name)
             );
             ExitCode::SUCCESS
         }
@@ -133,7 +135,11 @@ pub fn run_sign(a: &SignArgs) -> ExitCode {
     };
     match sign::sign_file(&a.input, &a.output, &signer, &opts) {
         Ok(()) => {
-            println!("signed {} -> {}", a.input.display(), a.output.display());
+            println!(
+                "signed {} -> {}",
+                safe(a.input.display()),
+                safe(a.output.display())
+            );
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
@@ -146,18 +152,19 @@ pub fn run_verify(a: &VerifyArgs) -> ExitCode {
         match keys::load_certificates(p) {
             Ok(mut c) => trust.append(&mut c),
             Err(e) => {
-                eprintln!("error: {e}");
+                print_error(&e);
                 return ExitCode::from(2);
             }
         }
     }
-    let bytes = match std::fs::read(&a.input) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: cannot read {}: {e}", a.input.display());
-            return ExitCode::from(2);
-        }
-    };
+    let bytes =
+        match cip::model::files::read_bounded(&a.input, cip::intake::MAX_PLAN_PDF_BYTES, "a PDF") {
+            Ok(b) => b,
+            Err(e) => {
+                tell!("error: cannot read {}: {e}", a.input.display());
+                return ExitCode::from(2);
+            }
+        };
     let opts = VerifyOptions {
         trust,
         docs_dir: a.docs.clone(),
@@ -165,7 +172,7 @@ pub fn run_verify(a: &VerifyArgs) -> ExitCode {
     let report = match verify::verify_pdf(&bytes, &opts) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}: {e}", a.input.display());
+            print_error(&format!("{}: {e}", a.input.display()));
             return ExitCode::from(2);
         }
     };
@@ -173,7 +180,7 @@ pub fn run_verify(a: &VerifyArgs) -> ExitCode {
         Format::Json => match serde_json::to_string_pretty(&report) {
             Ok(s) => emit(&format!("{s}\n")),
             Err(e) => {
-                eprintln!("error: {e}");
+                print_error(&e);
                 return ExitCode::from(2);
             }
         },
@@ -187,7 +194,7 @@ pub fn run_verify(a: &VerifyArgs) -> ExitCode {
 }
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    print_error(e);
     ExitCode::from(1)
 }
 
@@ -206,7 +213,12 @@ fn print_human(file: &str, r: &VerifyReport) {
 fn human(file: &str, r: &VerifyReport) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
-    let _ = writeln!(o, "{file}: {}", if r.ok() { "OK" } else { "NOT OK" });
+    let _ = writeln!(
+        o,
+        "{}: {}",
+        safe(file),
+        if r.ok() { "OK" } else { "NOT OK" }
+    );
     if r.signatures.is_empty() {
         let _ = writeln!(o, "  no signatures");
     }
@@ -225,16 +237,21 @@ fn human(file: &str, r: &VerifyReport) -> String {
         } else {
             "INVALID".into()
         };
-        let _ = writeln!(o, "  signature {} (field {}): {verdict}", i + 1, s.field);
-        let _ = writeln!(o, "    signer: {who}");
+        let _ = writeln!(
+            o,
+            "  signature {} (field {}): {verdict}",
+            i + 1,
+            safe(&s.field)
+        );
+        let _ = writeln!(o, "    signer: {}", safe(who));
         if let Some(c) = &s.signer {
             let _ = writeln!(o, "    certificate SHA-256: {}", c.cert_sha256);
         }
         if let Some(t) = &s.signing_time {
-            let _ = writeln!(o, "    signed at: {t}");
+            let _ = writeln!(o, "    signed at: {}", safe(t));
         }
         if let Some(alg) = &s.algorithm {
-            let _ = writeln!(o, "    algorithm: {alg}");
+            let _ = writeln!(o, "    algorithm: {}", safe(alg));
         }
         if s.valid {
             let coverage = if s.covers_whole_file {
@@ -247,14 +264,14 @@ fn human(file: &str, r: &VerifyReport) -> String {
             };
             let _ = writeln!(o, "    covers: {coverage}");
             if s.later_changes.kind != verify::ChangeKind::None {
-                let _ = writeln!(o, "    later changes: {}", s.later_changes.summary());
+                let _ = writeln!(o, "    later changes: {}", safe(s.later_changes.summary()));
                 for d in &s.later_changes.details {
-                    let _ = writeln!(o, "      - {d}");
+                    let _ = writeln!(o, "      - {}", safe(d));
                 }
             }
         }
         for p in &s.problems {
-            let _ = writeln!(o, "    problem: {p}");
+            let _ = writeln!(o, "    problem: {}", safe(p));
         }
     }
     let m = &r.manifest;
@@ -277,7 +294,7 @@ fn human(file: &str, r: &VerifyReport) -> String {
         ManifestStatus::Mismatch | ManifestStatus::Invalid => {
             let _ = writeln!(o, "  manifest: MISMATCH");
             for p in &m.problems {
-                let _ = writeln!(o, "    problem: {p}");
+                let _ = writeln!(o, "    problem: {}", safe(p));
             }
         }
     }

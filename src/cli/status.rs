@@ -13,6 +13,7 @@ use cip::status::{
 };
 use comfy_table::{Attribute, Cell, CellAlignment, Color, ContentArrangement, Table, presets};
 
+use super::term::safe;
 use super::{Format, exit};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -112,7 +113,7 @@ pub fn run(a: Args) -> ExitCode {
                     StatusError::Plan(cip::intake::AnyError::Load(l)) => {
                         eprintln!("{}", super::check::render_load_error(l))
                     }
-                    other => eprintln!("error: {other}"),
+                    other => super::term::print_error(other),
                 },
             }
             exit::unreadable()
@@ -271,6 +272,7 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
         s.file,
         s.today
     );
+    let title = safe(title).to_string();
     outln!(out, "{}", paint(&title, color, |t| t.bold().to_string()));
 
     let p = &s.period;
@@ -307,6 +309,7 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    let extensions = safe(extensions).to_string();
     let deadline = match (p.deadline, p.days_left, p.days_overdue) {
         (Some(d), Some(n), _) => format!("{d}: {n} day{} left", plural(n)),
         (Some(d), _, Some(n)) => format!("{d}: {n} day{} overdue", plural(n)),
@@ -357,30 +360,37 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
     kv.add_row(vec![key("Deadline in force"), deadline_cell]);
     kv.add_row(vec![
         key("Phase"),
-        Cell::new(format!("{} [{}]", s.phase.title, s.phase.phase.as_str()))
-            .fg(phase_color(s.phase.phase))
-            .add_attribute(Attribute::Bold),
+        Cell::new(safe(format!(
+            "{} [{}]",
+            s.phase.title,
+            s.phase.phase.as_str()
+        )))
+        .fg(phase_color(s.phase.phase))
+        .add_attribute(Attribute::Bold),
     ]);
     kv.add_row(vec![
         key("Risk category (framework)"),
-        Cell::new(match s.phase.category_since {
+        Cell::new(safe(match s.phase.category_since {
             Some(since) => format!(
                 "\"{}\" since {since}: {}",
                 s.phase.risk_category, s.phase.category_basis
             ),
             None => s.phase.risk_category.to_string(),
-        }),
+        })),
     ]);
     // The framework's category and the Account Manager's written
     // designation are different facts; say which one exists.
     kv.add_row(vec![
         key("Designated in writing"),
-        Cell::new(match &s.designation {
+        Cell::new(safe(match &s.designation {
             Some(d) => format!("\"{}\", effective {}", d.words, d.effective),
             None => "no designation recorded".to_string(),
-        }),
+        })),
     ]);
-    kv.add_row(vec![key("Consequence"), Cell::new(&s.phase.consequence)]);
+    kv.add_row(vec![
+        key("Consequence"),
+        Cell::new(safe(&s.phase.consequence)),
+    ]);
     let progress = match (&s.outlook, s.progress.on) {
         (Some(o), _) => format!(
             "{}: {} (so far, on {}: {})",
@@ -396,11 +406,11 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
         ),
         (None, None) => format!("{}: {}", s.progress.verdict.as_str(), s.progress.rule),
     };
-    kv.add_row(vec![key("Significant progress"), Cell::new(progress)]);
+    kv.add_row(vec![key("Significant progress"), Cell::new(safe(progress))]);
     if let Some(sd) = &s.suggested_deadline {
         kv.add_row(vec![
             key("Suggested deadline"),
-            Cell::new(format!("{} ({})", sd.date, sd.basis)),
+            Cell::new(safe(format!("{} ({})", sd.date, sd.basis))),
         ]);
     }
     kv.add_row(vec![key("Implementation"), Cell::new(completion)]);
@@ -490,8 +500,8 @@ fn deficiency_row(d: &DeficiencyStatus) -> Vec<Cell> {
         None => Cell::new(v),
     };
     vec![
-        Cell::new(&d.id).add_attribute(Attribute::Bold),
-        Cell::new(shorten(&d.area, 30)),
+        Cell::new(safe(&d.id)).add_attribute(Attribute::Bold),
+        Cell::new(safe(shorten(&d.area, 30))),
         Cell::new(format!("{}/{}", d.done, d.total))
             .set_alignment(CellAlignment::Right)
             .fg(if d.total > 0 && d.done == d.total {
@@ -544,15 +554,15 @@ fn print_portfolio(p: &Portfolio, color: bool) -> String {
     for (i, r) in p.plans.iter().enumerate() {
         t.add_row(vec![
             Cell::new(i + 1).set_alignment(CellAlignment::Right),
-            Cell::new(shorten(&r.company, 36)),
-            Cell::new(&r.assessment_report),
+            Cell::new(safe(shorten(&r.company, 36))),
+            Cell::new(safe(&r.assessment_report)),
             Cell::new(opt_date(r.period_end)),
             Cell::new(opt_date(r.deadline)),
             Cell::new(r.phase.as_str()).fg(phase_color(r.phase)),
             Cell::new(format!("{}%", r.completion_percent)).set_alignment(CellAlignment::Right),
             count(r.overdue, Color::Red),
             Cell::new(opt_date(r.next_date)),
-            Cell::new(&r.file),
+            Cell::new(safe(&r.file)),
         ]);
     }
     outln!(out, "{t}");
@@ -569,9 +579,9 @@ fn print_portfolio(p: &Portfolio, color: bool) -> String {
         for u in &p.unreadable {
             let first = u.error.lines().next().unwrap_or_default();
             if first.contains(&u.file) {
-                outln!(out, "  {first}");
+                outln!(out, "  {}", safe(first));
             } else {
-                outln!(out, "  {}: {first}", u.file);
+                outln!(out, "  {}: {}", safe(&u.file), safe(first));
             }
         }
     }

@@ -143,19 +143,52 @@ fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError>
         path: shown.clone(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_BYTES {
-        return Err(InputError::TooLarge { path: shown, size });
-    }
-    let text = std::fs::read_to_string(path).map_err(io)?;
+    let bytes = match crate::model::files::read_bounded(path, MAX_BYTES, "a letter input") {
+        Ok(b) => b,
+        Err(crate::model::files::ReadError::TooLarge { size, .. }) => {
+            return Err(InputError::TooLarge { path: shown, size });
+        }
+        Err(e) => return Err(io(e.into())),
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text ({})", e.utf8_error()),
+        ))
+    })?;
     parse_toml(&shown, &text)
 }
 
 /// Parse TOML `text` (named `name` in messages) as `T`.
 pub fn parse_toml<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<T, InputError> {
-    toml::from_str(text).map_err(|e| InputError::Invalid {
-        path: name.to_string(),
-        message: one_paragraph(&e.to_string()),
+    // What the letter says must be what the profile reads as (see the
+    // `bidi-control` rule of `cip check` for plans).
+    if let Some((at, c)) = crate::model::chars::first_bidi_control(text) {
+        let (line, column) = crate::model::line_col(text, at);
+        return Err(InputError::Invalid {
+            path: name.to_string(),
+            message: format!(
+                "line {line}, column {column}: bidirectional control character U+{:04X}, which makes the text display in another order than it is written; delete it",
+                u32::from(c)
+            ),
+        });
+    }
+    toml::from_str(text).map_err(|e| {
+        let message = if crate::model::may_quote(name, text) {
+            one_paragraph(&e.to_string())
+        } else {
+            // toml's message quotes the offending line; give its place only.
+            let at = e.span().map_or(0, |s| s.start);
+            let (line, column) = crate::model::line_col(text, at);
+            format!(
+                "line {line}, column {column}: {} (is it a TOML file?)",
+                one_paragraph(e.message())
+            )
+        };
+        InputError::Invalid {
+            path: name.to_string(),
+            message,
+        }
     })
 }
 

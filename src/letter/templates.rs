@@ -47,6 +47,11 @@ pub const BUNDLED: &[(&str, &str)] = &[
 /// Template files larger than this are refused.
 const MAX_TEMPLATE_BYTES: u64 = 256 * 1024;
 
+/// Rendered Markdown larger than this is refused as it is written, before it
+/// is parsed: a letter is a few KB (300 pages of text are about 1 MiB), and
+/// two nested loops of 3,000 rendered gigabytes.
+pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
+
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
     #[error("{dir}: cannot read the templates folder: {source}")]
@@ -101,6 +106,10 @@ pub enum TemplateError {
     },
     #[error("{origin}: {message}")]
     Other { origin: String, message: String },
+    #[error(
+        "{file}: the letter it renders is larger than {limit} bytes, the limit for a letter (a loop that repeats too often?)"
+    )]
+    TooLarge { file: String, limit: usize },
 }
 
 /// The templates of one folder, parsed.
@@ -162,13 +171,25 @@ impl Templates {
             if !meta.is_file() {
                 continue;
             }
-            if meta.len() > MAX_TEMPLATE_BYTES {
-                return Err(TemplateError::Refused {
-                    file,
-                    reason: format!("too large ({} bytes)", meta.len()),
-                });
-            }
-            let text = std::fs::read_to_string(&canon).map_err(io)?;
+            let bytes =
+                match crate::model::files::read_bounded(&canon, MAX_TEMPLATE_BYTES, "a template") {
+                    Ok(b) => b,
+                    Err(crate::model::files::ReadError::TooLarge { size, .. }) => {
+                        return Err(TemplateError::Refused {
+                            file,
+                            reason: format!(
+                                "too large ({size} bytes; the limit is {MAX_TEMPLATE_BYTES})"
+                            ),
+                        });
+                    }
+                    Err(e) => return Err(io(e.into())),
+                };
+            let text = String::from_utf8(bytes).map_err(|e| {
+                io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("not UTF-8 text ({})", e.utf8_error()),
+                ))
+            })?;
             files.insert(name, text);
         }
         Self::build(files, shown, Some(dir.to_path_buf()))
@@ -239,9 +260,42 @@ impl Templates {
             Some(d) => d.join(n).display().to_string(),
             None => format!("templates/letters/{n}"),
         };
-        self.tera
-            .render(&name, &context)
-            .map_err(|e| convert(e, &path_of, &self.origin))
+        let mut out = Capped::default();
+        match self.tera.render_to(&name, &context, &mut out) {
+            Ok(()) => String::from_utf8(out.buf).map_err(|e| TemplateError::Other {
+                origin: self.origin.clone(),
+                message: e.to_string(),
+            }),
+            // The loop that writes past the limit stops there: neither the
+            // memory nor the time of the rest is spent.
+            Err(_) if out.full => Err(TemplateError::TooLarge {
+                file: path_of(&name),
+                limit: MAX_RENDERED_BYTES,
+            }),
+            Err(e) => Err(convert(e, &path_of, &self.origin)),
+        }
+    }
+}
+
+/// The rendered output, refusing to grow past [`MAX_RENDERED_BYTES`].
+#[derive(Default)]
+struct Capped {
+    buf: Vec<u8>,
+    full: bool,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len().saturating_add(b.len()) > MAX_RENDERED_BYTES {
+            self.full = true;
+            return Err(std::io::Error::other("the rendered letter is too large"));
+        }
+        self.buf.extend_from_slice(b);
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -48,6 +48,21 @@ pub enum LoadError {
     Schema(Vec<SchemaError>),
 }
 
+/// Whether diagnostics may quote lines of `text` (read from `name`): only for
+/// TOML files (a name ending in `.toml`, or a `plan.toml` read back from a
+/// PDF), never when a line looks like part of a PEM private key, whatever the
+/// file is called, and never when the text holds characters a terminal acts
+/// on. Quoting any file given by mistake leaks it: `cip check keys/k.pem`
+/// once printed an Ed25519 private key whole.
+pub fn may_quote(name: &str, text: &str) -> bool {
+    let toml = name
+        .to_ascii_lowercase()
+        .trim_end_matches(')')
+        .ends_with(".toml");
+    let acts = |c: char| super::chars::acts_on_terminal(c) && !matches!(c, '\n' | '\r' | '\t');
+    toml && !text.lines().any(|l| l.contains("PRIVATE KEY-----")) && !text.chars().any(acts)
+}
+
 impl LoadError {
     /// True when the input is not a readable TOML file at all (exit code 2).
     pub fn is_unreadable(&self) -> bool {
@@ -74,15 +89,13 @@ pub fn load_file(path: &Path) -> Result<Plan, LoadError> {
         source,
     };
     let name = path.display().to_string();
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_PLAN_BYTES {
-        return Err(LoadError::TooLarge {
-            name,
-            size,
-            limit: MAX_PLAN_BYTES,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes = match super::files::read_bounded(path, MAX_PLAN_BYTES, "a plan") {
+        Ok(b) => b,
+        Err(super::files::ReadError::TooLarge { size, limit, .. }) => {
+            return Err(LoadError::TooLarge { name, size, limit });
+        }
+        Err(e) => return Err(io(e.into())),
+    };
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     parse_bytes(&name, base_dir, bytes)
 }

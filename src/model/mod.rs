@@ -6,6 +6,7 @@
 //! shape cannot be read (unknown keys, wrong types), stops loading.
 
 pub mod case;
+pub mod chars;
 mod dates;
 pub mod files;
 mod load;
@@ -18,7 +19,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use dates::{CONDITIONAL_PERIOD_MONTHS, add_months, conditional_period_end};
-pub use load::{LoadError, MAX_PLAN_BYTES, SchemaError, load_file, parse, parse_bytes};
+pub use load::{LoadError, MAX_PLAN_BYTES, SchemaError, load_file, may_quote, parse, parse_bytes};
 
 /// Byte range in the plan source.
 pub type Span = Range<usize>;

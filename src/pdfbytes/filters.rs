@@ -1,13 +1,47 @@
 //! Stream decoding: FlateDecode with PNG predictors, the only filter that
 //! cross-reference streams, object streams and embedded files use in practice.
 
+use std::cell::Cell;
+
+use miniz_oxide::inflate::TINFLStatus;
+
 use super::PdfError;
 use super::object::{Dict, Object};
 
-/// Decoded streams larger than this are refused (a zip bomb guard).
-const MAX_DECODED: usize = 256 * 1024 * 1024;
+/// Decoded stream data per parsed file. A limit per stream alone lets a small
+/// file hold many streams that each inflate to just under it (30 embedded
+/// files of 250 MB took 6 GB before an allocation abort).
+pub const MAX_DECODED_PER_FILE: usize = 256 * 1024 * 1024;
 
-pub fn decode(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, PdfError> {
+/// What is left to decode for one parsed file; every stream decoded from it
+/// is charged here, whatever the reason it is decoded.
+#[derive(Debug)]
+pub struct DecodeBudget {
+    left: Cell<usize>,
+}
+
+impl DecodeBudget {
+    pub fn new() -> Self {
+        DecodeBudget {
+            left: Cell::new(MAX_DECODED_PER_FILE),
+        }
+    }
+
+    fn charge(&self, n: usize) -> Result<(), PdfError> {
+        let left = self.left.get().checked_sub(n).ok_or_else(exhausted)?;
+        self.left.set(left);
+        Ok(())
+    }
+}
+
+fn exhausted() -> PdfError {
+    PdfError::Limit(format!(
+        "its streams decode to more than {} MiB in total",
+        MAX_DECODED_PER_FILE >> 20
+    ))
+}
+
+pub fn decode(dict: &Dict, raw: &[u8], budget: &DecodeBudget) -> Result<Vec<u8>, PdfError> {
     let filters: Vec<&[u8]> = match dict.get(b"Filter") {
         None => Vec::new(),
         Some(Object::Name(n)) => vec![n.as_slice()],
@@ -19,11 +53,13 @@ pub fn decode(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, PdfError> {
         Some(Object::Dict(d)) => vec![Some(d)],
         _ => Vec::new(),
     };
+    // Only the final output is charged: each filter's output replaces its
+    // input, so the peak is at most twice what is charged.
     let mut data = raw.to_vec();
     for (i, f) in filters.iter().enumerate() {
         data = match *f {
             b"FlateDecode" | b"Fl" => {
-                let inflated = inflate(&data)?;
+                let inflated = inflate(&data, budget.left.get())?;
                 match parms.get(i).copied().flatten() {
                     Some(p) => unpredict(p, inflated)?,
                     None => inflated,
@@ -37,16 +73,25 @@ pub fn decode(dict: &Dict, raw: &[u8]) -> Result<Vec<u8>, PdfError> {
             }
         };
     }
+    budget.charge(data.len())?;
     Ok(data)
 }
 
-fn inflate(data: &[u8]) -> Result<Vec<u8>, PdfError> {
-    miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(data, MAX_DECODED)
-        .or_else(|_| {
-            // Some writers emit raw deflate without the zlib header.
-            miniz_oxide::inflate::decompress_to_vec_with_limit(data, MAX_DECODED)
-        })
-        .map_err(|e| PdfError::Filter(format!("FlateDecode: {e:?}")))
+fn inflate(data: &[u8], limit: usize) -> Result<Vec<u8>, PdfError> {
+    use miniz_oxide::inflate::{decompress_to_vec_with_limit, decompress_to_vec_zlib_with_limit};
+    let over = |status| status == TINFLStatus::HasMoreOutput;
+    match decompress_to_vec_zlib_with_limit(data, limit) {
+        Ok(v) => Ok(v),
+        Err(e) if over(e.status) => Err(exhausted()),
+        // Some writers emit raw deflate without the zlib header.
+        Err(_) => decompress_to_vec_with_limit(data, limit).map_err(|e| {
+            if over(e.status) {
+                exhausted()
+            } else {
+                PdfError::Filter(format!("FlateDecode: {:?}", e.status))
+            }
+        }),
+    }
 }
 
 fn unpredict(parms: &Dict, data: Vec<u8>) -> Result<Vec<u8>, PdfError> {

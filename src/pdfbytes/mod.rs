@@ -36,4 +36,7 @@ pub enum PdfError {
     Structure(String),
     #[error("cannot decode stream: {0}")]
     Filter(String),
+    /// A per-file bound that keeps hostile files from exhausting memory or time.
+    #[error("the file is refused because {0} (a limit against hostile files)")]
+    Limit(String),
 }

@@ -14,6 +14,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::cms::{self, CmsError, DigestAlg};
+use crate::intake::MAX_PLAN_PDF_BYTES;
 use crate::keys::Signer;
 use crate::pdfbytes::{
     Dict, ObjRef, Object, Pdf, PdfError, SigField, Update, signature_fields, text_string,
@@ -101,13 +102,16 @@ pub fn sign_file(
     signer: &Signer,
     opts: &SignOptions,
 ) -> Result<(), SignError> {
-    if same_file(input, output) {
+    if crate::model::files::same_file(input, output) {
         return Err(SignError::SamePath);
     }
-    let pdf = std::fs::read(input).map_err(|source| SignError::Read {
-        path: input.display().to_string(),
-        source,
-    })?;
+    let pdf =
+        crate::model::files::read_bounded(input, MAX_PLAN_PDF_BYTES, "a PDF").map_err(|e| {
+            SignError::Read {
+                path: input.display().to_string(),
+                source: e.into(),
+            }
+        })?;
     let signed = sign_pdf(&pdf, signer, opts)?;
     // The project's one atomic writer: temp file in the same folder, fsync,
     // rename; nothing left behind on error.
@@ -115,16 +119,6 @@ pub fn sign_file(
         path: output.display().to_string(),
         source,
     })
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    if a == b {
-        return true;
-    }
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => false,
-    }
 }
 
 /// The signature dictionary with fixed-width placeholders for `/ByteRange`

@@ -231,3 +231,121 @@ pub fn append_content_change(pdf: &[u8], content: &[u8]) -> Vec<u8> {
     );
     out
 }
+
+/// The bound on any input (issue 16): at most 1 GiB of memory and 10 s.
+pub const MEMORY_BOUND: u64 = 1 << 30;
+
+/// 10 s for optimized builds; unoptimized ones (plain `cargo test`) inflate
+/// and hash several times slower, so they get more time but the same memory.
+pub fn time_bound() -> std::time::Duration {
+    std::time::Duration::from_secs(if cfg!(debug_assertions) { 60 } else { 10 })
+}
+
+/// Runs `cmd` with its address space capped at [`MEMORY_BOUND`] (an
+/// allocation beyond it aborts the child) and kills it after twice
+/// [`time_bound`]; returns its output and how long it ran.
+pub fn run_bounded(cmd: &mut Command) -> (Output, std::time::Duration) {
+    use std::io::Read as _;
+    use std::os::unix::process::CommandExt as _;
+    use std::process::Stdio;
+    // SAFETY: setrlimit is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: MEMORY_BOUND,
+                rlim_max: MEMORY_BOUND,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let start = std::time::Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let drain = |r: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            if let Some(mut r) = r {
+                let _ = r.read_to_end(&mut v);
+            }
+            v
+        })
+    };
+    let out = drain(child.stdout.take().map(|s| Box::new(s) as _));
+    let err = drain(child.stderr.take().map(|s| Box::new(s) as _));
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > 2 * time_bound() {
+            let _ = child.kill();
+            break child.wait().expect("wait");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let elapsed = start.elapsed();
+    let output = Output {
+        status,
+        stdout: out.join().expect("stdout reader"),
+        stderr: err.join().expect("stderr reader"),
+    };
+    (output, elapsed)
+}
+
+/// Asserts that a bounded run ended on its own, within [`time_bound`], with
+/// an exit code in `codes` (not a signal: an abort on the memory cap is one).
+pub fn assert_bounded(what: &str, run: &(Output, std::time::Duration), codes: &[i32]) {
+    let (out, elapsed) = run;
+    assert!(
+        *elapsed <= time_bound(),
+        "{what}: took {elapsed:?} (bound {:?}): {}",
+        time_bound(),
+        text(out)
+    );
+    assert!(
+        out.status.code().is_some_and(|c| codes.contains(&c)),
+        "{what}: ended with {:?}, expected exit code in {codes:?} (killed for memory or time?): {}",
+        out.status,
+        text(out)
+    );
+}
+
+/// A zlib stream of `mib` MiB of zero bytes, made without compressing them
+/// all (slow in unoptimized tests): a sync-flushed block of 1 MiB of zeros
+/// decodes to the same after any run of zeros, so it is repeated.
+pub fn zlib_zeros(mib: usize) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    assert!(mib >= 2);
+    let chunk = vec![0u8; 1 << 20];
+    let mut c = Compress::new(Compression::default(), true);
+    let mut out = Vec::with_capacity(1 << 20);
+    let mut block = |out: &mut Vec<u8>| {
+        let before = c.total_in();
+        c.compress_vec(&chunk, out, FlushCompress::Sync)
+            .expect("deflate");
+        assert_eq!(
+            c.total_in() - before,
+            chunk.len() as u64,
+            "output buffer too small"
+        );
+    };
+    block(&mut out);
+    let mark = out.len();
+    block(&mut out);
+    let repeat = out[mark..].to_vec();
+    for _ in 2..mib {
+        out.extend_from_slice(&repeat);
+    }
+    // An empty final block with fixed codes, then Adler-32 of n zero bytes
+    // (a stays 1, b is n mod 65521).
+    out.extend_from_slice(&[0x03, 0x00]);
+    let b = ((mib as u64) << 20) % 65521;
+    out.extend_from_slice(&((b << 16) | 1).to_be_bytes()[4..]);
+    out
+}

@@ -16,6 +16,9 @@ use sha2::{Digest, Sha256};
 #[path = "../common/mod.rs"]
 mod common;
 pub use common::{assemble, cip_bin, run, text};
+// Used by some of the test files that include this module.
+#[allow(unused_imports)]
+pub use common::{assert_bounded, run_bounded};
 
 pub fn sha256_hex(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
