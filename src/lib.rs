@@ -9,6 +9,7 @@ pub mod archive;
 pub mod atomic;
 pub mod check;
 pub mod cms;
+pub mod diff;
 pub mod documents;
 pub mod fonts;
 pub mod init;
