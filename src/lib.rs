@@ -23,6 +23,7 @@ pub mod model;
 pub mod pdf;
 pub mod pdfbytes;
 pub mod render;
+pub mod revision;
 pub mod sign;
 pub mod status;
 pub mod verify;
