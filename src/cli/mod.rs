@@ -3,6 +3,7 @@
 
 mod archive;
 mod check;
+mod diff;
 mod init;
 mod letter;
 mod render;
@@ -28,6 +29,8 @@ pub struct Cli {
 enum Command {
     /// Check a plan against every requirement of the CIP framework.
     Check(check::Args),
+    /// What changed between two submissions of a plan (TOML or signed PDF); exit 1 if any.
+    Diff(diff::Args),
     /// Write a fully commented starter plan.
     Init(init::Args),
     /// Render the plan as the suggested-format PDF, with its manifest and documents attached.
@@ -56,6 +59,7 @@ pub enum Format {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Init(a) => init::run(a),
         Command::Render(a) => render::run(a),
         Command::Keygen(a) => sign::run_keygen(&a),

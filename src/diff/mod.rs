@@ -220,11 +220,6 @@ fn documents(old: &Version, new: &Version, out: &mut Vec<Change>) {
             ("path", s(&o.path), s(&n.path)),
         ]);
         if old_hash != new_hash {
-            fields.push(FieldChange {
-                field: "sha256",
-                old: old_hash.cloned(),
-                new: new_hash.cloned(),
-            });
             // A new file under the same id: say "replaced" with both hashes,
             // the fact the account manager checks the attachment against.
             let what = match (old_hash, new_hash) {
@@ -232,16 +227,21 @@ fn documents(old: &Version, new: &Version, out: &mut Vec<Change>) {
                 (None, Some(_)) => "now submitted",
                 _ => "file withdrawn",
             };
-            let path = s(&n.path).or_else(|| s(&o.path)).unwrap_or_default();
+            let mut words = vec![format!(
+                "{subject} {what} ({} → {})",
+                hash_words(old_hash),
+                hash_words(new_hash)
+            )];
+            words.extend(fields.iter().map(FieldChange::words));
+            fields.push(FieldChange {
+                field: "sha256",
+                old: old_hash.cloned(),
+                new: new_hash.cloned(),
+            });
             out.push(Change {
                 kind: Kind::Changed,
                 section: "document",
-                text: format!(
-                    "{subject} {what}: {} ({} → {})",
-                    if path.is_empty() { key.clone() } else { path },
-                    hash_words(old_hash),
-                    hash_words(new_hash)
-                ),
+                text: words.join("; "),
                 subject,
                 fields,
             });
