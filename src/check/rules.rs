@@ -1234,7 +1234,7 @@ fn revision(plan: &Plan, out: &mut Findings) {
             Some(s.span.clone()),
             None,
             "The plan names a submission it supersedes but is revision 1",
-            format!("add `revision = 2` (or the next number) to [plan], or remove `supersedes`"),
+            "add `revision = 2` (or the next number) to [plan], or remove `supersedes`",
         ),
         Some(s) => {
             if text(&s.file).is_none() {
