@@ -356,3 +356,38 @@ fn check_rules_for_the_revision_fields() {
         assert!(report.contains(&format!("\"{rule}\"")), "{rule}: {report}");
     }
 }
+
+#[test]
+fn check_warns_about_open_requests_the_revision_does_not_answer() {
+    let s = Setup::new();
+    let case = "[case]\ncompany = \"Acme Imports, Inc.\"\nassessment_report = \"CA-2026-NY-0412\"\n\n\
+                [[additional_information]]\ndate = 2026-12-10\nitems = 2\ndue = 2027-01-09\n\n\
+                [[additional_information]]\nid = \"AI-TRAINING\"\ndate = 2026-12-10\n";
+    std::fs::write(s.dir.join("acme-r2.case.toml"), case).expect("case");
+    let o = run(cip()
+        .current_dir(&s.dir)
+        .args(["check", "acme-r2.toml", "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let open: Vec<&str> = json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "request-unanswered")
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    // The first request is AI-2026-12-10-1, which the sample answers; the
+    // second has its own id and is not answered.
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert!(open[0].contains("AI-TRAINING"), "{}", open[0]);
+
+    // Accepted after the request: closed, no warning.
+    std::fs::write(
+        s.dir.join("acme-r2.case.toml"),
+        format!("{case}\n[[acceptance]]\ndate = 2026-12-20\n"),
+    )
+    .expect("case");
+    let o = run(cip()
+        .current_dir(&s.dir)
+        .args(["check", "acme-r2.toml", "--format", "json"]));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("request-unanswered"));
+}

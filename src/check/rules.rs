@@ -285,6 +285,16 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "each request is answered by one [[response]]",
     ),
     (
+        "case-file-unreadable",
+        W,
+        "the case file beside the plan (PLAN.case.toml) can be read",
+    ),
+    (
+        "request-unanswered",
+        W,
+        "a revised plan answers each open additional-information request of the case file",
+    ),
+    (
         "response-document-unknown",
         E,
         "documents sent with a response are declared as [[document]] entries",
@@ -1316,5 +1326,39 @@ fn responses(plan: &Plan, out: &mut Findings) {
                 );
             }
         }
+    }
+}
+
+/// Requests recorded in the case file that no `[[response]]` answers. A
+/// request is open until Customs accepts a plan on or after its date; one
+/// made after the plan was prepared cannot be answered by it yet.
+pub(super) fn requests(plan: &Plan, case: &model::case::Case, out: &mut Findings) {
+    let prepared = date(&plan.header.prepared);
+    let answered: HashSet<&str> = plan
+        .responses
+        .iter()
+        .filter_map(|r| text(&r.request))
+        .collect();
+    for (id, r) in case.requests() {
+        let day = r.date.value;
+        let closed = case.acceptances.iter().any(|a| a.date.value >= day);
+        if closed || prepared.is_some_and(|p| p < day) || answered.contains(id.as_str()) {
+            continue;
+        }
+        let due = r
+            .due
+            .as_ref()
+            .map_or(String::new(), |d| format!(", due {}", d.value));
+        out.push(
+            "request-unanswered",
+            "response",
+            Some(plan.header.span.clone()),
+            None,
+            format!(
+                "Customs' request for additional information {id} ({}, {day}{due}) is not answered by this plan",
+                case.name
+            ),
+            format!("add `[[response]]` with `request = \"{id}\"` and the answer in `text`"),
+        );
     }
 }
