@@ -698,4 +698,40 @@ mod tests {
             c.changes[0].text
         );
     }
+
+    #[test]
+    fn a_step_reported_done_is_one_line_with_its_status_and_date() {
+        let new = OLD.replace(
+            "target = 2026-12-18\n",
+            "target = 2026-12-18\nstatus = \"done\"\ncompleted = 2026-12-16\n",
+        );
+        let c = diff(&version(OLD), &version(&new));
+        assert_eq!(c.changes.len(), 1, "{c:#?}");
+        assert!(
+            c.changes[0]
+                .text
+                .ends_with(": status planned → done; completed set to 2026-12-16"),
+            "{}",
+            c.changes[0].text
+        );
+    }
+
+    #[test]
+    fn a_replaced_document_names_both_hashes() {
+        let toml = "[[document]]\nid = \"m\"\ntitle = \"Manual\"\npath = \"m.md\"\n";
+        let mut old = version(toml);
+        let mut new = version(toml);
+        old.document_sha256.insert("m".into(), "aa".repeat(32));
+        new.document_sha256.insert("m".into(), "bb".repeat(32));
+        let c = diff(&old, &new);
+        assert_eq!(c.changes.len(), 1);
+        assert_eq!(
+            c.changes[0].text,
+            format!(
+                "Document m replaced (SHA-256 {} → SHA-256 {})",
+                "aa".repeat(32),
+                "bb".repeat(32)
+            )
+        );
+    }
 }
