@@ -52,6 +52,17 @@ pub enum RevisionError {
         previous: String,
     },
     #[error(
+        "{plan}: answers assessment report {new:?} (importer {new_importer:?}), but {previous} answers {old:?} (importer {old_importer:?}): a revision supersedes a submission of the same plan"
+    )]
+    OtherPlan {
+        plan: String,
+        new: String,
+        new_importer: String,
+        previous: String,
+        old: String,
+        old_importer: String,
+    },
+    #[error(
         "{previous}: a previous submission must be the signed plan PDF sent to Customs, not a TOML file"
     )]
     NotPdf { previous: String },
@@ -161,6 +172,25 @@ pub fn previous(
     };
     let plan = model::load_file(plan_path).map_err(AnyError::from)?;
     let shown = plan.source.name.clone();
+    // Revisions of one plan answer one assessment report for one importer
+    // (the same key the archive files plans under).
+    let key = |p: &Plan| {
+        (
+            p.assessment_report().to_string(),
+            text(&p.header.importer_number).unwrap_or("").to_string(),
+        )
+    };
+    let (new_key, old_key) = (key(&plan), key(&loaded.version.plan));
+    if new_key != old_key {
+        return Err(RevisionError::OtherPlan {
+            plan: shown,
+            new: new_key.0,
+            new_importer: new_key.1,
+            previous: prev_shown,
+            old: old_key.0,
+            old_importer: old_key.1,
+        });
+    }
     let old = loaded.version.plan.revision();
     let expected = old + 1;
     let file = previous

@@ -391,3 +391,21 @@ fn check_warns_about_open_requests_the_revision_does_not_answer() {
         .args(["check", "acme-r2.toml", "--format", "json"]));
     assert!(!String::from_utf8_lossy(&o.stdout).contains("request-unanswered"));
 }
+
+#[test]
+fn a_revision_of_another_plan_is_refused() {
+    let s = Setup::new();
+    s.set_r2(&s.r2().replace("CA-2026-NY-0412", "CA-2026-NY-0999"));
+    let o = run(cip().current_dir(&s.dir).args([
+        "render",
+        "acme-r2.toml",
+        "--previous",
+        "acme-r1.pdf",
+    ]));
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(
+        out(&o).contains("answers assessment report \"CA-2026-NY-0999\""),
+        "{}",
+        out(&o)
+    );
+}
