@@ -52,15 +52,15 @@ pub enum RevisionError {
         previous: String,
     },
     #[error(
-        "{plan}: answers assessment report {new:?} (importer {new_importer:?}), but {previous} answers {old:?} (importer {old_importer:?}): a revision supersedes a submission of the same plan"
+        "{plan}: answers assessment report {:?} (importer {:?}), but {previous} answers {:?} (importer {:?}): a revision supersedes a submission of the same plan",
+        .new.0, .new.1, .old.0, .old.1
     )]
     OtherPlan {
         plan: String,
-        new: String,
-        new_importer: String,
         previous: String,
-        old: String,
-        old_importer: String,
+        /// (assessment report, importer number) of each side.
+        new: Box<(String, String)>,
+        old: Box<(String, String)>,
     },
     #[error(
         "{previous}: a previous submission must be the signed plan PDF sent to Customs, not a TOML file"
@@ -184,11 +184,9 @@ pub fn previous(
     if new_key != old_key {
         return Err(RevisionError::OtherPlan {
             plan: shown,
-            new: new_key.0,
-            new_importer: new_key.1,
             previous: prev_shown,
-            old: old_key.0,
-            old_importer: old_key.1,
+            new: Box::new(new_key),
+            old: Box::new(old_key),
         });
     }
     let old = loaded.version.plan.revision();
