@@ -142,6 +142,14 @@ fn revision_2_of_the_sample_lists_exactly_its_changes() {
     )));
 
     let text = pdftotext(&s.dir.join("acme-r2.pdf"));
+    // The first page says which submission this one supersedes; the
+    // responses have their own section in the plan, not only on the page.
+    let all = unwrap_lines(&text);
+    assert!(
+        all.contains("Revision 2, superseding acme-r1.pdf (SHA-256"),
+        "{all}"
+    );
+    assert!(all.contains("Responses to Requests for Additional Information Request Response AI-2026-12-10-1 The training sessions"), "{all}");
     let start = text.find("Changes since revision 1").expect("changes page");
     let end = text[start..]
         .find("Appendix: Supporting Documentation Manifest")

@@ -431,6 +431,14 @@ fn all_text<'a>(plan: &'a Plan) -> Vec<(String, Option<usize>, &'a Sp<String>)> 
     if let Some(f) = &plan.follow_up {
         add("follow_up.outcome".into(), None, &f.outcome);
     }
+    if let Some(sup) = &h.supersedes {
+        add("plan.supersedes.file".into(), None, &sup.file);
+        add("plan.supersedes.sha256".into(), None, &sup.sha256);
+    }
+    for (i, r) in plan.responses.iter().enumerate() {
+        add(format!("response[{i}].request"), None, &r.request);
+        add(format!("response[{i}].text"), None, &r.text);
+    }
     for (i, d) in plan.deficiencies.iter().enumerate() {
         for (j, s) in d.steps.iter().enumerate() {
             for (k, dep) in s.departments.iter().enumerate() {
