@@ -465,7 +465,9 @@ fn steps(def: &str, old: &[Step], new: &[Step], out: &mut Vec<Change>) {
             .iter()
             .map(|f| {
                 if f.field == "action" {
-                    "reworded".to_string()
+                    // The line names the step by its new wording; the old
+                    // one is what the reader cannot see elsewhere.
+                    format!("reworded (previously “{}”)", f.old.as_deref().unwrap_or(""))
                 } else {
                     f.words()
                 }
@@ -693,7 +695,9 @@ mod tests {
             ]
         );
         assert!(
-            c.changes[0].text.ends_with(": reworded"),
+            c.changes[0].text.ends_with(
+                ": reworded (previously “Train the staff on the revised classification procedure.”)"
+            ),
             "{}",
             c.changes[0].text
         );
