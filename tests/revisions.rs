@@ -417,3 +417,27 @@ fn a_revision_of_another_plan_is_refused() {
         out(&o)
     );
 }
+
+#[test]
+fn diff_of_two_tomls_in_colour_on_request() {
+    let s = Setup::new();
+    let o = run(cip().current_dir(&s.dir).args([
+        "diff",
+        "acme.toml",
+        "acme-r2.toml",
+        "--color",
+        "always",
+    ]));
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    let printed = String::from_utf8_lossy(&o.stdout);
+    assert!(printed.contains("\u{1b}[32m+ D2 step 5 added"), "{printed}");
+    // Documents hashed from the files beside each TOML.
+    assert!(
+        printed.contains("Document import-manual replaced (SHA-256 "),
+        "{printed}"
+    );
+    let o = run(cip()
+        .current_dir(&s.dir)
+        .args(["diff", "acme.toml", "missing.toml"]));
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+}
