@@ -75,6 +75,19 @@ pub enum RevisionError {
 pub struct Loaded {
     pub version: Version,
     pub file_sha256: Option<String>,
+    /// Warnings to show: signers of a PDF that are valid but not trusted.
+    pub warnings: Vec<String>,
+}
+
+fn untrusted(path: &str, report: &verify::VerifyReport) -> Vec<String> {
+    intake::untrusted_signers(report)
+        .into_iter()
+        .map(|s| {
+            format!(
+                "{path}: the plan's signature is valid but its signer is not trusted: {s} (pass their certificate with --trust)"
+            )
+        })
+        .collect()
 }
 
 /// Read a plan TOML or a signed plan PDF (verified first; a PDF that does
@@ -96,6 +109,7 @@ pub fn load(path: &Path, trust: &[Certificate]) -> Result<Loaded, RevisionError>
         return Ok(Loaded {
             version: version(plan, &manifest),
             file_sha256: None,
+            warnings: Vec::new(),
         });
     }
     let size = std::fs::metadata(path).map_err(io)?.len();
@@ -126,6 +140,7 @@ pub fn load(path: &Path, trust: &[Certificate]) -> Result<Loaded, RevisionError>
     Ok(Loaded {
         version: version(plan, &manifest),
         file_sha256: Some(hex::encode(Sha256::digest(&bytes))),
+        warnings: untrusted(&shown, &report),
     })
 }
 
@@ -152,6 +167,8 @@ pub struct Previous {
     pub revision: i64,
     pub sha256: String,
     pub file: String,
+    /// Untrusted signers of the previous PDF.
+    pub warnings: Vec<String>,
 }
 
 /// Check the plan at `plan_path` against the previous signed submission
@@ -243,6 +260,7 @@ pub fn previous(
             None
         };
     Ok(Previous {
+        warnings: loaded.warnings,
         version: loaded.version,
         filled,
         revision: expected,

@@ -42,7 +42,12 @@ pub fn run(a: Args) -> ExitCode {
     let mut sides = Vec::new();
     for path in [&a.old, &a.new] {
         match cip::revision::load(path, &trust) {
-            Ok(l) => sides.push(l.version),
+            Ok(l) => {
+                for w in &l.warnings {
+                    eprintln!("warning: {w}");
+                }
+                sides.push(l.version);
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return exit::unreadable();

@@ -60,6 +60,9 @@ pub struct Args {
     /// since revision N" page.
     #[arg(long, value_name = "OLD.pdf")]
     previous: Option<PathBuf>,
+    /// Trusted signer certificates for --previous (an untrusted signer is a warning).
+    #[arg(long, value_name = "CERT.pem", requires = "previous")]
+    trust: Vec<PathBuf>,
 }
 
 /// Sign freshly rendered bytes when `--sign` was given.
@@ -88,7 +91,11 @@ pub fn run(a: Args) -> ExitCode {
         PaperArg::Letter => Paper::Letter,
         PaperArg::A4 => Paper::A4,
     };
-    let previous = match a.previous.as_deref().map(|p| revision_link(&a.plan, p)) {
+    let previous = match a
+        .previous
+        .as_deref()
+        .map(|p| revision_link(&a.plan, p, &a.trust))
+    {
         None => None,
         Some(Ok(p)) => Some(p),
         Some(Err(code)) => return code,
@@ -167,11 +174,22 @@ pub fn run(a: Args) -> ExitCode {
 fn revision_link(
     plan: &std::path::Path,
     old: &std::path::Path,
+    trust_files: &[PathBuf],
 ) -> Result<render::PreviousSubmission, ExitCode> {
-    let prev = cip::revision::previous(plan, old, &[]).map_err(|e| {
+    let mut trust = Vec::new();
+    for path in trust_files {
+        trust.extend(cip::keys::load_certificates(path).map_err(|e| {
+            eprintln!("error: {}: {e}", path.display());
+            exit::unreadable()
+        })?);
+    }
+    let prev = cip::revision::previous(plan, old, &trust).map_err(|e| {
         eprintln!("error: {e}");
         exit::failed()
     })?;
+    for w in &prev.warnings {
+        eprintln!("warning: {w}");
+    }
     if let Some(text) = &prev.filled {
         cip::atomic::write(plan, text.as_bytes()).map_err(|e| {
             eprintln!("error: cannot write {}: {e}", plan.display());
