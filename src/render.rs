@@ -24,6 +24,17 @@ pub struct RenderOptions {
     pub timeline: bool,
     /// "Today" on the timeline (a line, and step states as of that day).
     pub today: Option<NaiveDate>,
+    /// The submission this revision supersedes: adds the "Changes since
+    /// revision N" page. With its file name and SHA-256, for the page.
+    pub previous: Option<PreviousSubmission>,
+}
+
+/// The superseded submission as the changes page needs it.
+#[derive(Debug, Clone)]
+pub struct PreviousSubmission {
+    pub version: crate::diff::Version,
+    pub file: String,
+    pub sha256: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,16 +109,34 @@ pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> Result<(Vec<u8>, Manife
             paper: opts.paper,
             draft: opts.draft,
             date: opts.date.unwrap_or_else(|| default_date(plan)),
-            extra: if opts.timeline {
-                let mut blocks = vec![Block::PageBreak];
-                blocks.extend(crate::documents::timeline::timeline(
-                    plan,
-                    opts.today,
-                    crate::layout::column_width(opts.paper),
-                ));
+            extra: {
+                let mut blocks = Vec::new();
+                if let Some(prev) = &opts.previous {
+                    // The new side's hashes are the manifest just built, so
+                    // the page and the attachments cannot disagree.
+                    let new = crate::diff::Version {
+                        plan: plan.clone(),
+                        document_sha256: manifest
+                            .documents
+                            .iter()
+                            .filter_map(|d| Some((d.id.clone(), d.sha256.clone()?)))
+                            .collect(),
+                    };
+                    let changes = crate::diff::diff(&prev.version, &new);
+                    blocks.extend(crate::documents::changes::changes_page(
+                        &changes,
+                        Some((&prev.file, &prev.sha256)),
+                    ));
+                }
+                if opts.timeline {
+                    blocks.push(Block::PageBreak);
+                    blocks.extend(crate::documents::timeline::timeline(
+                        plan,
+                        opts.today,
+                        crate::layout::column_width(opts.paper),
+                    ));
+                }
                 blocks
-            } else {
-                Vec::new()
             },
         },
     );

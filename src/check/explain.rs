@@ -150,6 +150,24 @@ const SECTIONS: &[Section] = &[
         rules: &["validation-"],
     },
     Section {
+        title: "Status letters and revisions",
+        source: "Upon receipt of the CIP, the company will be notified in writing as to the status \
+                 of the CIP and its related supporting documentation. The letters will inform the \
+                 company as to whether the CIP and supporting documentation reasonably address \
+                 the deficiencies noted on the audit result sheets and/or if additional \
+                 information is necessary.",
+        example: "[plan]\nrevision = 2\nsupersedes = { file = \"acme-r1.pdf\", sha256 = \"<SHA-256 of acme-r1.pdf>\" }\n\n\
+                  [[response]]\nrequest = \"AI-2026-12-10-1\"\n\
+                  text = \"The training sessions were moved to January 2027.\"\n",
+        rules: &[
+            "revision-",
+            "supersedes-",
+            "response-",
+            "request-",
+            "case-file-",
+        ],
+    },
+    Section {
         title: "Timeframes",
         source: "If, at the end of the six month conditional period, the company has not \
                  implemented the CIP, but has demonstrated significant progress, extensions may \

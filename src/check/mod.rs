@@ -89,7 +89,8 @@ pub fn check(plan: &Plan) -> Vec<Finding> {
 pub fn check_file(path: &Path) -> Result<(Option<Plan>, Report), LoadError> {
     match model::load_file(path) {
         Ok(plan) => {
-            let findings = check(&plan);
+            let mut findings = check(&plan);
+            findings.extend(case_findings(&plan, path));
             let report = Report {
                 file: plan.source.name.clone(),
                 source: plan.source.text.clone(),
@@ -131,6 +132,29 @@ pub fn check_file(path: &Path) -> Result<(Option<Plan>, Report), LoadError> {
         }
         Err(e) => Err(e),
     }
+}
+
+/// Findings that need Customs' record of the plan: the case file beside it
+/// (`PLAN.case.toml`), when there is one. A case file that cannot be read is
+/// reported as a warning: the plan itself may still be fine.
+fn case_findings(plan: &Plan, path: &Path) -> Vec<Finding> {
+    let mut out = Findings {
+        plan,
+        list: Vec::new(),
+    };
+    match model::case::for_plan(plan, path, None, false) {
+        Ok((case, Some(_))) => rules::requests(plan, &case, &mut out),
+        Ok((_, None)) => {}
+        Err(e) => out.push(
+            "case-file-unreadable",
+            "",
+            None,
+            None,
+            format!("The case file beside the plan cannot be read: {e}"),
+            "fix the case file, or move it away to check the plan alone",
+        ),
+    }
+    out.list
 }
 
 /// Collects findings, filling in line and column from the span.

@@ -259,6 +259,51 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         E,
         "the follow-up review is requested, started and completed in that order",
     ),
+    (
+        "revision-invalid",
+        E,
+        "[plan] revision is a whole number from 1 (the first submission) up",
+    ),
+    (
+        "supersedes-missing",
+        W,
+        "a revision from 2 on names the submission it supersedes (filled in by `cip render --previous OLD.pdf`)",
+    ),
+    (
+        "supersedes-on-first-revision",
+        E,
+        "the first submission supersedes nothing",
+    ),
+    (
+        "supersedes-incomplete",
+        E,
+        "supersedes gives the previous PDF's file name and its SHA-256 (64 hexadecimal digits)",
+    ),
+    (
+        "response-incomplete",
+        E,
+        "each [[response]] names the request it answers and gives its answer",
+    ),
+    (
+        "response-duplicate",
+        E,
+        "each request is answered by one [[response]]",
+    ),
+    (
+        "case-file-unreadable",
+        W,
+        "the case file beside the plan (PLAN.case.toml) can be read",
+    ),
+    (
+        "request-unanswered",
+        W,
+        "a revised plan answers each open additional-information request of the case file",
+    ),
+    (
+        "response-document-unknown",
+        E,
+        "documents sent with a response are declared as [[document]] entries",
+    ),
 ];
 
 pub(super) fn severity(rule: &str) -> Severity {
@@ -282,6 +327,8 @@ pub(super) const GROUPS: &[Group] = &[
     conditional_period,
     extensions,
     follow_up,
+    revision,
+    responses,
 ];
 
 fn span_of<T>(f: &Field<T>) -> Option<model::Span> {
@@ -389,6 +436,14 @@ fn all_text<'a>(plan: &'a Plan) -> Vec<(String, Option<usize>, &'a Sp<String>)> 
     }
     if let Some(f) = &plan.follow_up {
         add("follow_up.outcome".into(), None, &f.outcome);
+    }
+    if let Some(sup) = &h.supersedes {
+        add("plan.supersedes.file".into(), None, &sup.file);
+        add("plan.supersedes.sha256".into(), None, &sup.sha256);
+    }
+    for (i, r) in plan.responses.iter().enumerate() {
+        add(format!("response[{i}].request"), None, &r.request);
+        add(format!("response[{i}].text"), None, &r.text);
     }
     for (i, d) in plan.deficiencies.iter().enumerate() {
         for (j, s) in d.steps.iter().enumerate() {
@@ -1209,5 +1264,157 @@ fn follow_up(plan: &Plan, out: &mut Findings) {
                 );
             }
         }
+    }
+}
+
+/// `[plan] revision` and `supersedes`: each submission after the first is
+/// traceable to the one before by the hash of its exact bytes.
+fn revision(plan: &Plan, out: &mut Findings) {
+    let h = &plan.header;
+    if let Some(r) = &h.revision {
+        if r.value < 1 {
+            out.push(
+                "revision-invalid",
+                "plan.revision",
+                Some(r.span.clone()),
+                None,
+                format!("Revision {} is not a submission number", r.value),
+                "1 for the first submission, 2 for the first revised plan, and so on",
+            );
+            return;
+        }
+    }
+    let n = plan.revision();
+    match &h.supersedes {
+        None if n >= 2 => out.push(
+            "supersedes-missing",
+            "plan.supersedes",
+            at(&h.revision, &h.span),
+            None,
+            format!("Revision {n} does not name the submission it supersedes"),
+            "render with `cip render --previous OLD.pdf` to fill in `supersedes = { file = \"...\", sha256 = \"...\" }`",
+        ),
+        Some(s) if n < 2 => out.push(
+            "supersedes-on-first-revision",
+            "plan.supersedes",
+            Some(s.span.clone()),
+            None,
+            "The plan names a submission it supersedes but is revision 1",
+            "add `revision = 2` (or the next number) to [plan], or remove `supersedes`",
+        ),
+        Some(s) => {
+            if text(&s.file).is_none() {
+                out.push(
+                    "supersedes-incomplete",
+                    "plan.supersedes.file",
+                    at(&s.file, &s.span),
+                    None,
+                    "supersedes does not give the previous PDF's file name",
+                    "add `file = \"PLAN-r1.pdf\"` (the name of the signed PDF sent before)",
+                );
+            }
+            let hex = text(&s.sha256).unwrap_or("");
+            if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+                out.push(
+                    "supersedes-incomplete",
+                    "plan.supersedes.sha256",
+                    at(&s.sha256, &s.span),
+                    None,
+                    if hex.is_empty() {
+                        "supersedes does not give the previous PDF's SHA-256".to_string()
+                    } else {
+                        format!("`{hex}` is not a SHA-256 (64 hexadecimal digits)")
+                    },
+                    "let `cip render --previous OLD.pdf` fill it in, or use `sha256sum OLD.pdf`",
+                );
+            }
+        }
+        None => {}
+    }
+}
+
+/// `[[response]]`: each answers one request, in words, with declared documents.
+fn responses(plan: &Plan, out: &mut Findings) {
+    let mut seen: HashSet<&str> = HashSet::new();
+    for (i, r) in plan.responses.iter().enumerate() {
+        let p = format!("response[{i}]");
+        match text(&r.request) {
+            None => out.push(
+                "response-incomplete",
+                format!("{p}.request"),
+                at(&r.request, &r.span),
+                None,
+                format!("Response {} does not name the request it answers", i + 1),
+                "add `request = \"AI-...\"`, the id in Customs' letter (see the case file)",
+            ),
+            Some(id) => {
+                if !seen.insert(id) {
+                    out.push(
+                        "response-duplicate",
+                        format!("{p}.request"),
+                        span_of(&r.request),
+                        None,
+                        format!("Request {id} is answered more than once"),
+                        "merge the answers into one [[response]]",
+                    );
+                }
+            }
+        }
+        if text(&r.text).is_none() {
+            out.push(
+                "response-incomplete",
+                format!("{p}.text"),
+                at(&r.text, &r.span),
+                None,
+                format!("Response {} gives no answer", i + 1),
+                "add `text = \"...\"`: what the company answers to the request",
+            );
+        }
+        for (j, d) in r.documents.iter().enumerate() {
+            if plan.document(d.value.trim()).is_none() {
+                out.push(
+                    "response-document-unknown",
+                    format!("{p}.documents[{j}]"),
+                    Some(d.span.clone()),
+                    None,
+                    format!("Document `{}` is not declared", d.value),
+                    format!("one of the [[document]] ids: {}", declared_ids(plan)),
+                );
+            }
+        }
+    }
+}
+
+/// Requests recorded in the case file that no `[[response]]` answers. A
+/// request is open until Customs accepts a plan on or after its date; one
+/// made after the plan was prepared cannot be answered by it yet.
+pub(super) fn requests(plan: &Plan, case: &model::case::Case, out: &mut Findings) {
+    let prepared = date(&plan.header.prepared);
+    let answered: HashSet<&str> = plan
+        .responses
+        .iter()
+        .filter_map(|r| text(&r.request))
+        .collect();
+    for (id, r) in case.requests() {
+        let day = r.date.value;
+        let closed = case.acceptances.iter().any(|a| a.date.value >= day);
+        if closed || prepared.is_some_and(|p| p < day) || answered.contains(id.as_str()) {
+            continue;
+        }
+        let due = r
+            .due
+            .as_ref()
+            .map_or(String::new(), |d| format!(", due {}", d.value));
+        out.push(
+            "request-unanswered",
+            "response",
+            Some(plan.header.span.clone()),
+            None,
+            format!(
+                "Customs' request for additional information {id} ({}, {day}{due}) is not answered by this plan",
+                case.name
+            ),
+            format!("add `[[response]]` with `request = \"{id}\"` and the answer in `text`"),
+        );
     }
 }

@@ -6,6 +6,7 @@
 mod term;
 mod archive;
 mod check;
+mod diff;
 mod init;
 mod letter;
 mod render;
@@ -34,6 +35,8 @@ enum Command {
         after_help = "Examples:\n  cip check samples/acme.toml\n  cip check plan.toml --format json\n  cip check --explain validation-tester-missing"
     )]
     Check(check::Args),
+    /// What changed between two submissions of a plan (TOML or signed PDF); exit 1 if any.
+    Diff(diff::Args),
     /// Write a fully commented starter plan.
     #[command(
         after_help = "Examples:\n  cip init plan.toml\n  cip check plan.toml   # lists every <...> left to fill in"
@@ -99,6 +102,7 @@ pub enum Format {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(a) => check::run(a),
+        Command::Diff(a) => diff::run(a),
         Command::Init(a) => init::run(a),
         Command::Render(a) => render::run(a),
         Command::Keygen(a) => sign::run_keygen(&a),

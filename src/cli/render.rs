@@ -55,6 +55,14 @@ pub struct Args {
     /// (YYYY-MM-DD). Default: no line, statuses as of the plan's preparation.
     #[arg(long, value_name = "DATE")]
     today: Option<chrono::NaiveDate>,
+    /// The signed PDF this revision supersedes (verified first): checks or
+    /// fills in `[plan] revision` and `supersedes`, and adds the "Changes
+    /// since revision N" page.
+    #[arg(long, value_name = "OLD.pdf")]
+    previous: Option<PathBuf>,
+    /// Trusted signer certificates for --previous (an untrusted signer is a warning).
+    #[arg(long, value_name = "CERT.pem", requires = "previous")]
+    trust: Vec<PathBuf>,
 }
 
 /// Sign freshly rendered bytes when `--sign` was given.
@@ -83,7 +91,17 @@ pub fn run(a: Args) -> ExitCode {
         PaperArg::Letter => Paper::Letter,
         PaperArg::A4 => Paper::A4,
     };
+    let previous = match a
+        .previous
+        .as_deref()
+        .map(|p| revision_link(&a.plan, p, &a.trust))
+    {
+        None => None,
+        Some(Ok(p)) => Some(p),
+        Some(Err(code)) => return code,
+    };
     let opts = RenderOptions {
+        previous,
         paper,
         draft: a.draft,
         no_attach: a.no_attach,
@@ -150,4 +168,44 @@ pub fn run(a: Args) -> ExitCode {
         if a.sign { ", signed" } else { "" }
     );
     exit::ok()
+}
+
+/// `--previous`: check the revision against OLD, write back what was filled in.
+fn revision_link(
+    plan: &std::path::Path,
+    old: &std::path::Path,
+    trust_files: &[PathBuf],
+) -> Result<render::PreviousSubmission, ExitCode> {
+    let mut trust = Vec::new();
+    for path in trust_files {
+        trust.extend(cip::keys::load_certificates(path).map_err(|e| {
+            eprintln!("error: {}: {e}", path.display());
+            exit::unreadable()
+        })?);
+    }
+    let prev = cip::revision::previous(plan, old, &trust).map_err(|e| {
+        eprintln!("error: {e}");
+        exit::failed()
+    })?;
+    for w in &prev.warnings {
+        eprintln!("warning: {w}");
+    }
+    if let Some(text) = &prev.filled {
+        cip::atomic::write(plan, text.as_bytes()).map_err(|e| {
+            eprintln!("error: cannot write {}: {e}", plan.display());
+            exit::failed()
+        })?;
+        println!(
+            "filled in {}: revision = {}, supersedes = {{ file = \"{}\", sha256 = \"{}\" }}",
+            plan.display(),
+            prev.revision,
+            prev.file,
+            prev.sha256
+        );
+    }
+    Ok(render::PreviousSubmission {
+        version: prev.version,
+        file: prev.file,
+        sha256: prev.sha256,
+    })
 }

@@ -6,6 +6,7 @@
 //! Nothing here knows about pages or fonts: sizes are in PDF points only
 //! where a block needs a fixed size (drawings, spacers, signature boxes).
 
+pub mod changes;
 pub mod markdown;
 pub mod plan;
 pub mod timeline;

@@ -38,6 +38,7 @@ pub fn plan_document(
     for (i, d) in plan.deficiencies.iter().enumerate() {
         deficiency_blocks(i, d, manifest, &mut blocks);
     }
+    responses(plan, &mut blocks);
     approving_official(plan, &mut blocks);
     blocks.extend(opts.extra);
     manifest_blocks(manifest, &mut blocks);
@@ -150,6 +151,19 @@ fn title_block(plan: &Plan, blocks: &mut Vec<Block>) {
         None,
         vec![vec![Span::plain(field(&h.submitted_to))]],
     ));
+    // From revision 2 on, the first page says which submission this one
+    // replaces, pinned by the hash of its bytes.
+    if plan.revision() >= 2 {
+        let mut t = vec![Span::bold(format!("Revision {}", plan.revision()))];
+        if let Some(sup) = &h.supersedes {
+            t.push(Span::plain(format!(
+                ", superseding {} (SHA-256 {})",
+                field(&sup.file),
+                field(&sup.sha256)
+            )));
+        }
+        rows.push(kv("Revision", None, vec![t]));
+    }
     if let Some(end) = crate::lifecycle::period_end(plan) {
         let mut t = vec![Span::plain(format!(
             "Six months from the report date: ends {end}"
@@ -393,6 +407,64 @@ fn deficiency_blocks(i: usize, d: &Deficiency, manifest: &Manifest, blocks: &mut
                 line(day(&v.results_to_customs)),
             ),
         ],
+    }));
+}
+
+/// The answers to Customs' additional-information requests, one per request.
+fn responses(plan: &Plan, blocks: &mut Vec<Block>) {
+    if plan.responses.is_empty() {
+        return;
+    }
+    blocks.push(Block::Spacer(10.0));
+    blocks.push(Block::Heading {
+        level: 2,
+        text: vec![Span::plain(
+            "Responses to Requests for Additional Information",
+        )],
+    });
+    let body = plan
+        .responses
+        .iter()
+        .map(|r| {
+            let mut paragraphs: Vec<Text> = text(&r.text)
+                .unwrap_or("—")
+                .split("\n\n")
+                .map(|p| vec![Span::plain(p.trim().to_string())])
+                .collect();
+            if !r.documents.is_empty() {
+                let ids: Vec<&str> = r.documents.iter().map(|d| d.value.trim()).collect();
+                paragraphs.push(vec![
+                    Span::italic("Documents: "),
+                    Span::plain(ids.join(", ")),
+                ]);
+            }
+            Row {
+                cells: vec![
+                    Cell::text(vec![Span::bold(field(&r.request))]),
+                    Cell {
+                        paragraphs,
+                        colspan: 1,
+                        ..Cell::default()
+                    },
+                ],
+            }
+        })
+        .collect();
+    blocks.push(Block::Table(Table {
+        widths: vec![26.0, 74.0],
+        header: vec![Row {
+            cells: vec![
+                Cell {
+                    shade: Some(SUB),
+                    ..Cell::text(vec![Span::bold("Request")])
+                },
+                Cell {
+                    shade: Some(SUB),
+                    ..Cell::text(vec![Span::bold("Response")])
+                },
+            ],
+        }],
+        body,
     }));
 }
 

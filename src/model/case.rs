@@ -109,6 +109,9 @@ pub struct Acceptance {
 #[derive(Debug, Clone)]
 pub struct InfoRequest {
     pub span: Span,
+    /// The request's id as recorded (`id = "..."`); without one, the id is
+    /// derived from its date (see [`Case::requests`]).
+    pub id: Option<String>,
     pub date: Sp<NaiveDate>,
     pub items: Option<u32>,
     pub due: Option<Sp<NaiveDate>>,
@@ -270,6 +273,24 @@ impl Case {
     }
 
     /// "file:line:column" of a span of this record.
+    /// Every additional-information request with its id: the recorded `id`,
+    /// else `AI-<date>-<n>`, n counting the requests of that day from 1 in
+    /// the order recorded (the id a `[[response]]` names).
+    pub fn requests(&self) -> Vec<(String, &InfoRequest)> {
+        let mut out = Vec::new();
+        for (i, r) in self.info_requests.iter().enumerate() {
+            let id = r.id.clone().unwrap_or_else(|| {
+                let n = self.info_requests[..=i]
+                    .iter()
+                    .filter(|o| o.date.value == r.date.value)
+                    .count();
+                format!("AI-{}-{n}", r.date.value)
+            });
+            out.push((id, r));
+        }
+        out
+    }
+
     pub fn at(&self, span: &Span) -> String {
         let (l, c) = line_col(&self.text, span.start);
         format!("{}:{l}:{c}", self.name)
@@ -453,6 +474,7 @@ pub fn parse(name: &str, text: &str) -> Result<Case, CaseError> {
         let r = r.into_inner();
         case.info_requests.push(InfoRequest {
             span,
+            id: words(r.id),
             date: d(r.date, format!("additional_information[{i}].date"))?,
             items: r.items,
             due: od(r.due, format!("additional_information[{i}].due"))?,
@@ -568,6 +590,7 @@ struct RawAcceptance {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawInfo {
+    id: Option<String>,
     date: Spanned<Datetime>,
     items: Option<u32>,
     due: Option<Spanned<Datetime>>,

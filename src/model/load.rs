@@ -245,6 +245,23 @@ struct RawFile {
     #[serde(default)]
     extension: Vec<Spanned<RawExtension>>,
     follow_up: S<RawFollowUp>,
+    #[serde(default)]
+    response: Vec<Spanned<RawResponse>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSupersedes {
+    file: S<String>,
+    sha256: S<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawResponse {
+    request: S<String>,
+    text: S<String>,
+    documents: S<Vec<Spanned<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -256,6 +273,8 @@ struct RawHeader {
     report_date: S<Datetime>,
     prepared: S<Datetime>,
     submitted_to: S<String>,
+    revision: S<i64>,
+    supersedes: S<RawSupersedes>,
 }
 
 #[derive(Deserialize)]
@@ -413,6 +432,22 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
                 report_date: c.date(h.report_date, "plan.report_date")?,
                 prepared: c.date(h.prepared, "plan.prepared")?,
                 submitted_to: c.s(h.submitted_to),
+                revision: h.revision.map(|r| {
+                    let span = r.span();
+                    Sp {
+                        value: r.into_inner(),
+                        span,
+                    }
+                }),
+                supersedes: h.supersedes.map(|t| {
+                    let span = t.span();
+                    let t = t.into_inner();
+                    Supersedes {
+                        span,
+                        file: c.s(t.file),
+                        sha256: c.s(t.sha256),
+                    }
+                }),
             }
         }
         None => Header {
@@ -594,6 +629,35 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
         }
     };
 
+    let responses = raw
+        .response
+        .into_iter()
+        .map(|r| {
+            let span = r.span();
+            let r = r.into_inner();
+            Response {
+                span,
+                request: c.s(r.request),
+                text: c.s(r.text),
+                documents: r
+                    .documents
+                    .map(|d| {
+                        d.into_inner()
+                            .into_iter()
+                            .map(|s| {
+                                let span = s.span();
+                                Sp {
+                                    value: s.into_inner(),
+                                    span,
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+
     Ok(Plan {
         source,
         header,
@@ -603,5 +667,6 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
         deficiencies,
         extensions,
         follow_up,
+        responses,
     })
 }

@@ -55,6 +55,8 @@ pub struct Plan {
     pub deficiencies: Vec<Deficiency>,
     pub extensions: Vec<Extension>,
     pub follow_up: Option<FollowUp>,
+    /// Answers to Customs' additional-information requests (`[[response]]`).
+    pub responses: Vec<Response>,
 }
 
 /// The `[plan]` table.
@@ -69,6 +71,32 @@ pub struct Header {
     pub report_date: Field<NaiveDate>,
     pub prepared: Field<NaiveDate>,
     pub submitted_to: Field<String>,
+    /// Which submission of the plan this is: 1 for the first, then one more
+    /// for each revision sent in answer to Customs (absent = 1).
+    pub revision: Field<i64>,
+    /// From revision 2 on: the signed PDF this revision replaces.
+    pub supersedes: Option<Supersedes>,
+}
+
+/// `supersedes = { file = "...", sha256 = "..." }`: the previous submission,
+/// named by file and pinned by the SHA-256 of its exact bytes, so that each
+/// revision can be traced to the one before.
+#[derive(Debug, Clone, Default)]
+pub struct Supersedes {
+    pub span: Span,
+    pub file: Field<String>,
+    pub sha256: Field<String>,
+}
+
+/// `[[response]]`: the company's answer to one additional-information request.
+#[derive(Debug, Clone, Default)]
+pub struct Response {
+    pub span: Span,
+    /// The request id Customs gave (e.g. `AI-2026-12-10-3`).
+    pub request: Field<String>,
+    pub text: Field<String>,
+    /// Ids of `[[document]]` entries sent with the answer.
+    pub documents: Vec<Sp<String>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -193,6 +221,11 @@ pub fn date(field: &Field<NaiveDate>) -> Option<NaiveDate> {
 impl Plan {
     pub fn company(&self) -> &str {
         text(&self.header.company).unwrap_or("")
+    }
+
+    /// The revision number as written (1 when absent).
+    pub fn revision(&self) -> i64 {
+        self.header.revision.as_ref().map_or(1, |r| r.value)
     }
 
     pub fn assessment_report(&self) -> &str {

@@ -27,7 +27,11 @@ const HEADER: &[(&str, Kind)] = &[
     ("report_date", Date),
     ("prepared", Date),
     ("submitted_to", Str),
+    ("revision", Int),
+    ("supersedes", Table(SUPERSEDES)),
 ];
+const SUPERSEDES: &[(&str, Kind)] = &[("file", Str), ("sha256", Str)];
+const RESPONSE: &[(&str, Kind)] = &[("request", Str), ("text", Str), ("documents", StrList)];
 const RESPONSIBLE: &[(&str, Kind)] = &[
     ("name", Str),
     ("title", Str),
@@ -81,6 +85,7 @@ const ROOT: &[(&str, Kind)] = &[
     ("deficiency", Tables(DEFICIENCY)),
     ("extension", Tables(EXTENSION)),
     ("follow_up", Table(FOLLOW_UP)),
+    ("response", Tables(RESPONSE)),
 ];
 
 pub const STATUSES: &[&str] = &["planned", "in-progress", "done"];
