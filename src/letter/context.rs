@@ -29,6 +29,15 @@ impl From<NaiveDate> for Day {
     }
 }
 
+/// The salutation given, else the full name.
+fn or_name(salutation: String, name: &model::Field<String>) -> String {
+    if salutation.trim().is_empty() {
+        s(name)
+    } else {
+        salutation.trim().to_string()
+    }
+}
+
 fn day(d: Option<NaiveDate>) -> Option<Day> {
     d.map(Day::from)
 }
@@ -56,6 +65,8 @@ pub struct LetterContext {
     /// The account manager's extra paragraph (Markdown), or "".
     pub note: String,
     pub cc: Vec<String>,
+    /// What is sent with the letter ("Enclosures:" under the signature).
+    pub enclosures: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +80,9 @@ pub struct Company {
 #[derive(Debug, Clone, Serialize)]
 pub struct Person {
     pub name: String,
+    /// The greeting's name: "Ms. Alvarez" when the plan gives a
+    /// `salutation`, else the full name ("Dear {{ … }}:").
+    pub salutation: String,
     pub title: String,
     pub email: String,
     pub phone: String,
@@ -311,7 +325,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
     let mut findings: Vec<&Finding> = i.findings.iter().collect();
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity == Severity::Error));
     for f in findings {
-        let words = plain_words(&f.message);
+        let words = as_request(&plain_words(&f.message));
         match f.deficiency.and_then(|n| deficiencies.get_mut(n)) {
             Some(d) => d.problems.push(words),
             None => general.push((words, "check")),
@@ -381,6 +395,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         importer_number: s(&h.importer_number),
         responsible_official: Person {
             name: s(&r.name),
+            salutation: or_name(s(&r.salutation), &r.name),
             title: s(&r.title),
             email: s(&r.email),
             phone: s(&r.phone),
@@ -388,6 +403,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         },
         approving_official: Person {
             name: s(&a.name),
+            salutation: or_name(s(&a.salutation), &a.name),
             title: s(&a.title),
             email: s(&a.email),
             phone: s(&a.phone),
@@ -440,6 +456,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         case: case_ctx(st, i.facts),
         note: i.data.note.clone().unwrap_or_default(),
         cc: i.data.cc.clone(),
+        enclosures: i.data.enclosures.clone(),
     })
 }
 
@@ -507,6 +524,30 @@ fn deficiency(n: usize, d: &model::Deficiency, id: &str) -> DeficiencyCtx {
 
 /// Finding messages quote ids in backticks (for a terminal); a letter uses
 /// typographic quotes.
+/// A checker finding as what Customs asks the company to do: "The testing
+/// methodology of D2 is missing" becomes "Provide the testing methodology
+/// of D2." — a letter requests, it does not report a checker's findings.
+fn as_request(msg: &str) -> String {
+    let m = msg.trim().trim_end_matches('.');
+    for tail in [" is missing", " is empty"] {
+        if let Some(what) = m.strip_suffix(tail) {
+            let mut c = what.chars();
+            if let Some(first) = c.next() {
+                return format!("Provide {}{}.", first.to_lowercase(), c.as_str());
+            }
+        }
+    }
+    let mut c = m.chars();
+    match c.next() {
+        Some(first) => format!(
+            "Review and correct the CIP where {}{}.",
+            first.to_lowercase(),
+            c.as_str()
+        ),
+        None => String::new(),
+    }
+}
+
 fn plain_words(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     let mut open = true;

@@ -23,8 +23,8 @@ use x509_cert::Certificate;
 
 use crate::check::{self, Finding, Severity};
 use crate::documents::{
-    Align, Attachment, Block, DocInfo, Document, Footer, PageNumbers, Paper, Relationship, Rgb,
-    SignatureBox, Span, Style, markdown,
+    Align, Attachment, Block, Closing, Continuation, DocInfo, Document, Footer, PageNumbers, Paper,
+    Relationship, Rgb, Span, Style, markdown,
 };
 use crate::intake::{self, AnyError};
 use crate::keys::Signer;
@@ -819,6 +819,22 @@ pub fn subject(company: &str, report: &str) -> String {
     )
 }
 
+/// The header of a letter's pages 2+: addressee company, short subject,
+/// date (the "Page N of M" is added by layout).
+pub fn continuation(ctx: &LetterContext) -> Continuation {
+    Continuation {
+        lines: vec![
+            or_dash(&ctx.company.name).to_string(),
+            format!(
+                "RE: {} \u{2014} report {}",
+                ctx.kind_title,
+                or_dash(&ctx.plan.assessment_report)
+            ),
+            ctx.date.long.clone(),
+        ],
+    }
+}
+
 /// The letter as blocks: letterhead, date, addressee, subject, the body the
 /// template wrote, the closing and the account manager's signature box.
 pub fn letter_document(
@@ -930,28 +946,26 @@ pub fn letter_document(
 
     blocks.extend(markdown::to_blocks(body_markdown));
 
-    // Closing and signature. The closing is the signature box's first line,
-    // so that it never stays behind at the foot of a page without it.
+    // The closing: "Sincerely,", the signature space (where the visible
+    // signature goes when the letter is signed), then name, title and
+    // office, as a letter is signed, not as a form is filled in.
     blocks.push(Block::Spacer(6.0));
-    blocks.push(Block::Signature(SignatureBox {
-        lines: vec![
-            (String::new(), "Sincerely,".to_string()),
-            (am.title.clone(), am.name.clone()),
-            ("Office".to_string(), am.office.clone()),
-            ("Date".to_string(), ctx.date.long.clone()),
-        ],
+    blocks.push(Block::Closing(Closing {
+        words: "Sincerely,".into(),
+        lines: vec![am.name.clone(), am.title.clone(), am.office.clone()],
         field: SIGNATURE_FIELD.into(),
-        height: 60.0,
+        height: 44.0,
     }));
+    let mut tail = Vec::new();
+    if !ctx.enclosures.is_empty() {
+        tail.push(format!("Enclosures: {}", ctx.enclosures.join("; ")));
+    }
     if !ctx.cc.is_empty() {
+        tail.push(format!("cc: {}", ctx.cc.join("; ")));
+    }
+    if !tail.is_empty() {
         blocks.push(Block::Paragraph {
-            text: vec![styled(
-                format!("cc: {}", ctx.cc.join("; ")),
-                false,
-                false,
-                Some(9.0),
-                None,
-            )],
+            text: vec![styled(tail.join("\n"), false, false, Some(9.0), None)],
             align: Align::Left,
         });
     }
@@ -996,9 +1010,11 @@ pub fn letter_document(
         },
         paper,
         header: None,
+        continuation: Some(continuation(ctx)),
+        // "Page N of M" is in the continuation header of pages 2+.
         footer: Footer {
             left: None,
-            page_numbers: PageNumbers::FromSecond,
+            page_numbers: PageNumbers::None,
         },
         draft: false,
         blocks,

@@ -252,6 +252,7 @@ struct RawResponsible {
     title: S<String>,
     email: S<String>,
     phone: S<String>,
+    salutation: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -419,6 +420,7 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
                 title: c.s(o.title),
                 email: c.s(o.email),
                 phone: c.s(o.phone),
+                salutation: c.s(o.salutation),
                 date: None,
             }
         }
@@ -436,6 +438,7 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
                 title: c.s(o.title),
                 email: None,
                 phone: None,
+                salutation: None,
                 date: c.date(o.date, "approving_official.date")?,
             }
         }

@@ -78,6 +78,9 @@ pub struct Official {
     pub title: Field<String>,
     pub email: Field<String>,
     pub phone: Field<String>,
+    /// How a letter greets them ("Ms. Alvarez"); letters fall back to the
+    /// full name.
+    pub salutation: Field<String>,
     /// Date issued (approving official only).
     pub date: Field<NaiveDate>,
 }

@@ -33,6 +33,7 @@ const RESPONSIBLE: &[(&str, Kind)] = &[
     ("title", Str),
     ("email", Str),
     ("phone", Str),
+    ("salutation", Str),
 ];
 const APPROVING: &[(&str, Kind)] = &[("name", Str), ("title", Str), ("date", Date)];
 const DOCUMENT: &[(&str, Kind)] = &[("id", Str), ("title", Str), ("path", Str)];
