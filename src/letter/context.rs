@@ -533,7 +533,14 @@ fn as_request(msg: &str) -> String {
         if let Some(what) = m.strip_suffix(tail) {
             let mut c = what.chars();
             if let Some(first) = c.next() {
-                return format!("Provide {}{}.", first.to_lowercase(), c.as_str());
+                let what = format!("{}{}", first.to_lowercase(), c.as_str());
+                // "who conducts the testing" is stated, not provided.
+                let verb = if what.starts_with("who ") {
+                    "State"
+                } else {
+                    "Provide"
+                };
+                return format!("{verb} {what}.");
             }
         }
     }
