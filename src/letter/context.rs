@@ -29,6 +29,33 @@ impl From<NaiveDate> for Day {
     }
 }
 
+/// The company and its officials, as every letter names them.
+pub(super) fn company_of(plan: &Plan) -> Company {
+    let h = &plan.header;
+    let r = &plan.responsible_official;
+    let a = &plan.approving_official;
+    Company {
+        name: plan.company().to_string(),
+        importer_number: s(&h.importer_number),
+        responsible_official: Person {
+            name: s(&r.name),
+            salutation: or_name(s(&r.salutation), &r.name),
+            title: s(&r.title),
+            email: s(&r.email),
+            phone: s(&r.phone),
+            date: None,
+        },
+        approving_official: Person {
+            name: s(&a.name),
+            salutation: or_name(s(&a.salutation), &a.name),
+            title: s(&a.title),
+            email: s(&a.email),
+            phone: s(&a.phone),
+            date: day(date(&a.date)),
+        },
+    }
+}
+
 /// The salutation given, else the full name.
 fn or_name(salutation: String, name: &model::Field<String>) -> String {
     if salutation.trim().is_empty() {
@@ -38,7 +65,7 @@ fn or_name(salutation: String, name: &model::Field<String>) -> String {
     }
 }
 
-fn day(d: Option<NaiveDate>) -> Option<Day> {
+pub(super) fn day(d: Option<NaiveDate>) -> Option<Day> {
     d.map(Day::from)
 }
 
@@ -388,28 +415,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         plan_toml_sha256: model::files::sha256_hex(plan.source.text.as_bytes()),
         signed_by: i.signed_by.clone(),
     };
-    let r = &plan.responsible_official;
-    let a = &plan.approving_official;
-    let company = Company {
-        name: plan.company().to_string(),
-        importer_number: s(&h.importer_number),
-        responsible_official: Person {
-            name: s(&r.name),
-            salutation: or_name(s(&r.salutation), &r.name),
-            title: s(&r.title),
-            email: s(&r.email),
-            phone: s(&r.phone),
-            date: None,
-        },
-        approving_official: Person {
-            name: s(&a.name),
-            salutation: or_name(s(&a.salutation), &a.name),
-            title: s(&a.title),
-            email: s(&a.email),
-            phone: s(&a.phone),
-            date: day(date(&a.date)),
-        },
-    };
+    let company = company_of(plan);
     let response_due = i.data.due.unwrap_or_else(|| i.date + chrono::Days::new(30));
     let extension = i.facts.extension.as_ref().map(extension);
     if i.kind == Kind::Extension && extension.is_none() {
@@ -474,6 +480,11 @@ fn sentence(s: &str) -> String {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => r,
     }
+}
+
+/// A text field's value, "" when absent.
+pub(super) fn text_of(f: &model::Field<String>) -> String {
+    s(f)
 }
 
 fn s(f: &model::Field<String>) -> String {

@@ -14,6 +14,7 @@ pub mod batch;
 pub mod context;
 pub mod profile;
 pub mod templates;
+pub mod transmittal;
 
 use std::path::{Path, PathBuf};
 
@@ -819,6 +820,65 @@ pub fn subject(company: &str, report: &str) -> String {
     )
 }
 
+/// A letterhead: the first line large, the others smaller, all centred;
+/// then office, address and phone/e-mail in small grey lines, and a rule.
+fn letterhead(
+    head: &[String],
+    office: Option<&str>,
+    address: &[String],
+    reach: &[String],
+) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut spans = Vec::new();
+    for (i, line) in head.iter().filter(|l| !l.trim().is_empty()).enumerate() {
+        if i > 0 {
+            spans.push(styled("\n", true, false, Some(11.0), Some(NAVY)));
+        }
+        let size = if i == 0 { 15.0 } else { 11.0 };
+        spans.push(styled(
+            line.trim().to_uppercase(),
+            true,
+            false,
+            Some(size),
+            Some(NAVY),
+        ));
+    }
+    blocks.push(Block::Paragraph {
+        text: spans,
+        align: Align::Center,
+    });
+    let contact: Vec<&str> = address
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    let mut lines = Vec::new();
+    if let Some(o) = office.map(str::trim).filter(|o| !o.is_empty()) {
+        lines.push(o.to_string());
+    }
+    if !contact.is_empty() {
+        lines.push(contact.join(" \u{00b7} "));
+    }
+    if !reach.is_empty() {
+        lines.push(reach.join(" \u{00b7} "));
+    }
+    if !lines.is_empty() {
+        blocks.push(Block::Paragraph {
+            text: vec![styled(
+                lines.join("\n"),
+                false,
+                false,
+                Some(8.5),
+                Some(GREY),
+            )],
+            align: Align::Center,
+        });
+    }
+    blocks.push(Block::Rule);
+    blocks.push(Block::Spacer(4.0));
+    blocks
+}
+
 /// The header of a letter's pages 2+: addressee company, short subject,
 /// date (the "Page N of M" is added by layout).
 pub fn continuation(ctx: &LetterContext) -> Continuation {
@@ -847,32 +907,6 @@ pub fn letter_document(
     let am = &ctx.am;
     let mut blocks = Vec::new();
 
-    // Letterhead: the first line large, the others smaller, all centred.
-    let mut head = Vec::new();
-    for (i, line) in am
-        .letterhead
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-    {
-        if i > 0 {
-            head.push(styled("\n", true, false, Some(11.0), Some(NAVY)));
-        }
-        let size = if i == 0 { 15.0 } else { 11.0 };
-        head.push(styled(
-            line.trim().to_uppercase(),
-            true,
-            false,
-            Some(size),
-            Some(NAVY),
-        ));
-    }
-    blocks.push(Block::Paragraph {
-        text: head,
-        align: Align::Center,
-    });
-    let mut contact: Vec<&str> = am.address.iter().map(String::as_str).collect();
-    contact.retain(|s| !s.trim().is_empty());
     let mut reach = Vec::new();
     if !am.phone.trim().is_empty() {
         reach.push(format!("Tel. {}", am.phone.trim()));
@@ -880,30 +914,12 @@ pub fn letter_document(
     if !am.email.trim().is_empty() {
         reach.push(am.email.trim().to_string());
     }
-    let mut lines = Vec::new();
-    if !am.office.trim().is_empty() {
-        lines.push(am.office.trim().to_string());
-    }
-    if !contact.is_empty() {
-        lines.push(contact.join(" \u{00b7} "));
-    }
-    if !reach.is_empty() {
-        lines.push(reach.join(" \u{00b7} "));
-    }
-    if !lines.is_empty() {
-        blocks.push(Block::Paragraph {
-            text: vec![styled(
-                lines.join("\n"),
-                false,
-                false,
-                Some(8.5),
-                Some(GREY),
-            )],
-            align: Align::Center,
-        });
-    }
-    blocks.push(Block::Rule);
-    blocks.push(Block::Spacer(4.0));
+    blocks.extend(letterhead(
+        &am.letterhead,
+        Some(am.office.as_str()),
+        &am.address,
+        &reach,
+    ));
 
     // Date, then the addressee block.
     blocks.push(Block::Paragraph {

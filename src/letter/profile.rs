@@ -144,7 +144,7 @@ fn opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>,
     date(d).map(Some)
 }
 
-fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError> {
+pub(crate) fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError> {
     let shown = path.display().to_string();
     let io = |source| InputError::Io {
         path: shown.clone(),

@@ -11,8 +11,6 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, ErrorKind, Tera};
 
-use super::context::LetterContext;
-
 /// File suffix of a letter template.
 pub const SUFFIX: &str = ".md.tera";
 
@@ -43,6 +41,13 @@ pub const BUNDLED: &[(&str, &str)] = &[
         include_str!("../../templates/letters/_deficiency-list.md.tera"),
     ),
 ];
+
+/// The bundled templates of the company's letters (their context is not a
+/// Customs letter's: see `letter::transmittal`).
+pub const COMPANY_BUNDLED: &[(&str, &str)] = &[(
+    "transmittal.md.tera",
+    include_str!("../../templates/company/transmittal.md.tera"),
+)];
 
 /// Template files larger than this are refused.
 const MAX_TEMPLATE_BYTES: u64 = 256 * 1024;
@@ -117,6 +122,15 @@ impl Templates {
     /// The templates compiled into `cip`.
     pub fn bundled() -> Result<Self, TemplateError> {
         let files: BTreeMap<String, String> = BUNDLED
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        Self::build(files, "bundled templates".into(), None)
+    }
+
+    /// The company's letters compiled into `cip` (the transmittal letter).
+    pub fn company() -> Result<Self, TemplateError> {
+        let files: BTreeMap<String, String> = COMPANY_BUNDLED
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
@@ -221,7 +235,11 @@ impl Templates {
     }
 
     /// Render the template of `kind` with `ctx`; the result is Markdown.
-    pub fn render(&self, kind: &str, ctx: &LetterContext) -> Result<String, TemplateError> {
+    pub fn render<C: serde::Serialize>(
+        &self,
+        kind: &str,
+        ctx: &C,
+    ) -> Result<String, TemplateError> {
         let name = format!("{kind}{SUFFIX}");
         if check_name(&name).is_err() || !self.names.contains(&name) {
             return Err(TemplateError::UnknownKind {
