@@ -216,3 +216,41 @@ fn every_kind_matches_its_golden_text() {
         golden(kind, &pdf);
     }
 }
+
+#[test]
+fn date_style_iso_writes_every_date_of_the_letter_in_iso_form() {
+    let ws = workspace();
+    let dir = ws.path();
+    write(dir, "plan.toml", &sample_plan());
+    for (style, want, not) in [
+        ("long", "December 1, 2026", "2026-12-01"),
+        ("iso", "2026-12-01", "December 1, 2026"),
+    ] {
+        let out = letter(
+            dir,
+            &[
+                "acceptance",
+                "--plan",
+                "plan.toml",
+                "--from",
+                "am.toml",
+                "--date",
+                DATE,
+                "--date-style",
+                style,
+                "-o",
+                "a.pdf",
+            ],
+        );
+        ok(&out, style);
+        let t = pdf_text(&dir.join("a.pdf"));
+        assert_contains(&t, want, style);
+        assert!(!t.contains(not), "{style}: {not:?} in:\n{t}");
+        let period_end = if style == "iso" {
+            "2027-04-01"
+        } else {
+            "April 1, 2027"
+        };
+        assert_contains(&t, &format!("That period ends on {period_end}"), style);
+    }
+}

@@ -14,8 +14,8 @@ use cip::intake::AnyError;
 use cip::keys;
 use cip::letter::transmittal::{CompanyProfile, TransmittalOptions};
 use cip::letter::{
-    AmProfile, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput, Templates, batch,
-    templates, transmittal,
+    AmProfile, DateStyle, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput,
+    Templates, batch, templates, transmittal,
 };
 use cip::lifecycle::Threshold;
 use cip::sign::SignOptions;
@@ -103,6 +103,10 @@ pub struct Args {
     max_overdue_days: i64,
     #[arg(long, value_enum, default_value_t)]
     paper: PaperArg,
+    /// How dates are written: long ("November 20, 2026", the U.S. letter
+    /// form) or iso ("2026-11-20").
+    #[arg(long, value_enum, default_value_t)]
+    date_style: DateStyleArg,
     /// Transmittal letter: the account manager's profile (address block and
     /// greeting); default: the plan's `submitted_to`.
     #[arg(long, value_name = "AM.toml")]
@@ -213,6 +217,7 @@ fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
                 max_overdue_days: a.max_overdue_days,
             },
             record: a.record,
+            date_style: a.date_style.into(),
         },
         signer: signer.as_ref().map(|s| {
             (
@@ -351,6 +356,22 @@ fn plan_error(e: &AnyError) -> ExitCode {
     }
 }
 
+#[derive(Clone, Copy, Default, clap::ValueEnum)]
+enum DateStyleArg {
+    #[default]
+    Long,
+    Iso,
+}
+
+impl From<DateStyleArg> for DateStyle {
+    fn from(a: DateStyleArg) -> Self {
+        match a {
+            DateStyleArg::Long => DateStyle::Long,
+            DateStyleArg::Iso => DateStyle::Iso,
+        }
+    }
+}
+
 /// `cip letter transmittal`: the company's letter sending its plan.
 fn transmittal(a: &Args) -> Result<ExitCode, ExitCode> {
     if !a.batch.is_empty() {
@@ -385,6 +406,7 @@ fn transmittal(a: &Args) -> Result<ExitCode, ExitCode> {
             PaperArg::A4 => Paper::A4,
         },
         to: to.as_ref(),
+        date_style: a.date_style.into(),
         signer: signer.as_ref().map(|s| {
             (
                 s,

@@ -38,7 +38,7 @@ use crate::verify::VerifyReport;
 
 pub use context::{ContextError, Facts, LetterContext};
 pub use profile::{AmProfile, InputError, LetterData};
-pub use templates::{TemplateError, Templates};
+pub use templates::{DateStyle, TemplateError, Templates};
 
 /// Name of the account manager's signature field.
 pub const SIGNATURE_FIELD: &str = "account_manager";
@@ -243,6 +243,8 @@ pub struct LetterOptions {
     pub threshold: Threshold,
     /// In a batch, append each letter's decision to its plan's case file.
     pub record: bool,
+    /// How dates are written.
+    pub date_style: DateStyle,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -486,7 +488,13 @@ impl Issuer<'_> {
             Kind::AdditionalInformation => e.number("items", u32::try_from(ctx.items_total).ok()),
             _ => e,
         });
-        let md = self.templates.render(self.kind.as_str(), &ctx)?;
+        let md = self
+            .templates
+            .render_styled(self.kind.as_str(), &ctx, self.options.date_style)?;
+        let mut ctx = ctx;
+        if self.options.date_style == DateStyle::Iso {
+            ctx.date.long = ctx.date.iso.clone();
+        }
         let mut meta = meta(&self.kind, &ctx);
         meta.record = entry.as_ref().map(entry_json);
         meta.warnings = warnings.clone();

@@ -234,6 +234,26 @@ impl Templates {
         &self.origin
     }
 
+    /// Render the template of `kind` with `ctx`, its dates in `style`.
+    pub fn render_styled<C: serde::Serialize>(
+        &self,
+        kind: &str,
+        ctx: &C,
+        style: DateStyle,
+    ) -> Result<String, TemplateError> {
+        match style {
+            DateStyle::Long => self.render(kind, ctx),
+            DateStyle::Iso => {
+                let mut v = serde_json::to_value(ctx).map_err(|e| TemplateError::Other {
+                    origin: self.origin.clone(),
+                    message: e.to_string(),
+                })?;
+                iso_dates(&mut v);
+                self.render(kind, &v)
+            }
+        }
+    }
+
     /// Render the template of `kind` with `ctx`; the result is Markdown.
     pub fn render<C: serde::Serialize>(
         &self,
@@ -260,6 +280,35 @@ impl Templates {
         self.tera
             .render(&name, &context)
             .map_err(|e| convert(e, &path_of, &self.origin))
+    }
+}
+
+/// How letters write dates: "November 20, 2026" (the U.S. letter form, the
+/// default) or "2026-11-20" (`--date-style iso`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateStyle {
+    #[default]
+    Long,
+    Iso,
+}
+
+/// Every date of a context (an object with exactly `iso` and `long`) gets
+/// its ISO form as `long` too, so that templates, which write `.long`,
+/// follow `--date-style iso` without a change.
+fn iso_dates(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let is_day = m.len() == 2 && m.contains_key("iso") && m.contains_key("long");
+            if is_day {
+                if let Some(iso) = m.get("iso").cloned() {
+                    m.insert("long".into(), iso);
+                }
+            } else {
+                m.values_mut().for_each(iso_dates);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(iso_dates),
+        _ => {}
     }
 }
 

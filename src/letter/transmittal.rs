@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::context::{self, Company, Day};
 use super::profile::{AmProfile, InputError, read_toml};
-use super::{LetterError, PlanInput, Templates, letterhead, or_dash, styled};
+use super::{DateStyle, LetterError, PlanInput, Templates, letterhead, or_dash, styled};
 use crate::documents::{
     Align, Attachment, Block, Closing, Continuation, DocInfo, Document, Footer, PageNumbers, Paper,
     Relationship, Span, markdown,
@@ -145,6 +145,7 @@ pub struct TransmittalOptions<'a> {
     /// without it, the plan's `submitted_to`.
     pub to: Option<&'a AmProfile>,
     pub signer: Option<(&'a Signer, SignOptions)>,
+    pub date_style: DateStyle,
 }
 
 /// Make (and sign) the transmittal letter of `input`'s plan.
@@ -241,7 +242,7 @@ pub fn issue(
             }
         }
     };
-    let ctx = TransmittalContext {
+    let mut ctx = TransmittalContext {
         date: opts.date.into(),
         from: from.clone(),
         company,
@@ -259,7 +260,10 @@ pub fn issue(
         to_follow,
     };
     let templates = Templates::company()?;
-    let md = templates.render("transmittal", &ctx)?;
+    let md = templates.render_styled("transmittal", &ctx, opts.date_style)?;
+    if opts.date_style == DateStyle::Iso {
+        ctx.date.long = ctx.date.iso.clone();
+    }
     let a = &ctx.company.approving_official;
     let meta = TransmittalMeta {
         kind: "transmittal".into(),
