@@ -1172,13 +1172,31 @@ fn closing_height(b: &Builder, c: &Closing) -> f32 {
 }
 
 /// The room a closing right after this block needs (spacers before it
-/// included), or 0 when no closing follows.
+/// included), or 0 when no closing follows. A one-line paragraph between
+/// this block and the closing counts in, so that the closing still has two
+/// body lines above it ("Please call me." alone would be one).
 fn closing_tail(b: &Builder, rest: &[Block]) -> f32 {
+    closing_tail_from(b, rest, true)
+}
+
+fn closing_tail_from(b: &Builder, rest: &[Block], may_skip: bool) -> f32 {
     let mut spacer = 0.0;
-    for block in rest {
+    for (i, block) in rest.iter().enumerate() {
         match block {
             Block::Spacer(h) if h.is_finite() => spacer += h.max(0.0),
             Block::Closing(c) => return spacer + closing_height(b, c),
+            Block::Paragraph { text, align } if may_skip => {
+                let lines = text::break_lines(text, BaseStyle::new(BODY_SIZE), b.width, *align);
+                if lines.len() != 1 {
+                    return 0.0;
+                }
+                let after = closing_tail_from(b, &rest[i + 1..], false);
+                return if after > 0.0 {
+                    spacer + PARA_GAP + text::height(&lines) + after
+                } else {
+                    0.0
+                };
+            }
             _ => return 0.0,
         }
     }
