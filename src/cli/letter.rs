@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use cip::documents::Paper;
 use cip::intake::AnyError;
 use cip::keys;
-use cip::letter::transmittal::{CompanyProfile, TransmittalOptions};
+use cip::letter::transmittal::{CompanyKind, CompanyProfile, TransmittalOptions};
 use cip::letter::{
     AmProfile, DateStyle, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput,
     Templates, batch, templates, transmittal,
@@ -28,7 +28,8 @@ use super::render::PaperArg;
 #[command(
     after_help = "Kinds (bundled templates): acceptance, additional-information, extension, follow-up, risk-category.\n\
 The company's letter: `cip letter transmittal --plan PLAN --from COMPANY.toml [--to AM.toml] [--key K --cert C]`\n\
-(the plan sent to the account manager, signed by the approving official; see samples/company.toml).\n\
+(the plan sent to the account manager, signed by the approving official; see samples/company.toml);\n\
+`cip letter validation-results --plan PLAN --from COMPANY.toml`: the report of [deficiency.validation.results] to Customs.\n\
 See templates/README.md for the variables a template receives."
 )]
 pub struct Args {
@@ -174,8 +175,10 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
 }
 
 fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
-    if a.kind.as_deref() == Some("transmittal") {
-        return transmittal(a);
+    match a.kind.as_deref() {
+        Some("transmittal") => return transmittal(a, CompanyKind::Transmittal),
+        Some("validation-results") => return transmittal(a, CompanyKind::Results),
+        _ => {}
     }
     let kind = Kind::parse(a.kind.as_deref().unwrap_or_default());
     if !templates.kinds().iter().any(|k| k == kind.as_str()) {
@@ -372,12 +375,14 @@ impl From<DateStyleArg> for DateStyle {
     }
 }
 
-/// `cip letter transmittal`: the company's letter sending its plan.
-fn transmittal(a: &Args) -> Result<ExitCode, ExitCode> {
+/// `cip letter transmittal` / `validation-results`: the company's letters
+/// (its plan sent to the account manager; its validation results).
+fn transmittal(a: &Args, kind: CompanyKind) -> Result<ExitCode, ExitCode> {
     if !a.batch.is_empty() {
-        return Err(fail(
-            &"a transmittal letter is made for one plan: use --plan, not --batch",
-        ));
+        return Err(fail(&format!(
+            "a {} letter is made for one plan: use --plan, not --batch",
+            kind.as_str()
+        )));
     }
     let from = a.from.as_deref().unwrap_or(Path::new("company.toml"));
     let company = CompanyProfile::load(from).map_err(|e| fail(&e))?;
@@ -407,6 +412,7 @@ fn transmittal(a: &Args) -> Result<ExitCode, ExitCode> {
         },
         to: to.as_ref(),
         date_style: a.date_style.into(),
+        kind,
         signer: signer.as_ref().map(|s| {
             (
                 s,
@@ -444,8 +450,9 @@ fn transmittal(a: &Args) -> Result<ExitCode, ExitCode> {
     cip::atomic::write(&output, &letter.pdf)
         .map_err(|e| fail(&format!("cannot write {}: {e}", output.display())))?;
     println!(
-        "wrote {} (Transmittal of the Compliance Improvement Plan, from {} to {}, {} file(s) enclosed, {} bytes{})",
+        "wrote {} ({}, from {} to {}, {} file(s) enclosed, {} bytes{})",
         output.display(),
+        kind.title(),
         letter.meta.company,
         letter.meta.addressee,
         letter.meta.enclosed.len(),

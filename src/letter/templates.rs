@@ -44,10 +44,16 @@ pub const BUNDLED: &[(&str, &str)] = &[
 
 /// The bundled templates of the company's letters (their context is not a
 /// Customs letter's: see `letter::transmittal`).
-pub const COMPANY_BUNDLED: &[(&str, &str)] = &[(
-    "transmittal.md.tera",
-    include_str!("../../templates/company/transmittal.md.tera"),
-)];
+pub const COMPANY_BUNDLED: &[(&str, &str)] = &[
+    (
+        "transmittal.md.tera",
+        include_str!("../../templates/company/transmittal.md.tera"),
+    ),
+    (
+        "validation-results.md.tera",
+        include_str!("../../templates/company/validation-results.md.tera"),
+    ),
+];
 
 /// Template files larger than this are refused.
 const MAX_TEMPLATE_BYTES: u64 = 256 * 1024;

@@ -8,6 +8,11 @@
 //! by a letterhead (the company's, `samples/company.toml`) → layout → PDF →
 //! optionally signed. The letter embeds `transmittal.json` (what was sent)
 //! and the plan's `plan.toml`.
+//!
+//! The report of validation results (`cip letter validation-results`) is
+//! the company's other letter to Customs and goes the same way: it states
+//! each deficiency's `[deficiency.validation.results]` (error rate computed
+//! here, never typed) and embeds `validation-results.json`.
 
 use std::path::Path;
 
@@ -25,6 +30,53 @@ use crate::keys::Signer;
 use crate::lifecycle::{self, Threshold};
 use crate::model::files;
 use crate::sign::{self, SignOptions};
+
+/// Which of the company's letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompanyKind {
+    /// The plan sent to the account manager.
+    #[default]
+    Transmittal,
+    /// The validation results forwarded to Customs.
+    Results,
+}
+
+impl CompanyKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompanyKind::Transmittal => "transmittal",
+            CompanyKind::Results => "validation-results",
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            CompanyKind::Transmittal => "Transmittal of the Compliance Improvement Plan",
+            CompanyKind::Results => "Report of Validation Results",
+        }
+    }
+}
+
+/// One deficiency's validation results, as the report states them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ResultCtx {
+    pub id: String,
+    pub area: String,
+    pub methodology: String,
+    pub tester: String,
+    pub tested: Option<i64>,
+    pub errors: Option<i64>,
+    /// Errors over tested, "1.7%" (computed, never written by hand).
+    pub error_rate: String,
+    /// "5%".
+    pub tolerable_rate: String,
+    /// "effective" / "not effective".
+    pub conclusion: String,
+    pub effective: bool,
+    pub findings: String,
+    pub follow_up: String,
+    pub concludes: Option<String>,
+    pub sent: Option<String>,
+}
 
 /// Name of the approving official's signature field on the letter.
 pub const SIGNATURE_FIELD: &str = "company_official";
@@ -112,6 +164,8 @@ pub struct TransmittalContext {
     /// The plan first, then each supporting document with a file.
     pub enclosed: Vec<Enclosed>,
     pub to_follow: Vec<ToFollow>,
+    /// The validation results (report of validation results).
+    pub results: Vec<ResultCtx>,
 }
 
 /// What the AM's tools read back from the letter (`transmittal.json`).
@@ -127,6 +181,8 @@ pub struct TransmittalMeta {
     pub signer: String,
     pub enclosed: Vec<Enclosed>,
     pub to_follow: Vec<ToFollow>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub results: Vec<ResultCtx>,
     pub creator: String,
 }
 
@@ -146,6 +202,7 @@ pub struct TransmittalOptions<'a> {
     pub to: Option<&'a AmProfile>,
     pub signer: Option<(&'a Signer, SignOptions)>,
     pub date_style: DateStyle,
+    pub kind: CompanyKind,
 }
 
 /// Make (and sign) the transmittal letter of `input`'s plan.
@@ -214,6 +271,13 @@ pub fn issue(
         .filter_map(|d| d.validation.as_ref())
         .filter_map(|v| v.results_to_customs.as_ref().map(|s| s.value))
         .max();
+    let results = results_of(plan, opts.date_style);
+    if opts.kind == CompanyKind::Results && results.is_empty() {
+        return Err(LetterError::Input(InputError::Invalid {
+            path: input.file.clone(),
+            message: "the plan records no validation results: add [deficiency.validation.results] (tested, errors, tolerable_rate, conclusion, findings, sent) to each deficiency tested".into(),
+        }));
+    }
     let company = context::company_of(plan);
     let to = match opts.to {
         Some(am) => To {
@@ -258,15 +322,16 @@ pub fn issue(
         },
         enclosed,
         to_follow,
+        results,
     };
     let templates = Templates::company()?;
-    let md = templates.render_styled("transmittal", &ctx, opts.date_style)?;
+    let md = templates.render_styled(opts.kind.as_str(), &ctx, opts.date_style)?;
     if opts.date_style == DateStyle::Iso {
         ctx.date.long = ctx.date.iso.clone();
     }
     let a = &ctx.company.approving_official;
     let meta = TransmittalMeta {
-        kind: "transmittal".into(),
+        kind: opts.kind.as_str().into(),
         company: ctx.company.name.clone(),
         assessment_report: ctx.plan.assessment_report.clone(),
         date: ctx.date.iso.clone(),
@@ -279,9 +344,17 @@ pub fn issue(
             .join(", "),
         enclosed: ctx.enclosed.clone(),
         to_follow: ctx.to_follow.clone(),
+        results: ctx.results.clone(),
         creator: format!("cip {}", env!("CARGO_PKG_VERSION")),
     };
-    let doc = document(&ctx, &md, &meta, plan.source.text.as_bytes(), opts.paper);
+    let doc = document(
+        &ctx,
+        &md,
+        &meta,
+        plan.source.text.as_bytes(),
+        opts.paper,
+        opts.kind,
+    );
     let mut pdf = crate::pdf::render(&doc).map_err(|source| LetterError::Pdf {
         file: file.clone(),
         source,
@@ -290,7 +363,8 @@ pub fn issue(
         let mut sopts = sopts.clone();
         if sopts.reason.is_none() {
             sopts.reason = Some(format!(
-                "Compliance Improvement Plan transmitted by {}",
+                "{} \u{2014} {}",
+                opts.kind.title(),
                 or_dash(&ctx.company.name)
             ));
         }
@@ -310,6 +384,7 @@ fn document(
     meta: &TransmittalMeta,
     plan_toml: &[u8],
     paper: Paper,
+    kind: CompanyKind,
 ) -> Document {
     let from = &ctx.from;
     let head: Vec<String> = if from.letterhead.iter().any(|l| !l.trim().is_empty()) {
@@ -351,7 +426,7 @@ fn document(
             Span::bold("RE: "),
             Span::bold(subject.clone()),
             Span::plain("\n"),
-            Span::italic("Transmittal of the Compliance Improvement Plan"),
+            Span::italic(kind.title()),
         ],
         align: Align::Left,
     });
@@ -369,33 +444,35 @@ fn document(
         field: SIGNATURE_FIELD.into(),
         height: 44.0,
     }));
-    let mut tail = vec![format!(
-        "Enclosures: {}",
-        ctx.enclosed
-            .iter()
-            .map(|e| e.file.as_str())
-            .collect::<Vec<_>>()
-            .join("; ")
-    )];
+    let mut tail = Vec::new();
+    if kind == CompanyKind::Transmittal {
+        tail.push(format!(
+            "Enclosures: {}",
+            ctx.enclosed
+                .iter()
+                .map(|e| e.file.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
     if !from.cc.is_empty() {
         tail.push(format!("cc: {}", from.cc.join("; ")));
     }
-    blocks.push(Block::Paragraph {
-        text: vec![styled(tail.join("\n"), false, false, Some(9.0), None)],
-        align: Align::Left,
-    });
+    if !tail.is_empty() {
+        blocks.push(Block::Paragraph {
+            text: vec![styled(tail.join("\n"), false, false, Some(9.0), None)],
+            align: Align::Left,
+        });
+    }
     let json = serde_json::to_vec_pretty(meta).unwrap_or_default();
     Document {
         info: DocInfo {
-            title: format!(
-                "Transmittal of the Compliance Improvement Plan \u{2014} {}",
-                or_dash(&ctx.company.name)
-            ),
+            title: format!("{} \u{2014} {}", kind.title(), or_dash(&ctx.company.name)),
             author: format!("{}, {}", a.name, a.title),
             subject: format!("RE: {subject}"),
             keywords: vec![
                 "Compliance Improvement Plan".into(),
-                "transmittal".into(),
+                kind.as_str().into(),
                 ctx.company.name.clone(),
                 ctx.plan.assessment_report.clone(),
             ],
@@ -411,7 +488,8 @@ fn document(
             lines: vec![
                 or_dash(&t.name).to_string(),
                 format!(
-                    "RE: Transmittal of the Compliance Improvement Plan \u{2014} report {}",
+                    "RE: {} \u{2014} report {}",
+                    kind.title(),
                     or_dash(&ctx.plan.assessment_report)
                 ),
                 ctx.date.long.clone(),
@@ -425,9 +503,14 @@ fn document(
         blocks,
         attachments: vec![
             Attachment {
-                name: "transmittal.json".into(),
-                description:
-                    "What this letter transmits: the plan and documents with their SHA-256".into(),
+                name: format!("{}.json", kind.as_str()),
+                description: match kind {
+                    CompanyKind::Transmittal => {
+                        "What this letter transmits: the plan and documents with their SHA-256"
+                    }
+                    CompanyKind::Results => "The validation results this report states",
+                }
+                .into(),
                 mime: "application/json".into(),
                 relationship: Relationship::Data,
                 bytes: json,
@@ -441,4 +524,57 @@ fn document(
             },
         ],
     }
+}
+
+/// Every deficiency's `[deficiency.validation.results]`, in plan order.
+fn results_of(plan: &crate::model::Plan, style: DateStyle) -> Vec<ResultCtx> {
+    let show = |d: chrono::NaiveDate| {
+        let day = Day::from(d);
+        match style {
+            DateStyle::Long => day.long,
+            DateStyle::Iso => day.iso,
+        }
+    };
+    let percent = |v: f64| {
+        let s = format!("{v:.1}");
+        format!("{}%", s.strip_suffix(".0").unwrap_or(&s))
+    };
+    let mut out = Vec::new();
+    for (n, d) in plan.deficiencies.iter().enumerate() {
+        let Some(v) = &d.validation else { continue };
+        let Some(r) = &v.results else { continue };
+        let id = context::text_of(&d.id);
+        out.push(ResultCtx {
+            id: if id.is_empty() {
+                format!("{}", n + 1)
+            } else {
+                id
+            },
+            area: context::text_of(&d.area),
+            methodology: context::text_of(&v.methodology),
+            tester: context::text_of(&v.tester),
+            tested: r.tested.as_ref().map(|t| t.value),
+            errors: r.errors.as_ref().map(|e| e.value),
+            error_rate: r
+                .error_rate()
+                .map(percent)
+                .unwrap_or_else(|| "\u{2014}".into()),
+            tolerable_rate: r
+                .tolerable_rate
+                .as_ref()
+                .map(|t| percent(t.value))
+                .unwrap_or_else(|| "\u{2014}".into()),
+            conclusion: match r.effective() {
+                Some(true) => "effective".into(),
+                Some(false) => "not effective".into(),
+                None => context::text_of(&r.conclusion),
+            },
+            effective: r.effective() == Some(true),
+            findings: context::text_of(&r.findings),
+            follow_up: context::text_of(&r.follow_up),
+            concludes: v.concludes.as_ref().map(|c| show(c.value)),
+            sent: r.sent.as_ref().map(|s| show(s.value)),
+        });
+    }
+    out
 }

@@ -186,6 +186,15 @@ fn schema_error(
     }
 }
 
+/// A spanned value as the model's `Sp`.
+fn sp<T>(t: Spanned<T>) -> Sp<T> {
+    let span = t.span();
+    Sp {
+        value: t.into_inner(),
+        span,
+    }
+}
+
 /// `deficiency[1].step[0].target`, as the user would write it.
 pub(super) fn display_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -320,6 +329,19 @@ struct RawValidation {
     concludes: S<Datetime>,
     results_to_customs: S<Datetime>,
     results_sent: S<Datetime>,
+    results: S<RawResults>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawResults {
+    tested: S<i64>,
+    errors: S<i64>,
+    tolerable_rate: S<f64>,
+    conclusion: S<String>,
+    findings: S<String>,
+    follow_up: S<String>,
+    sent: S<Datetime>,
 }
 
 #[derive(Deserialize)]
@@ -541,6 +563,23 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
                     concludes: c.date(v.concludes, &p("concludes"))?,
                     results_to_customs: c.date(v.results_to_customs, &p("results_to_customs"))?,
                     results_sent: c.date(v.results_sent, &p("results_sent"))?,
+                    results: match v.results {
+                        Some(r) => {
+                            let span = r.span();
+                            let r = r.into_inner();
+                            Some(ValidationResults {
+                                span,
+                                tested: r.tested.map(sp),
+                                errors: r.errors.map(sp),
+                                tolerable_rate: r.tolerable_rate.map(sp),
+                                conclusion: c.s(r.conclusion),
+                                findings: c.s(r.findings),
+                                follow_up: c.s(r.follow_up),
+                                sent: c.date(r.sent, &p("results.sent"))?,
+                            })
+                        }
+                        None => None,
+                    },
                 })
             }
         };
