@@ -450,12 +450,16 @@ fn transmittal(a: &Args, kind: CompanyKind) -> Result<ExitCode, ExitCode> {
     cip::atomic::write(&output, &letter.pdf)
         .map_err(|e| fail(&format!("cannot write {}: {e}", output.display())))?;
     println!(
-        "wrote {} ({}, from {} to {}, {} file(s) enclosed, {} bytes{})",
+        "wrote {} ({}, from {} to {}, {}{} bytes{})",
         output.display(),
         kind.title(),
         letter.meta.company,
         letter.meta.addressee,
-        letter.meta.enclosed.len(),
+        match kind {
+            CompanyKind::Transmittal =>
+                format!("{} file(s) enclosed, ", letter.meta.enclosed.len()),
+            CompanyKind::Results => format!("{} deficiency result(s), ", letter.meta.results.len()),
+        },
         letter.pdf.len(),
         if opts.signer.is_some() {
             ", signed"
