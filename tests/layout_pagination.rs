@@ -552,3 +552,59 @@ fn heading_stays_with_a_table_with_a_tall_header() {
         assert_eq!(on("TheHeading"), on("BODY"), "spacer {n}");
     }
 }
+
+#[test]
+fn a_closing_keeps_two_body_lines_above_it_even_after_a_one_line_paragraph() {
+    use cip::documents::Closing;
+    let mut moved = 0;
+    for n in 30..80 {
+        let filler: Vec<String> = (0..n).map(|i| format!("Body line {i}.")).collect();
+        let doc = base(vec![
+            Block::Paragraph {
+                text: vec![Span::plain(filler.join("\n"))],
+                align: Align::Left,
+            },
+            Block::Paragraph {
+                text: vec![Span::plain("Please call me.")],
+                align: Align::Left,
+            },
+            Block::Spacer(6.0),
+            Block::Closing(Closing {
+                words: "Sincerely,".into(),
+                lines: vec!["Patricia Okafor".into(), "Account Manager".into()],
+                field: "am".into(),
+                height: 44.0,
+            }),
+        ]);
+        let laid = layout::layout(&doc).expect("layout");
+        assert_contained(&laid);
+        let (p, closing_y) = laid
+            .pages
+            .iter()
+            .enumerate()
+            .find_map(|(p, page)| {
+                runs(page)
+                    .find(|r| r.text.contains("Sincerely"))
+                    .map(|r| (p, r.y))
+            })
+            .expect("closing laid out");
+        assert_eq!(laid.signature_fields[0].page_index, p);
+        let mut above: Vec<i64> = runs(&laid.pages[p])
+            .filter(|r| {
+                r.y > closing_y && (r.text.contains("Body line") || r.text.contains("Please call"))
+            })
+            .map(|r| (r.y * 10.0) as i64)
+            .collect();
+        above.dedup();
+        assert!(
+            above.len() >= 2,
+            "{n} lines: the closing on page {} has {} body line(s) above it",
+            p + 1,
+            above.len()
+        );
+        if p > 0 && above.len() <= 3 {
+            moved += 1;
+        }
+    }
+    assert!(moved > 0, "no length put the closing at a page break");
+}

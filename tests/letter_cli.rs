@@ -87,16 +87,20 @@ fn every_kind_renders_for_the_sample_plan() {
         qpdf_check(&pdf);
         let t = pdf_text(&pdf);
         for needle in [
-            "U.S. CUSTOMS SERVICE",
+            "U.S. CUSTOMS AND BORDER PROTECTION",
             "December 1, 2026",
             "Maria Alvarez",
             "Director, Trade Compliance",
             "RE: Compliance Improvement Plan \u{2014} Acme Imports, Inc. \u{2014} report CA-2026-NY-0412",
-            "Dear Maria Alvarez:",
-            "Sincerely,",
-            "Patricia Okafor",
+            "Dear Ms. Alvarez:",
+            // A letter's closing: the signer's lines under the signature
+            // space, one per line, without form labels.
+            "Sincerely, Patricia Okafor Account Manager New York Field Office",
         ] {
             assert_contains(&t, needle, kind);
+        }
+        for label in ["Signature", "Office New York", "Date December"] {
+            assert!(!t.contains(label), "{kind}: form label {label:?} in:\n{t}");
         }
         // The conditional period: six months from 2026-10-01.
         assert_contains(&t, "April 1, 2027", kind);
@@ -250,7 +254,16 @@ fn additional_information_lists_each_check_problem_per_deficiency() {
     assert!(d1 < d2 && d2 < whole, "{t}");
     for f in findings {
         let msg = f["message"].as_str().unwrap().replace('`', "");
-        let words = squash(&msg);
+        // The letter asks for what the finding says is missing ("Provide
+        // the target date of …", "State who conducts …"), not the finding.
+        let what = msg
+            .trim_end_matches(" is missing")
+            .trim_end_matches(" is empty");
+        assert_ne!(
+            what, msg,
+            "a finding of this test is not about a missing value: {msg}"
+        );
+        let words = squash(&what[1..]);
         // Plain words, never the rule id.
         assert!(
             !t.contains(f["rule"].as_str().unwrap()),

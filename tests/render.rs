@@ -345,3 +345,32 @@ fn output_equal_to_a_supporting_document_is_refused() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("supporting document"));
     assert_eq!(std::fs::read(&doc).expect("read"), b"the manual");
 }
+
+#[test]
+fn a_step_without_supporting_documents_shows_a_dash_not_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plan = std::fs::read_to_string("samples/acme.toml").expect("sample");
+    let plan = plan.replacen("documents = [\"training-records\"]", "documents = []", 1);
+    assert!(plan.contains("documents = []"), "the sample changed");
+    std::fs::write(dir.path().join("acme.toml"), plan).expect("write plan");
+    std::fs::create_dir(dir.path().join("docs")).expect("mkdir");
+    for e in std::fs::read_dir("samples/docs").expect("samples/docs") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), dir.path().join("docs").join(e.file_name())).expect("copy");
+    }
+    let out = dir.path().join("acme.pdf");
+    let o = cip()
+        .args(["render", "--draft"])
+        .arg(dir.path().join("acme.toml"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .expect("run cip");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let t = squash(&text_of(&out));
+    assert!(!t.contains("None"), "\"None\" in the plan:\n{t}");
+    assert!(
+        t.contains("revised classification procedure. In progress — 2026-12-18"),
+        "no dash for the step without documents:\n{t}"
+    );
+}

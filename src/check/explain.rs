@@ -147,7 +147,7 @@ const SECTIONS: &[Section] = &[
         example: "[deficiency.validation]\nmethodology = \"Independent re-classification of a random sample.\"\n\
                   tester = \"Internal Audit Department\"\ntransactions = 60\nbegins = 2027-01-25\n\
                   concludes = 2027-02-19\nresults_to_customs = 2027-03-05\n",
-        rules: &["validation-"],
+        rules: &["validation-", "results-"],
     },
     Section {
         title: "Status letters and revisions",

@@ -220,6 +220,31 @@ pub const RULES: &[(&str, Severity, &str)] = &[
         "validation results are sent to Customs after testing concludes",
     ),
     (
+        "results-errors-exceed-tested",
+        E,
+        "validation results: errors found <= transactions tested, and something tested",
+    ),
+    (
+        "results-effective-above-tolerance",
+        E,
+        "validation results concluded \"effective\" have an error rate within the tolerable rate",
+    ),
+    (
+        "results-sent-before-concluded",
+        E,
+        "validation results are sent on or after the date testing concludes",
+    ),
+    (
+        "results-conclusion-invalid",
+        E,
+        "validation results conclude \"effective\" or \"not effective\"",
+    ),
+    (
+        "results-follow-up-missing",
+        E,
+        "results concluded \"not effective\" state the corrective follow-up",
+    ),
+    (
         "validation-before-steps",
         E,
         "testing begins on or after the last corrective step's target",
@@ -324,6 +349,7 @@ pub(super) const GROUPS: &[Group] = &[
     steps,
     documents,
     validation,
+    validation_results,
     conditional_period,
     extensions,
     follow_up,
@@ -1119,6 +1145,90 @@ fn validation(plan: &Plan, out: &mut Findings) {
                 out.push("validation-before-steps", format!("{p}.begins"), Some(b.span.clone()), Some(i),
                     format!("Testing for deficiency {dl} begins ({}) before its last corrective step's target date ({last}); the validation is the final action step", b.value),
                     format!("a date on or after {last}"));
+            }
+        }
+    }
+}
+
+/// `[deficiency.validation.results]`: the numbers agree with each other and
+/// with the conclusion, and the report is not sent before testing ended.
+fn validation_results(plan: &Plan, out: &mut Findings) {
+    for (i, d) in plan.deficiencies.iter().enumerate() {
+        let Some(v) = &d.validation else { continue };
+        let Some(r) = &v.results else { continue };
+        let dl = label(plan, i);
+        let p = format!("deficiency[{i}].validation.results");
+        if let (Some(t), Some(e)) = (&r.tested, &r.errors) {
+            if t.value <= 0 || e.value < 0 || e.value > t.value {
+                out.push(
+                    "results-errors-exceed-tested",
+                    format!("{p}.errors"),
+                    Some(e.span.clone()),
+                    Some(i),
+                    format!(
+                        "The validation results of deficiency {dl} report {} error(s) in {} transaction(s) tested",
+                        e.value, t.value
+                    ),
+                    "errors between 0 and the number of transactions tested, which is at least 1",
+                );
+            }
+        }
+        match (r.effective(), &r.conclusion) {
+            (None, Some(c)) => out.push(
+                "results-conclusion-invalid",
+                format!("{p}.conclusion"),
+                Some(c.span.clone()),
+                Some(i),
+                format!(
+                    "The validation results of deficiency {dl} conclude \"{}\", which is not a conclusion",
+                    c.value.trim()
+                ),
+                "write \"effective\" or \"not effective\"",
+            ),
+            (Some(true), Some(c)) => {
+                if let (Some(rate), Some(tol)) = (r.error_rate(), &r.tolerable_rate) {
+                    if rate > tol.value + 1e-9 {
+                        out.push(
+                            "results-effective-above-tolerance",
+                            format!("{p}.conclusion"),
+                            Some(c.span.clone()),
+                            Some(i),
+                            format!(
+                                "The validation results of deficiency {dl} conclude \"effective\" with an error rate of {rate:.1}%, above the tolerable rate of {}%",
+                                tol.value
+                            ),
+                            "conclude \"not effective\" and state the corrective follow-up, or correct the figures",
+                        );
+                    }
+                }
+            }
+            (Some(false), _) if r.follow_up.as_ref().is_none_or(|f| f.value.trim().is_empty()) => {
+                out.push(
+                    "results-follow-up-missing",
+                    p.clone(),
+                    Some(r.span.clone()),
+                    Some(i),
+                    format!(
+                        "The validation results of deficiency {dl} conclude \"not effective\" without the corrective follow-up"
+                    ),
+                    "add follow_up = \"...\": what the company will do and when it will test again",
+                );
+            }
+            _ => {}
+        }
+        if let (Some(c), Some(sent)) = (date(&v.concludes), &r.sent) {
+            if sent.value < c {
+                out.push(
+                    "results-sent-before-concluded",
+                    format!("{p}.sent"),
+                    Some(sent.span.clone()),
+                    Some(i),
+                    format!(
+                        "The validation results of deficiency {dl} are dated as sent ({}) before testing concluded ({c})",
+                        sent.value
+                    ),
+                    format!("a date on or after {c}"),
+                );
             }
         }
     }

@@ -12,9 +12,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use cip::documents::Paper;
 use cip::intake::AnyError;
 use cip::keys;
+use cip::letter::transmittal::{CompanyKind, CompanyProfile, TransmittalOptions};
 use cip::letter::{
-    AmProfile, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput, Templates, batch,
-    templates,
+    AmProfile, DateStyle, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput,
+    Templates, batch, templates, transmittal,
 };
 use cip::lifecycle::Threshold;
 use cip::model::files;
@@ -27,6 +28,9 @@ use super::render::PaperArg;
 #[derive(clap::Args)]
 #[command(
     after_help = "Kinds (bundled templates): acceptance, additional-information, extension, follow-up, risk-category.\n\
+The company's letter: `cip letter transmittal --plan PLAN --from COMPANY.toml [--to AM.toml] [--key K --cert C]`\n\
+(the plan sent to the account manager, signed by the approving official; see samples/company.toml);\n\
+`cip letter validation-results --plan PLAN --from COMPANY.toml`: the report of [deficiency.validation.results] to Customs.\n\
 See templates/README.md for the variables a template receives."
 )]
 pub struct Args {
@@ -101,6 +105,14 @@ pub struct Args {
     max_overdue_days: i64,
     #[arg(long, value_enum, default_value_t)]
     paper: PaperArg,
+    /// How dates are written: long ("November 20, 2026", the U.S. letter
+    /// form) or iso ("2026-11-20").
+    #[arg(long, value_enum, default_value_t)]
+    date_style: DateStyleArg,
+    /// Transmittal letter: the account manager's profile (address block and
+    /// greeting); default: the plan's `submitted_to`.
+    #[arg(long, value_name = "AM.toml")]
+    to: Option<PathBuf>,
     /// Output PDF (default: COMPANY-KIND.pdf in the current folder).
     #[arg(short, long, value_name = "OUT.pdf", conflicts_with = "batch")]
     output: Option<PathBuf>,
@@ -164,6 +176,11 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
 }
 
 fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
+    match a.kind.as_deref() {
+        Some("transmittal") => return transmittal(a, CompanyKind::Transmittal),
+        Some("validation-results") => return transmittal(a, CompanyKind::Results),
+        _ => {}
+    }
     let kind = Kind::parse(a.kind.as_deref().unwrap_or_default());
     if !templates.kinds().iter().any(|k| k == kind.as_str()) {
         return Err(fail(&format!(
@@ -204,6 +221,7 @@ fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
                 max_overdue_days: a.max_overdue_days,
             },
             record: a.record,
+            date_style: a.date_style.into(),
         },
         signer: signer.as_ref().map(|s| {
             (
@@ -372,6 +390,117 @@ fn plan_error(e: &AnyError) -> ExitCode {
             exit::unreadable()
         }
     }
+}
+
+#[derive(Clone, Copy, Default, clap::ValueEnum)]
+enum DateStyleArg {
+    #[default]
+    Long,
+    Iso,
+}
+
+impl From<DateStyleArg> for DateStyle {
+    fn from(a: DateStyleArg) -> Self {
+        match a {
+            DateStyleArg::Long => DateStyle::Long,
+            DateStyleArg::Iso => DateStyle::Iso,
+        }
+    }
+}
+
+/// `cip letter transmittal` / `validation-results`: the company's letters
+/// (its plan sent to the account manager; its validation results).
+fn transmittal(a: &Args, kind: CompanyKind) -> Result<ExitCode, ExitCode> {
+    if !a.batch.is_empty() {
+        return Err(fail(&format!(
+            "a {} letter is made for one plan: use --plan, not --batch",
+            kind.as_str()
+        )));
+    }
+    let from = a.from.as_deref().unwrap_or(Path::new("company.toml"));
+    let company = CompanyProfile::load(from).map_err(|e| fail(&e))?;
+    let to = match &a.to {
+        Some(p) => Some(AmProfile::load(p).map_err(|e| fail(&e))?),
+        None => None,
+    };
+    let mut trust = Vec::new();
+    for p in &a.trust {
+        trust.append(&mut keys::load_certificates(p).map_err(|e| fail(&e))?);
+    }
+    let signer = match (&a.key, &a.cert) {
+        (Some(k), Some(c)) => Some(keys::load_signer(k, c).map_err(|e| fail(&e))?),
+        _ => None,
+    };
+    let plan_path = a.plan.as_deref().unwrap_or(Path::new(""));
+    let input = PlanInput::load_with_case(plan_path, &trust, a.case.as_deref())
+        .map_err(|e| letter_error(&e))?;
+    for w in input.warnings() {
+        eprintln!("warning: {w}");
+    }
+    let opts = TransmittalOptions {
+        date: a.date.unwrap_or_else(|| chrono::Local::now().date_naive()),
+        paper: match a.paper {
+            PaperArg::Letter => Paper::Letter,
+            PaperArg::A4 => Paper::A4,
+        },
+        to: to.as_ref(),
+        date_style: a.date_style.into(),
+        kind,
+        signer: signer.as_ref().map(|s| {
+            (
+                s,
+                SignOptions {
+                    time: a.time,
+                    ..SignOptions::default()
+                },
+            )
+        }),
+    };
+    let letter = transmittal::issue(&input, &company, &opts).map_err(|e| letter_error(&e))?;
+    if a.markdown {
+        match &a.output {
+            Some(out) => {
+                cip::atomic::write(out, letter.markdown.as_bytes())
+                    .map_err(|e| fail(&format!("cannot write {}: {e}", out.display())))?;
+                println!("wrote {} (Markdown)", out.display());
+            }
+            None => print!("{}", letter.markdown),
+        }
+        return Ok(exit::ok());
+    }
+    let output = a.output.clone().unwrap_or_else(|| {
+        PathBuf::from(format!(
+            "{}-transmittal.pdf",
+            batch::slug(&letter.meta.company)
+        ))
+    });
+    if files::same_file(&output, plan_path) {
+        return Err(fail(&format!(
+            "the output {} is the plan itself; choose another output path",
+            output.display()
+        )));
+    }
+    cip::atomic::write(&output, &letter.pdf)
+        .map_err(|e| fail(&format!("cannot write {}: {e}", output.display())))?;
+    say!(
+        "wrote {} ({}, from {} to {}, {}{} bytes{})",
+        output.display(),
+        kind.title(),
+        letter.meta.company,
+        letter.meta.addressee,
+        match kind {
+            CompanyKind::Transmittal =>
+                format!("{} file(s) enclosed, ", letter.meta.enclosed.len()),
+            CompanyKind::Results => format!("{} deficiency result(s), ", letter.meta.results.len()),
+        },
+        letter.pdf.len(),
+        if opts.signer.is_some() {
+            ", signed"
+        } else {
+            ""
+        }
+    );
+    Ok(exit::ok())
 }
 
 fn letter_error(e: &LetterError) -> ExitCode {

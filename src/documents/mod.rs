@@ -20,6 +20,10 @@ pub struct Document {
     pub paper: Paper,
     /// Running header on every page: left and right text.
     pub header: Option<RunningHeader>,
+    /// Letters: the header of every page after the first (addressee, subject,
+    /// date, "Page N of M"), so that a loose second sheet still says whose
+    /// letter it belongs to.
+    pub continuation: Option<Continuation>,
     pub footer: Footer,
     /// Diagonal "DRAFT" mark on every page.
     pub draft: bool,
@@ -53,6 +57,13 @@ pub enum Paper {
 pub struct RunningHeader {
     pub left: String,
     pub right: String,
+}
+
+/// The continuation header of a letter: `lines` one under the other at the
+/// top of pages 2+, the last followed by "Page N of M".
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Continuation {
+    pub lines: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -122,6 +133,11 @@ pub enum Block {
     /// The approving official's (or AM's) signature box. Layout records its
     /// position; the PDF gets an unsigned signature field named `field` there.
     Signature(SignatureBox),
+    /// A letter's closing: the complimentary close, the space for the
+    /// signature (an unsigned signature field, where the visible signature
+    /// goes), then the signer's lines without labels. Kept on the page of
+    /// the last two lines of the paragraph before it.
+    Closing(Closing),
     /// Vector drawing of fixed height, e.g. the timeline chart.
     Drawing(Drawing),
     Spacer(f32),
@@ -160,6 +176,18 @@ pub struct SignatureBox {
     /// Name of the unsigned signature field (`/T`), e.g. "approving_official".
     pub field: String,
     /// Height of the box in points.
+    pub height: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Closing {
+    /// "Sincerely,".
+    pub words: String,
+    /// Name, title, office: one per line, as they are printed.
+    pub lines: Vec<String>,
+    /// Name of the unsigned signature field (`/T`).
+    pub field: String,
+    /// Height of the signature space in points.
     pub height: f32,
 }
 

@@ -63,6 +63,7 @@ pub fn plan_document(
             date: opts.date,
         },
         paper: opts.paper,
+        continuation: None,
         header: Some(RunningHeader {
             left: company.to_string(),
             right: "Compliance Improvement Plan".into(),
@@ -309,7 +310,7 @@ fn deficiency_blocks(i: usize, d: &Deficiency, manifest: &Manifest, blocks: &mut
             StepStatus::Planned => "Planned".to_string(),
         })]);
         let docs: Vec<Text> = if s.documents.is_empty() {
-            vec![vec![Span::italic("None")]]
+            vec![vec![Span::plain("\u{2014}")]]
         } else {
             s.documents
                 .iter()

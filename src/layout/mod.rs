@@ -14,8 +14,8 @@ pub mod sample;
 pub mod text;
 
 use crate::documents::{
-    Align, Block, Cell, Document, Drawing, MarkerKind, PageNumbers, Paper, Rgb, Row, Shape,
-    SignatureBox, Span, Stroke, Style, Table,
+    Align, Block, Cell, Closing, Document, Drawing, MarkerKind, PageNumbers, Paper, Rgb, Row,
+    Shape, SignatureBox, Span, Stroke, Style, Table,
 };
 use crate::fonts::FontFace;
 use text::{BaseStyle, Line, RunStyle};
@@ -39,6 +39,13 @@ const GRID: Stroke = Stroke {
     dash: None,
 };
 const GREY_TEXT: Rgb = Rgb(0.3, 0.3, 0.3);
+/// Continuation header of a letter: its first baseline from the page top,
+/// its line pitch, and the room it takes from the body of pages 2+ (the
+/// rest of it sits in the top margin).
+const CONT_FIRST: f32 = 36.0;
+const CONT_PITCH: f32 = 11.0;
+/// Space between a closing's words, signature space and signer lines.
+const CLOSING_GAP: f32 = 4.0;
 /// Tolerance for float comparisons of positions.
 const EPS: f32 = 0.01;
 
@@ -193,6 +200,7 @@ pub fn layout(doc: &Document) -> Result<Laid, LayoutError> {
         y: MARGIN_TOP,
         fresh: true,
         fields: Vec::new(),
+        next_top: MARGIN_TOP + continuation_room(doc),
     };
     for (i, block) in doc.blocks.iter().enumerate() {
         b.block(block, &doc.blocks[i + 1..])?;
@@ -221,6 +229,19 @@ struct Builder {
     /// Nothing placed on the current page yet.
     fresh: bool,
     fields: Vec<SigField>,
+    /// Top of the text column on pages 2+ (below a continuation header).
+    next_top: f32,
+}
+
+/// How far a continuation header pushes the body of pages 2+ down.
+fn continuation_room(doc: &Document) -> f32 {
+    match &doc.continuation {
+        Some(c) if !c.lines.is_empty() => {
+            let bottom = CONT_FIRST + CONT_PITCH * (c.lines.len() as f32 - 1.0) + 8.0;
+            (bottom - MARGIN_TOP).max(0.0) + 10.0
+        }
+        _ => 0.0,
+    }
 }
 
 /// A laid-out table cell: its column position and its lines.
@@ -282,6 +303,7 @@ impl Builder {
             return Err(LayoutError::TooManyPages(MAX_PAGES));
         }
         self.pages.push(Vec::new());
+        self.top = self.next_top;
         self.y = self.top;
         self.fresh = true;
         Ok(())
@@ -362,6 +384,20 @@ impl Builder {
         Ok(())
     }
 
+    /// As [`flow_lines`](Self::flow_lines), but the last two lines go to
+    /// the next page together with `tail` (a letter's closing) when the
+    /// closing would not fit under them: a closing never stands alone.
+    fn flow_lines_keeping(&mut self, lines: &[Line], x: f32, tail: f32) -> Result<(), LayoutError> {
+        let split = lines.len().saturating_sub(2);
+        let (head, last) = lines.split_at(split);
+        self.flow_lines(head, x)?;
+        let need = text::height(last) + tail;
+        if need <= self.body_height() {
+            self.ensure(need)?;
+        }
+        self.flow_lines(last, x)
+    }
+
     fn block(&mut self, block: &Block, rest: &[Block]) -> Result<(), LayoutError> {
         match block {
             Block::Heading { level, text } => {
@@ -385,7 +421,12 @@ impl Builder {
             Block::Paragraph { text, align } => {
                 let lines = text::break_lines(text, BaseStyle::new(BODY_SIZE), self.width, *align);
                 let x = self.left;
-                self.flow_lines(&lines, x)?;
+                let tail = closing_tail(self, rest);
+                if tail > 0.0 {
+                    self.flow_lines_keeping(&lines, x, PARA_GAP + tail)?;
+                } else {
+                    self.flow_lines(&lines, x)?;
+                }
                 self.space(PARA_GAP);
             }
             Block::List {
@@ -395,6 +436,7 @@ impl Builder {
             } => self.list(*ordered, *start, items)?,
             Block::Table(t) => self.table(t)?,
             Block::Signature(s) => self.signature(s)?,
+            Block::Closing(c) => self.closing(c)?,
             Block::Drawing(d) => self.drawing(d)?,
             Block::Spacer(h) => {
                 let h = if h.is_finite() { h.max(0.0) } else { 0.0 };
@@ -578,6 +620,92 @@ impl Builder {
             rect,
         });
         self.y = top + total;
+        self.space(PARA_GAP * 2.0);
+        Ok(())
+    }
+
+    /// The lines of a closing: the words, then (after the signature space)
+    /// the signer's lines.
+    fn closing_lines(&self, c: &Closing) -> (Vec<Line>, Vec<Line>) {
+        let base = BaseStyle::new(BODY_SIZE);
+        let words = text::break_lines(
+            &[Span::plain(c.words.clone())],
+            base,
+            self.width,
+            Align::Left,
+        );
+        let mut signer = Vec::new();
+        for l in c.lines.iter().filter(|l| !l.trim().is_empty()) {
+            signer.extend(text::break_lines(
+                &[Span::plain(l.trim().to_string())],
+                base,
+                self.width * 0.6,
+                Align::Left,
+            ));
+        }
+        (words, signer)
+    }
+
+    fn closing_box_height(&self, c: &Closing, signer: &[Line], words: &[Line]) -> f32 {
+        let fixed = text::height(words) + text::height(signer) + 2.0 * CLOSING_GAP;
+        let max_box = (self.body_height() - fixed).max(10.0);
+        if c.height.is_finite() {
+            c.height.clamp(10.0, max_box)
+        } else {
+            48.0
+        }
+    }
+
+    fn closing(&mut self, c: &Closing) -> Result<(), LayoutError> {
+        if c.field.trim().is_empty() {
+            return Err(LayoutError::EmptyFieldName);
+        }
+        if self.fields.iter().any(|f| f.name == c.field) {
+            return Err(LayoutError::DuplicateField(c.field.clone()));
+        }
+        let (words, signer) = self.closing_lines(c);
+        let box_h = self.closing_box_height(c, &signer, &words);
+        let total = (text::height(&words) + text::height(&signer) + box_h + 2.0 * CLOSING_GAP)
+            .min(self.body_height());
+        self.ensure(total)?;
+        let bounds = self.column();
+        let x = self.left;
+        let mut ty = self.y;
+        for l in &words {
+            self.emit_line(l, x, ty, bounds);
+            ty += l.height;
+        }
+        ty += CLOSING_GAP;
+        // The signature space: the field the signer's visible signature is
+        // drawn into, over a line for a wet signature on a printed copy.
+        let box_w = (self.width * 0.45).min(230.0);
+        let rect = self.rect(x, ty, box_w, box_h);
+        let line_y = self.ph - (ty + box_h);
+        self.push(Item::Line {
+            x1: x,
+            y1: line_y,
+            x2: x + box_w,
+            y2: line_y,
+            stroke: Stroke {
+                color: Rgb(0.2, 0.2, 0.2),
+                width: 0.5,
+                dash: None,
+            },
+        });
+        self.fields.push(SigField {
+            name: c.field.clone(),
+            page_index: self.pages.len() - 1,
+            rect,
+        });
+        ty += box_h + CLOSING_GAP;
+        for l in &signer {
+            if ty + l.height > self.bottom + EPS {
+                break;
+            }
+            self.emit_line(l, x, ty, bounds);
+            ty += l.height;
+        }
+        self.y = ty;
         self.space(PARA_GAP * 2.0);
         Ok(())
     }
@@ -1021,6 +1149,7 @@ fn keep_height(b: &Builder, rest: &[Block], depth: usize) -> f32 {
             let h = if s.height.is_finite() { s.height } else { 48.0 };
             h + 11.0
         }
+        Block::Closing(c) => closing_height(b, c),
         Block::Drawing(d) => {
             if !d.height.is_finite() {
                 0.0
@@ -1033,6 +1162,45 @@ fn keep_height(b: &Builder, rest: &[Block], depth: usize) -> f32 {
         }
         Block::Spacer(_) | Block::Rule | Block::PageBreak => 0.0,
     }
+}
+
+/// Height of a closing as it will be laid out.
+fn closing_height(b: &Builder, c: &Closing) -> f32 {
+    let (words, signer) = b.closing_lines(c);
+    let box_h = b.closing_box_height(c, &signer, &words);
+    text::height(&words) + text::height(&signer) + box_h + 2.0 * CLOSING_GAP
+}
+
+/// The room a closing right after this block needs (spacers before it
+/// included), or 0 when no closing follows. A one-line paragraph between
+/// this block and the closing counts in, so that the closing still has two
+/// body lines above it ("Please call me." alone would be one).
+fn closing_tail(b: &Builder, rest: &[Block]) -> f32 {
+    closing_tail_from(b, rest, true)
+}
+
+fn closing_tail_from(b: &Builder, rest: &[Block], may_skip: bool) -> f32 {
+    let mut spacer = 0.0;
+    for (i, block) in rest.iter().enumerate() {
+        match block {
+            Block::Spacer(h) if h.is_finite() => spacer += h.max(0.0),
+            Block::Closing(c) => return spacer + closing_height(b, c),
+            Block::Paragraph { text, align } if may_skip => {
+                let lines = text::break_lines(text, BaseStyle::new(BODY_SIZE), b.width, *align);
+                if lines.len() != 1 {
+                    return 0.0;
+                }
+                let after = closing_tail_from(b, &rest[i + 1..], false);
+                return if after > 0.0 {
+                    spacer + PARA_GAP + text::height(&lines) + after
+                } else {
+                    0.0
+                };
+            }
+            _ => return 0.0,
+        }
+    }
+    0.0
 }
 
 fn fin(v: f32) -> f32 {
@@ -1157,8 +1325,61 @@ fn decorate(doc: &Document, laid: &mut Laid) {
             bounds,
         })
     };
+    let cont = RunStyle {
+        face: FontFace::Regular,
+        size: 8.5,
+        color: GREY_TEXT,
+    };
+    let cm = cont.face.metrics();
+    let cont_band = Rect {
+        x: MARGIN_X,
+        y: ph - (MARGIN_TOP + continuation_room(doc)),
+        w: inner,
+        h: MARGIN_TOP + continuation_room(doc),
+    };
+    let cont_run = |text: String, x: f32, y: f32| {
+        let width = cm.text_width(&text, cont.size);
+        Item::Text(TextRun {
+            x,
+            y,
+            size: cont.size,
+            face: cont.face,
+            color: cont.color,
+            text,
+            width,
+            bounds: cont_band,
+        })
+    };
     for (i, page) in laid.pages.iter_mut().enumerate() {
         let mut deco = Vec::new();
+        if let Some(c) = doc
+            .continuation
+            .as_ref()
+            .filter(|c| i > 0 && !c.lines.is_empty())
+        {
+            let num = format!("Page {} of {}", i + 1, n);
+            let nw = cm.text_width(&num, cont.size);
+            let last = c.lines.len() - 1;
+            for (k, line) in c.lines.iter().enumerate() {
+                let y = ph - (CONT_FIRST + CONT_PITCH * k as f32);
+                let room = if k == last { inner - nw - 12.0 } else { inner };
+                let text = text::fit_one_line(&one_line(line), cont, room.max(0.0));
+                if !text.is_empty() {
+                    deco.push(cont_run(text, MARGIN_X, y));
+                }
+                if k == last {
+                    deco.push(cont_run(num.clone(), pw - MARGIN_X - nw, y));
+                }
+            }
+            let ry = ph - (CONT_FIRST + CONT_PITCH * last as f32 + 6.0);
+            deco.push(Item::Line {
+                x1: MARGIN_X,
+                y1: ry,
+                x2: pw - MARGIN_X,
+                y2: ry,
+                stroke: GRID,
+            });
+        }
         if let Some(h) = &doc.header {
             let y = ph - (MARGIN_TOP - 24.0);
             let right = text::fit_one_line(&one_line(&h.right), small, inner * 0.45);

@@ -199,6 +199,7 @@ pub fn document(sections: usize) -> Document {
     Document {
         info: info("Layout sample"),
         paper: Paper::Letter,
+        continuation: None,
         header: Some(RunningHeader {
             left: "Müller & Søn Import-Export GmbH".into(),
             right: "Compliance Improvement Plan".into(),

@@ -29,7 +29,43 @@ impl From<NaiveDate> for Day {
     }
 }
 
-fn day(d: Option<NaiveDate>) -> Option<Day> {
+/// The company and its officials, as every letter names them.
+pub(super) fn company_of(plan: &Plan) -> Company {
+    let h = &plan.header;
+    let r = &plan.responsible_official;
+    let a = &plan.approving_official;
+    Company {
+        name: plan.company().to_string(),
+        importer_number: s(&h.importer_number),
+        responsible_official: Person {
+            name: s(&r.name),
+            salutation: or_name(s(&r.salutation), &r.name),
+            title: s(&r.title),
+            email: s(&r.email),
+            phone: s(&r.phone),
+            date: None,
+        },
+        approving_official: Person {
+            name: s(&a.name),
+            salutation: or_name(s(&a.salutation), &a.name),
+            title: s(&a.title),
+            email: s(&a.email),
+            phone: s(&a.phone),
+            date: day(date(&a.date)),
+        },
+    }
+}
+
+/// The salutation given, else the full name.
+fn or_name(salutation: String, name: &model::Field<String>) -> String {
+    if salutation.trim().is_empty() {
+        s(name)
+    } else {
+        salutation.trim().to_string()
+    }
+}
+
+pub(super) fn day(d: Option<NaiveDate>) -> Option<Day> {
     d.map(Day::from)
 }
 
@@ -56,6 +92,8 @@ pub struct LetterContext {
     /// The account manager's extra paragraph (Markdown), or "".
     pub note: String,
     pub cc: Vec<String>,
+    /// What is sent with the letter ("Enclosures:" under the signature).
+    pub enclosures: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,6 +107,9 @@ pub struct Company {
 #[derive(Debug, Clone, Serialize)]
 pub struct Person {
     pub name: String,
+    /// The greeting's name: "Ms. Alvarez" when the plan gives a
+    /// `salutation`, else the full name ("Dear {{ … }}:").
+    pub salutation: String,
     pub title: String,
     pub email: String,
     pub phone: String,
@@ -311,7 +352,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
     let mut findings: Vec<&Finding> = i.findings.iter().collect();
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity == Severity::Error));
     for f in findings {
-        let words = plain_words(&f.message);
+        let words = as_request(&plain_words(&f.message));
         match f.deficiency.and_then(|n| deficiencies.get_mut(n)) {
             Some(d) => d.problems.push(words),
             None => general.push((words, "check")),
@@ -374,26 +415,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         plan_toml_sha256: model::files::sha256_hex(plan.source.text.as_bytes()),
         signed_by: i.signed_by.clone(),
     };
-    let r = &plan.responsible_official;
-    let a = &plan.approving_official;
-    let company = Company {
-        name: plan.company().to_string(),
-        importer_number: s(&h.importer_number),
-        responsible_official: Person {
-            name: s(&r.name),
-            title: s(&r.title),
-            email: s(&r.email),
-            phone: s(&r.phone),
-            date: None,
-        },
-        approving_official: Person {
-            name: s(&a.name),
-            title: s(&a.title),
-            email: s(&a.email),
-            phone: s(&a.phone),
-            date: day(date(&a.date)),
-        },
-    };
+    let company = company_of(plan);
     let response_due = i.data.due.unwrap_or_else(|| i.date + chrono::Days::new(30));
     let extension = i.facts.extension.as_ref().map(extension);
     if i.kind == Kind::Extension && extension.is_none() {
@@ -440,6 +462,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         case: case_ctx(st, i.facts),
         note: i.data.note.clone().unwrap_or_default(),
         cc: i.data.cc.clone(),
+        enclosures: i.data.enclosures.clone(),
     })
 }
 
@@ -457,6 +480,11 @@ fn sentence(s: &str) -> String {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => r,
     }
+}
+
+/// A text field's value, "" when absent.
+pub(super) fn text_of(f: &model::Field<String>) -> String {
+    s(f)
 }
 
 fn s(f: &model::Field<String>) -> String {
@@ -507,6 +535,37 @@ fn deficiency(n: usize, d: &model::Deficiency, id: &str) -> DeficiencyCtx {
 
 /// Finding messages quote ids in backticks (for a terminal); a letter uses
 /// typographic quotes.
+/// A checker finding as what Customs asks the company to do: "The testing
+/// methodology of D2 is missing" becomes "Provide the testing methodology
+/// of D2." — a letter requests, it does not report a checker's findings.
+fn as_request(msg: &str) -> String {
+    let m = msg.trim().trim_end_matches('.');
+    for tail in [" is missing", " is empty"] {
+        if let Some(what) = m.strip_suffix(tail) {
+            let mut c = what.chars();
+            if let Some(first) = c.next() {
+                let what = format!("{}{}", first.to_lowercase(), c.as_str());
+                // "who conducts the testing" is stated, not provided.
+                let verb = if what.starts_with("who ") {
+                    "State"
+                } else {
+                    "Provide"
+                };
+                return format!("{verb} {what}.");
+            }
+        }
+    }
+    let mut c = m.chars();
+    match c.next() {
+        Some(first) => format!(
+            "Review and correct the CIP where {}{}.",
+            first.to_lowercase(),
+            c.as_str()
+        ),
+        None => String::new(),
+    }
+}
+
 fn plain_words(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     let mut open = true;

@@ -14,6 +14,7 @@ pub mod batch;
 pub mod context;
 pub mod profile;
 pub mod templates;
+pub mod transmittal;
 
 use std::path::{Path, PathBuf};
 
@@ -23,8 +24,8 @@ use x509_cert::Certificate;
 
 use crate::check::{self, Finding, Severity};
 use crate::documents::{
-    Align, Attachment, Block, DocInfo, Document, Footer, PageNumbers, Paper, Relationship, Rgb,
-    SignatureBox, Span, Style, markdown,
+    Align, Attachment, Block, Closing, Continuation, DocInfo, Document, Footer, PageNumbers, Paper,
+    Relationship, Rgb, Span, Style, markdown,
 };
 use crate::intake::{self, AnyError};
 use crate::keys::Signer;
@@ -37,7 +38,7 @@ use crate::verify::VerifyReport;
 
 pub use context::{ContextError, Facts, LetterContext};
 pub use profile::{AmProfile, InputError, LetterData};
-pub use templates::{TemplateError, Templates};
+pub use templates::{DateStyle, TemplateError, Templates};
 
 /// Name of the account manager's signature field.
 pub const SIGNATURE_FIELD: &str = "account_manager";
@@ -242,6 +243,8 @@ pub struct LetterOptions {
     pub threshold: Threshold,
     /// In a batch, append each letter's decision to its plan's case file.
     pub record: bool,
+    /// How dates are written.
+    pub date_style: DateStyle,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -485,7 +488,13 @@ impl Issuer<'_> {
             Kind::AdditionalInformation => e.number("items", u32::try_from(ctx.items_total).ok()),
             _ => e,
         });
-        let md = self.templates.render(self.kind.as_str(), &ctx)?;
+        let md = self
+            .templates
+            .render_styled(self.kind.as_str(), &ctx, self.options.date_style)?;
+        let mut ctx = ctx;
+        if self.options.date_style == DateStyle::Iso {
+            ctx.date.long = ctx.date.iso.clone();
+        }
         let mut meta = meta(&self.kind, &ctx);
         meta.record = entry.as_ref().map(entry_json);
         meta.warnings = warnings.clone();
@@ -819,31 +828,22 @@ pub fn subject(company: &str, report: &str) -> String {
     )
 }
 
-/// The letter as blocks: letterhead, date, addressee, subject, the body the
-/// template wrote, the closing and the account manager's signature box.
-pub fn letter_document(
-    ctx: &LetterContext,
-    body_markdown: &str,
-    meta: &LetterMeta,
-    plan: &Plan,
-    paper: Paper,
-) -> Document {
-    let am = &ctx.am;
+/// A letterhead: the first line large, the others smaller, all centred;
+/// then office, address and phone/e-mail in small grey lines, and a rule.
+fn letterhead(
+    head: &[String],
+    office: Option<&str>,
+    address: &[String],
+    reach: &[String],
+) -> Vec<Block> {
     let mut blocks = Vec::new();
-
-    // Letterhead: the first line large, the others smaller, all centred.
-    let mut head = Vec::new();
-    for (i, line) in am
-        .letterhead
-        .iter()
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-    {
+    let mut spans = Vec::new();
+    for (i, line) in head.iter().filter(|l| !l.trim().is_empty()).enumerate() {
         if i > 0 {
-            head.push(styled("\n", true, false, Some(11.0), Some(NAVY)));
+            spans.push(styled("\n", true, false, Some(11.0), Some(NAVY)));
         }
         let size = if i == 0 { 15.0 } else { 11.0 };
-        head.push(styled(
+        spans.push(styled(
             line.trim().to_uppercase(),
             true,
             false,
@@ -852,21 +852,17 @@ pub fn letter_document(
         ));
     }
     blocks.push(Block::Paragraph {
-        text: head,
+        text: spans,
         align: Align::Center,
     });
-    let mut contact: Vec<&str> = am.address.iter().map(String::as_str).collect();
-    contact.retain(|s| !s.trim().is_empty());
-    let mut reach = Vec::new();
-    if !am.phone.trim().is_empty() {
-        reach.push(format!("Tel. {}", am.phone.trim()));
-    }
-    if !am.email.trim().is_empty() {
-        reach.push(am.email.trim().to_string());
-    }
+    let contact: Vec<&str> = address
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .collect();
     let mut lines = Vec::new();
-    if !am.office.trim().is_empty() {
-        lines.push(am.office.trim().to_string());
+    if let Some(o) = office.map(str::trim).filter(|o| !o.is_empty()) {
+        lines.push(o.to_string());
     }
     if !contact.is_empty() {
         lines.push(contact.join(" \u{00b7} "));
@@ -888,6 +884,50 @@ pub fn letter_document(
     }
     blocks.push(Block::Rule);
     blocks.push(Block::Spacer(4.0));
+    blocks
+}
+
+/// The header of a letter's pages 2+: addressee company, short subject,
+/// date (the "Page N of M" is added by layout).
+pub fn continuation(ctx: &LetterContext) -> Continuation {
+    Continuation {
+        lines: vec![
+            or_dash(&ctx.company.name).to_string(),
+            format!(
+                "RE: {} \u{2014} report {}",
+                ctx.kind_title,
+                or_dash(&ctx.plan.assessment_report)
+            ),
+            ctx.date.long.clone(),
+        ],
+    }
+}
+
+/// The letter as blocks: letterhead, date, addressee, subject, the body the
+/// template wrote, the closing and the account manager's signature box.
+pub fn letter_document(
+    ctx: &LetterContext,
+    body_markdown: &str,
+    meta: &LetterMeta,
+    plan: &Plan,
+    paper: Paper,
+) -> Document {
+    let am = &ctx.am;
+    let mut blocks = Vec::new();
+
+    let mut reach = Vec::new();
+    if !am.phone.trim().is_empty() {
+        reach.push(format!("Tel. {}", am.phone.trim()));
+    }
+    if !am.email.trim().is_empty() {
+        reach.push(am.email.trim().to_string());
+    }
+    blocks.extend(letterhead(
+        &am.letterhead,
+        Some(am.office.as_str()),
+        &am.address,
+        &reach,
+    ));
 
     // Date, then the addressee block.
     blocks.push(Block::Paragraph {
@@ -930,28 +970,26 @@ pub fn letter_document(
 
     blocks.extend(markdown::to_blocks(body_markdown));
 
-    // Closing and signature. The closing is the signature box's first line,
-    // so that it never stays behind at the foot of a page without it.
+    // The closing: "Sincerely,", the signature space (where the visible
+    // signature goes when the letter is signed), then name, title and
+    // office, as a letter is signed, not as a form is filled in.
     blocks.push(Block::Spacer(6.0));
-    blocks.push(Block::Signature(SignatureBox {
-        lines: vec![
-            (String::new(), "Sincerely,".to_string()),
-            (am.title.clone(), am.name.clone()),
-            ("Office".to_string(), am.office.clone()),
-            ("Date".to_string(), ctx.date.long.clone()),
-        ],
+    blocks.push(Block::Closing(Closing {
+        words: "Sincerely,".into(),
+        lines: vec![am.name.clone(), am.title.clone(), am.office.clone()],
         field: SIGNATURE_FIELD.into(),
-        height: 60.0,
+        height: 44.0,
     }));
+    let mut tail = Vec::new();
+    if !ctx.enclosures.is_empty() {
+        tail.push(format!("Enclosures: {}", ctx.enclosures.join("; ")));
+    }
     if !ctx.cc.is_empty() {
+        tail.push(format!("cc: {}", ctx.cc.join("; ")));
+    }
+    if !tail.is_empty() {
         blocks.push(Block::Paragraph {
-            text: vec![styled(
-                format!("cc: {}", ctx.cc.join("; ")),
-                false,
-                false,
-                Some(9.0),
-                None,
-            )],
+            text: vec![styled(tail.join("\n"), false, false, Some(9.0), None)],
             align: Align::Left,
         });
     }
@@ -996,9 +1034,11 @@ pub fn letter_document(
         },
         paper,
         header: None,
+        continuation: Some(continuation(ctx)),
+        // "Page N of M" is in the continuation header of pages 2+.
         footer: Footer {
             left: None,
-            page_numbers: PageNumbers::FromSecond,
+            page_numbers: PageNumbers::None,
         },
         draft: false,
         blocks,

@@ -30,6 +30,10 @@ pub enum InputError {
 #[serde(deny_unknown_fields)]
 pub struct AmProfile {
     pub name: String,
+    /// How a company's letter greets the account manager ("Ms. Okafor");
+    /// without it, the full name.
+    #[serde(default)]
+    pub salutation: String,
     pub title: String,
     pub office: String,
     /// Postal address lines of the office.
@@ -39,7 +43,7 @@ pub struct AmProfile {
     pub phone: String,
     #[serde(default)]
     pub email: String,
-    /// Letterhead lines, largest first ("U.S. Customs Service", …).
+    /// Letterhead lines, largest first ("U.S. Customs and Border Protection", …).
     pub letterhead: Vec<String>,
 }
 
@@ -56,6 +60,9 @@ pub struct LetterData {
     /// Copy recipients, listed under the signature ("cc:").
     #[serde(default)]
     pub cc: Vec<String>,
+    /// What is sent with the letter, listed under the signature ("Enclosures:").
+    #[serde(default)]
+    pub enclosures: Vec<String>,
     /// The account manager's own requests for more information.
     #[serde(default, rename = "request")]
     pub requests: Vec<Request>,
@@ -137,7 +144,7 @@ fn opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>,
     date(d).map(Some)
 }
 
-fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError> {
+pub(crate) fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, InputError> {
     let shown = path.display().to_string();
     let io = |source| InputError::Io {
         path: shown.clone(),

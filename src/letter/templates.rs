@@ -11,8 +11,6 @@ use std::path::{Path, PathBuf};
 
 use tera::{Context, ErrorKind, Tera};
 
-use super::context::LetterContext;
-
 /// File suffix of a letter template.
 pub const SUFFIX: &str = ".md.tera";
 
@@ -41,6 +39,19 @@ pub const BUNDLED: &[(&str, &str)] = &[
     (
         "_deficiency-list.md.tera",
         include_str!("../../templates/letters/_deficiency-list.md.tera"),
+    ),
+];
+
+/// The bundled templates of the company's letters (their context is not a
+/// Customs letter's: see `letter::transmittal`).
+pub const COMPANY_BUNDLED: &[(&str, &str)] = &[
+    (
+        "transmittal.md.tera",
+        include_str!("../../templates/company/transmittal.md.tera"),
+    ),
+    (
+        "validation-results.md.tera",
+        include_str!("../../templates/company/validation-results.md.tera"),
     ),
 ];
 
@@ -126,6 +137,15 @@ impl Templates {
     /// The templates compiled into `cip`.
     pub fn bundled() -> Result<Self, TemplateError> {
         let files: BTreeMap<String, String> = BUNDLED
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
+        Self::build(files, "bundled templates".into(), None)
+    }
+
+    /// The company's letters compiled into `cip` (the transmittal letter).
+    pub fn company() -> Result<Self, TemplateError> {
+        let files: BTreeMap<String, String> = COMPANY_BUNDLED
             .iter()
             .map(|(n, t)| (n.to_string(), t.to_string()))
             .collect();
@@ -241,8 +261,32 @@ impl Templates {
         &self.origin
     }
 
+    /// Render the template of `kind` with `ctx`, its dates in `style`.
+    pub fn render_styled<C: serde::Serialize>(
+        &self,
+        kind: &str,
+        ctx: &C,
+        style: DateStyle,
+    ) -> Result<String, TemplateError> {
+        match style {
+            DateStyle::Long => self.render(kind, ctx),
+            DateStyle::Iso => {
+                let mut v = serde_json::to_value(ctx).map_err(|e| TemplateError::Other {
+                    origin: self.origin.clone(),
+                    message: e.to_string(),
+                })?;
+                iso_dates(&mut v);
+                self.render(kind, &v)
+            }
+        }
+    }
+
     /// Render the template of `kind` with `ctx`; the result is Markdown.
-    pub fn render(&self, kind: &str, ctx: &LetterContext) -> Result<String, TemplateError> {
+    pub fn render<C: serde::Serialize>(
+        &self,
+        kind: &str,
+        ctx: &C,
+    ) -> Result<String, TemplateError> {
         let name = format!("{kind}{SUFFIX}");
         if check_name(&name).is_err() || !self.names.contains(&name) {
             return Err(TemplateError::UnknownKind {
@@ -296,6 +340,35 @@ impl std::io::Write for Capped {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// How letters write dates: "November 20, 2026" (the U.S. letter form, the
+/// default) or "2026-11-20" (`--date-style iso`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateStyle {
+    #[default]
+    Long,
+    Iso,
+}
+
+/// Every date of a context (an object with exactly `iso` and `long`) gets
+/// its ISO form as `long` too, so that templates, which write `.long`,
+/// follow `--date-style iso` without a change.
+fn iso_dates(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            let is_day = m.len() == 2 && m.contains_key("iso") && m.contains_key("long");
+            if is_day {
+                if let Some(iso) = m.get("iso").cloned() {
+                    m.insert("long".into(), iso);
+                }
+            } else {
+                m.values_mut().for_each(iso_dates);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(iso_dates),
+        _ => {}
     }
 }
 

@@ -87,7 +87,7 @@ pub enum ValidationState {
     ResultsDue,
     /// `results_to_customs` has passed and no results were sent by then.
     ResultsOverdue,
-    /// Results forwarded to Customs (`results_sent` on or before the date).
+    /// Results forwarded to Customs (`results_sent`, or the results' `sent`, on or before the date).
     Done,
 }
 
@@ -712,7 +712,7 @@ fn counts_on(plan: &Plan, on: NaiveDate) -> Counts {
             }
         }
         if let Some(v) = &d.validation {
-            let sent = date(&v.results_sent).is_some_and(|s| s <= on);
+            let sent = v.sent().is_some_and(|s| s <= on);
             if let (false, Some(r)) = (sent, date(&v.results_to_customs)) {
                 c.longest_overdue_days = c.longest_overdue_days.max(days(r, on));
             }
@@ -1268,7 +1268,7 @@ fn validation_fact(v: Option<&model::Validation>, as_of: NaiveDate) -> Validatio
     let begins = date(&v.begins);
     let concludes = date(&v.concludes);
     let results = date(&v.results_to_customs);
-    let sent = date(&v.results_sent).filter(|&d| d <= as_of);
+    let sent = v.sent().filter(|&d| d <= as_of);
     let before = |d: Option<NaiveDate>| d.is_none_or(|d| as_of < d);
     let not_after = |d: Option<NaiveDate>| d.is_none_or(|d| as_of <= d);
     let state = if sent.is_some() {
@@ -1290,7 +1290,7 @@ fn validation_fact(v: Option<&model::Validation>, as_of: NaiveDate) -> Validatio
         begins,
         concludes,
         results_to_customs: results,
-        results_sent: date(&v.results_sent),
+        results_sent: v.sent(),
         days_overdue,
     }
 }

@@ -199,6 +199,15 @@ fn schema_error(
     }
 }
 
+/// A spanned value as the model's `Sp`.
+fn sp<T>(t: Spanned<T>) -> Sp<T> {
+    let span = t.span();
+    Sp {
+        value: t.into_inner(),
+        span,
+    }
+}
+
 /// `deficiency[1].step[0].target`, as the user would write it.
 pub(super) fn display_path(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
@@ -284,6 +293,7 @@ struct RawResponsible {
     title: S<String>,
     email: S<String>,
     phone: S<String>,
+    salutation: S<String>,
 }
 
 #[derive(Deserialize)]
@@ -351,6 +361,19 @@ struct RawValidation {
     concludes: S<Datetime>,
     results_to_customs: S<Datetime>,
     results_sent: S<Datetime>,
+    results: S<RawResults>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawResults {
+    tested: S<i64>,
+    errors: S<i64>,
+    tolerable_rate: S<f64>,
+    conclusion: S<String>,
+    findings: S<String>,
+    follow_up: S<String>,
+    sent: S<Datetime>,
 }
 
 #[derive(Deserialize)]
@@ -467,6 +490,7 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
                 title: c.s(o.title),
                 email: c.s(o.email),
                 phone: c.s(o.phone),
+                salutation: c.s(o.salutation),
                 date: None,
             }
         }
@@ -484,6 +508,7 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
                 title: c.s(o.title),
                 email: None,
                 phone: None,
+                salutation: None,
                 date: c.date(o.date, "approving_official.date")?,
             }
         }
@@ -586,6 +611,23 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
                     concludes: c.date(v.concludes, &p("concludes"))?,
                     results_to_customs: c.date(v.results_to_customs, &p("results_to_customs"))?,
                     results_sent: c.date(v.results_sent, &p("results_sent"))?,
+                    results: match v.results {
+                        Some(r) => {
+                            let span = r.span();
+                            let r = r.into_inner();
+                            Some(ValidationResults {
+                                span,
+                                tested: r.tested.map(sp),
+                                errors: r.errors.map(sp),
+                                tolerable_rate: r.tolerable_rate.map(sp),
+                                conclusion: c.s(r.conclusion),
+                                findings: c.s(r.findings),
+                                follow_up: c.s(r.follow_up),
+                                sent: c.date(r.sent, &p("results.sent"))?,
+                            })
+                        }
+                        None => None,
+                    },
                 })
             }
         };

@@ -107,6 +107,9 @@ pub struct Official {
     pub title: Field<String>,
     pub email: Field<String>,
     pub phone: Field<String>,
+    /// How a letter greets them ("Ms. Alvarez"); letters fall back to the
+    /// full name.
+    pub salutation: Field<String>,
     /// Date issued (approving official only).
     pub date: Field<NaiveDate>,
 }
@@ -183,6 +186,64 @@ pub struct Validation {
     /// Date the results were actually forwarded to Customs: the validation
     /// action is done (optional; absent = not yet).
     pub results_sent: Field<NaiveDate>,
+    /// The results of the testing, as reported to Customs.
+    pub results: Option<ValidationResults>,
+}
+
+impl Validation {
+    /// The date the results were forwarded to Customs: `results_sent`,
+    /// else the results' own `sent`.
+    pub fn sent(&self) -> Option<NaiveDate> {
+        self.results_sent
+            .as_ref()
+            .or_else(|| self.results.as_ref().and_then(|r| r.sent.as_ref()))
+            .map(|s| s.value)
+    }
+}
+
+/// `[deficiency.validation.results]`: what the testing found.
+#[derive(Debug, Clone, Default)]
+pub struct ValidationResults {
+    pub span: Span,
+    /// Transactions tested.
+    pub tested: Field<i64>,
+    /// Transactions found in error.
+    pub errors: Field<i64>,
+    /// The company's tolerable error rate, in percent.
+    pub tolerable_rate: Field<f64>,
+    /// "effective" or "not effective", as written.
+    pub conclusion: Field<String>,
+    pub findings: Field<String>,
+    /// The corrective follow-up when the action was not effective.
+    pub follow_up: Field<String>,
+    /// Date the results were sent to Customs.
+    pub sent: Field<NaiveDate>,
+}
+
+impl ValidationResults {
+    /// Errors over transactions tested, in percent (none without both, or
+    /// with nothing tested).
+    pub fn error_rate(&self) -> Option<f64> {
+        let tested = self.tested.as_ref()?.value;
+        let errors = self.errors.as_ref()?.value;
+        (tested > 0).then(|| errors as f64 * 100.0 / tested as f64)
+    }
+
+    /// The conclusion says the corrective action was effective.
+    pub fn effective(&self) -> Option<bool> {
+        match self
+            .conclusion
+            .as_ref()?
+            .value
+            .trim()
+            .to_lowercase()
+            .as_str()
+        {
+            "effective" => Some(true),
+            "not effective" | "not-effective" | "ineffective" => Some(false),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -11,6 +11,8 @@ enum Kind {
     Str,
     Date,
     Int,
+    /// A whole or decimal number (a percentage).
+    Num,
     StrList,
     StrOrList,
     Status,
@@ -37,6 +39,7 @@ const RESPONSIBLE: &[(&str, Kind)] = &[
     ("title", Str),
     ("email", Str),
     ("phone", Str),
+    ("salutation", Str),
 ];
 const APPROVING: &[(&str, Kind)] = &[("name", Str), ("title", Str), ("date", Date)];
 const DOCUMENT: &[(&str, Kind)] = &[("id", Str), ("title", Str), ("path", Str)];
@@ -56,6 +59,17 @@ const VALIDATION: &[(&str, Kind)] = &[
     ("concludes", Date),
     ("results_to_customs", Date),
     ("results_sent", Date),
+    ("results", Table(RESULTS)),
+];
+/// The validation's results, as the company reports them to Customs.
+const RESULTS: &[(&str, Kind)] = &[
+    ("tested", Int),
+    ("errors", Int),
+    ("tolerable_rate", Num),
+    ("conclusion", Str),
+    ("findings", Str),
+    ("follow_up", Str),
+    ("sent", Date),
 ];
 const DEFICIENCY: &[(&str, Kind)] = &[
     ("id", Str),
@@ -175,6 +189,15 @@ fn value(item: &Item, kind: Kind, path: &str, out: &mut Vec<Problem>) {
             ),
             _ => wrong(out, "a date", "write a plain TOML date, e.g. 2026-12-15"),
         },
+        Num => {
+            if !matches!(v, Some(Value::Integer(_) | Value::Float(_))) {
+                wrong(
+                    out,
+                    "a number",
+                    "write a number without quotes, e.g. 5 or 2.5",
+                );
+            }
+        }
         Int => {
             if !matches!(v, Some(Value::Integer(_))) {
                 wrong(
