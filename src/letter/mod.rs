@@ -797,6 +797,23 @@ fn meta(kind: &Kind, ctx: &LetterContext) -> LetterMeta {
 const GREY: Rgb = Rgb(0.3, 0.3, 0.3);
 const NAVY: Rgb = Rgb(0.08, 0.16, 0.32);
 
+/// The "Enclosures:" and "cc:" lines under a letter's closing, when the
+/// letter has any.
+pub(crate) fn notations<E: AsRef<str>>(enclosures: &[E], cc: &[String]) -> Option<Block> {
+    let mut tail = Vec::new();
+    if !enclosures.is_empty() {
+        let e: Vec<&str> = enclosures.iter().map(AsRef::as_ref).collect();
+        tail.push(format!("Enclosures: {}", e.join("; ")));
+    }
+    if !cc.is_empty() {
+        tail.push(format!("cc: {}", cc.join("; ")));
+    }
+    (!tail.is_empty()).then(|| Block::Paragraph {
+        text: vec![styled(tail.join("\n"), false, false, Some(9.0), None)],
+        align: Align::Left,
+    })
+}
+
 fn styled(
     text: impl Into<String>,
     bold: bool,
@@ -980,19 +997,7 @@ pub fn letter_document(
         field: SIGNATURE_FIELD.into(),
         height: 44.0,
     }));
-    let mut tail = Vec::new();
-    if !ctx.enclosures.is_empty() {
-        tail.push(format!("Enclosures: {}", ctx.enclosures.join("; ")));
-    }
-    if !ctx.cc.is_empty() {
-        tail.push(format!("cc: {}", ctx.cc.join("; ")));
-    }
-    if !tail.is_empty() {
-        blocks.push(Block::Paragraph {
-            text: vec![styled(tail.join("\n"), false, false, Some(9.0), None)],
-            align: Align::Left,
-        });
-    }
+    blocks.extend(notations(&ctx.enclosures, &ctx.cc));
 
     let letter_json = serde_json::to_vec_pretty(meta).unwrap_or_default();
     let attachments = vec![

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::context::{self, Company, Day};
 use super::profile::{AmProfile, InputError, read_toml};
-use super::{DateStyle, LetterError, PlanInput, Templates, letterhead, or_dash, styled};
+use super::{DateStyle, LetterError, PlanInput, Templates, letterhead, or_dash};
 use crate::documents::{
     Align, Attachment, Block, Closing, Continuation, DocInfo, Document, Footer, PageNumbers, Paper,
     Relationship, Span, markdown,
@@ -444,26 +444,11 @@ fn document(
         field: SIGNATURE_FIELD.into(),
         height: 44.0,
     }));
-    let mut tail = Vec::new();
-    if kind == CompanyKind::Transmittal {
-        tail.push(format!(
-            "Enclosures: {}",
-            ctx.enclosed
-                .iter()
-                .map(|e| e.file.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
-    }
-    if !from.cc.is_empty() {
-        tail.push(format!("cc: {}", from.cc.join("; ")));
-    }
-    if !tail.is_empty() {
-        blocks.push(Block::Paragraph {
-            text: vec![styled(tail.join("\n"), false, false, Some(9.0), None)],
-            align: Align::Left,
-        });
-    }
+    let enclosed: Vec<&str> = match kind {
+        CompanyKind::Transmittal => ctx.enclosed.iter().map(|e| e.file.as_str()).collect(),
+        CompanyKind::Results => Vec::new(),
+    };
+    blocks.extend(super::notations(&enclosed, &from.cc));
     let json = serde_json::to_vec_pretty(meta).unwrap_or_default();
     Document {
         info: DocInfo {

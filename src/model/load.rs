@@ -200,6 +200,12 @@ fn schema_error(
 }
 
 /// A spanned value as the model's `Sp`.
+/// A list whose items keep their own spans.
+fn sp_list<T>(list: Option<Spanned<Vec<Spanned<T>>>>) -> Vec<Sp<T>> {
+    list.map(|l| l.into_inner().into_iter().map(sp).collect())
+        .unwrap_or_default()
+}
+
 fn sp<T>(t: Spanned<T>) -> Sp<T> {
     let span = t.span();
     Sp {
@@ -560,21 +566,7 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
             steps.push(Step {
                 span,
                 action: c.s(s.action),
-                documents: s
-                    .documents
-                    .map(|d| {
-                        d.into_inner()
-                            .into_iter()
-                            .map(|s| {
-                                let span = s.span();
-                                Sp {
-                                    value: s.into_inner(),
-                                    span,
-                                }
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                documents: sp_list(s.documents),
                 target: c.date(s.target, &p("target"))?,
                 departments,
                 department_span,
@@ -681,21 +673,7 @@ fn convert(raw: RawFile, source: Source) -> Result<Plan, Box<SchemaError>> {
                 span,
                 request: c.s(r.request),
                 text: c.s(r.text),
-                documents: r
-                    .documents
-                    .map(|d| {
-                        d.into_inner()
-                            .into_iter()
-                            .map(|s| {
-                                let span = s.span();
-                                Sp {
-                                    value: s.into_inner(),
-                                    span,
-                                }
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                documents: sp_list(r.documents),
             }
         })
         .collect();
