@@ -14,7 +14,10 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use cip::keys::{self, Algorithm, KeygenOptions, Signer};
 use cip::letter::templates::export_bundled;
-use cip::letter::{AmProfile, Issuer, Kind, LetterData, LetterOptions, PlanInput, Templates};
+use cip::letter::{
+    AmProfile, Issuer, Kind, LetterContext, LetterData, LetterMeta, LetterOptions, PlanInput,
+    Templates, context, letter_document,
+};
 use cip::pdfbytes::{self, ObjRef, Object, Pdf, XrefEntry, find};
 use cip::render::{RenderOptions, render_file};
 use cip::sign::{SignOptions, sign_pdf};
@@ -384,6 +387,34 @@ struct LetterFixture {
     plan: PlanInput,
     am: AmProfile,
     data: LetterData,
+    /// What `Issuer::issue` builds before typesetting, made once: the
+    /// context is the same for every input.
+    ctx: LetterContext,
+    meta: LetterMeta,
+}
+
+fn letter_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2027, 1, 10).expect("date")
+}
+
+fn issuer<'a>(
+    am: &'a AmProfile,
+    data: &'a LetterData,
+    kind: &str,
+    templates: &'a Templates,
+) -> Issuer<'a> {
+    Issuer {
+        kind: Kind::parse(kind),
+        am,
+        data,
+        templates,
+        options: LetterOptions {
+            date: Some(letter_date()),
+            force: true,
+            ..Default::default()
+        },
+        signer: None,
+    }
 }
 
 fn letter_fixture() -> &'static LetterFixture {
@@ -392,18 +423,43 @@ fn letter_fixture() -> &'static LetterFixture {
         let samples = samples();
         let dir = scratch_dir("letter");
         export_bundled(&dir).expect("export the bundled templates");
+        let plan = PlanInput::load(&samples.join("acme.toml"), &[]).expect("sample plan");
+        let am = AmProfile::load(&samples.join("am.toml")).expect("sample profile");
+        let data = LetterData::load(&samples.join("letter.toml")).expect("sample data");
+        let findings = plan.findings();
+        let ctx = context::build(&context::Inputs {
+            kind: Kind::parse("fuzz"),
+            plan: &plan.plan,
+            am: &am,
+            data: &data,
+            date: letter_date(),
+            findings: &findings,
+            source: "toml",
+            file: "acme.toml",
+            signed_by: Vec::new(),
+        })
+        .expect("letter context");
+        let bundled = Templates::bundled().expect("bundled templates");
+        let meta = issuer(&am, &data, "acceptance", &bundled)
+            .issue(&plan)
+            .expect("the sample acceptance letter")
+            .meta;
         LetterFixture {
             dir,
-            plan: PlanInput::load(&samples.join("acme.toml"), &[]).expect("sample plan"),
-            am: AmProfile::load(&samples.join("am.toml")).expect("sample profile"),
-            data: LetterData::load(&samples.join("letter.toml")).expect("sample data"),
+            plan,
+            am,
+            data,
+            ctx,
+            meta,
         }
     })
 }
 
 /// The letter path from a user's template folder: a tera template (or,
-/// with the first byte odd, Markdown passed through verbatim) rendered with
-/// the sample plan's context, parsed as Markdown, typeset and written as PDF.
+/// with bit 0 of the first byte set, Markdown passed through verbatim)
+/// rendered with the sample plan's context, parsed as Markdown and laid
+/// out; with bit 1 set, the whole `Issuer::issue`, PDF writing included
+/// (thirty times slower, hence not for every input).
 pub fn letter(data: &[u8]) {
     let Some((&mode, body)) = data.split_first() else {
         return;
@@ -421,19 +477,15 @@ pub fn letter(data: &[u8]) {
     let Ok(templates) = Templates::from_dir(&f.dir) else {
         return;
     };
-    let issuer = Issuer {
-        kind: Kind::parse("fuzz"),
-        am: &f.am,
-        data: &f.data,
-        templates: &templates,
-        options: LetterOptions {
-            date: NaiveDate::from_ymd_opt(2027, 1, 10),
-            force: true,
-            ..Default::default()
-        },
-        signer: None,
+    if mode & 2 == 2 {
+        let _ = issuer(&f.am, &f.data, "fuzz", &templates).issue(&f.plan);
+        return;
+    }
+    let Ok(md) = templates.render("fuzz", &f.ctx) else {
+        return;
     };
-    let _ = issuer.issue(&f.plan);
+    let doc = letter_document(&f.ctx, &md, &f.meta, &f.plan.plan, Default::default());
+    let _ = cip::layout::layout(&doc);
 }
 
 // ---------------------------------------------------------- archive_bundle
