@@ -77,7 +77,9 @@ fn archive_bundle() {
     replay("archive_bundle", harness::archive_bundle);
 }
 
-const TARGETS: [(&str, fn(&[u8])); 6] = [
+type Target = (&'static str, fn(&[u8]));
+
+const TARGETS: [Target; 6] = [
     ("plan_check", harness::plan_check),
     ("pdf_parse", harness::pdf_parse),
     ("verify_bytes", harness::verify_bytes),

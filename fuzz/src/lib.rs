@@ -352,9 +352,16 @@ fn only_in_holes(a: &[u8], b: &[u8], holes: &[Range<usize>]) -> bool {
             .all(|(i, _)| holes.iter().any(|h| h.contains(&i)))
 }
 
-/// What a reader of the whole file sees: each page's decoded content and
-/// the embedded files. `None` when the file cannot be read that far.
-fn reader_view(bytes: &[u8]) -> Option<(Vec<Vec<u8>>, Vec<(String, Vec<u8>)>)> {
+/// What a reader of the whole file sees.
+#[derive(PartialEq)]
+struct ReaderView {
+    /// Each page's decoded content.
+    pages: Vec<Vec<u8>>,
+    embedded: Vec<(String, Vec<u8>)>,
+}
+
+/// `None` when the file cannot be read that far.
+fn reader_view(bytes: &[u8]) -> Option<ReaderView> {
     let pdf = Pdf::parse(bytes).ok()?;
     let mut pages = Vec::new();
     for r in pdf.pages().ok()? {
@@ -374,7 +381,10 @@ fn reader_view(bytes: &[u8]) -> Option<(Vec<Vec<u8>>, Vec<(String, Vec<u8>)>)> {
         }
         pages.push(content);
     }
-    Some((pages, pdfbytes::embedded_files(&pdf).ok()?))
+    Some(ReaderView {
+        pages,
+        embedded: pdfbytes::embedded_files(&pdf).ok()?,
+    })
 }
 
 /// Structure-aware tampering with real signed plans (see [`tamper`]).
