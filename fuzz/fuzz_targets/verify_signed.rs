@@ -1,7 +1,7 @@
 //! Structure-aware tampering with real signed plans: the input picks one
 //! signed file, one object or cross-reference section of it, and how to
-//! change it. Besides not panicking, a changed file must never verify, and
-//! no plan may be read from it.
+//! change it. A change inside signed bytes must fail verification, and a
+//! file still accepted must show the signed pages and embedded files.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| cip_fuzz::verify_signed(data));
