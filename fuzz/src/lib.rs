@@ -134,7 +134,8 @@ pub fn plan_check(data: &[u8]) {
     };
     let _ = cip::check::check(&plan);
     let today = NaiveDate::from_ymd_opt(2027, 1, 15).expect("date");
-    let _ = cip::status::compute(&plan, today, &Default::default());
+    let case = cip::model::case::Case::from_plan(&plan);
+    let _ = cip::status::compute(&plan, &case, today, &Default::default());
     let Ok((manifest, _)) = cip::manifest::build(&plan, false) else {
         return;
     };
@@ -215,8 +216,8 @@ pub fn verify_bytes(data: &[u8]) {
         return;
     };
     let _ = judge(&report, true);
-    let _ = cip::model::any::refusal_reasons(&report);
-    let _ = cip::model::any::untrusted_signers(&report);
+    let _ = cip::intake::refusal_reasons(&report);
+    let _ = cip::intake::untrusted_signers(&report);
     let _ = format!("{report:?}");
     if let Ok(files) = signed_embedded_files(data, &report) {
         let _ = cip::archive::classify(&files);
@@ -407,7 +408,7 @@ pub fn verify_signed(data: &[u8]) {
     };
     // No refusal reason is what lets `plan_from_pdf` (letters, the archive)
     // read the embedded plan; trust aside, the same as `ok`.
-    let accepted = report.ok() || cip::model::any::refusal_reasons(&report).is_empty();
+    let accepted = report.ok() || cip::intake::refusal_reasons(&report).is_empty();
     if accepted {
         let first_change = base
             .bytes
@@ -495,6 +496,9 @@ fn letter_fixture() -> &'static LetterFixture {
         let am = AmProfile::load(&samples.join("am.toml")).expect("sample profile");
         let data = LetterData::load(&samples.join("letter.toml")).expect("sample data");
         let findings = plan.findings();
+        let state =
+            cip::lifecycle::assess(&plan.plan, &plan.case, letter_date(), &Default::default());
+        let facts = context::Facts::default();
         let ctx = context::build(&context::Inputs {
             kind: Kind::parse("fuzz"),
             plan: &plan.plan,
@@ -505,6 +509,8 @@ fn letter_fixture() -> &'static LetterFixture {
             source: "toml",
             file: "acme.toml",
             signed_by: Vec::new(),
+            state: &state,
+            facts: &facts,
         })
         .expect("letter context");
         let bundled = Templates::bundled().expect("bundled templates");
