@@ -419,6 +419,20 @@ fn page_dict_contents(doc: &Pdf<'_>, page: ObjRef) -> Option<Object> {
         .cloned()
 }
 
+/// What cip said about a case: every change detail and problem.
+fn cip_details(report: &Result<cip::verify::VerifyReport, cip::verify::VerifyError>) -> String {
+    match report {
+        Ok(r) => r
+            .signatures
+            .iter()
+            .flat_map(|s| s.later_changes.details.iter().chain(&s.problems))
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; "),
+        Err(e) => e.to_string(),
+    }
+}
+
 #[derive(Debug)]
 struct PyVerdict {
     ok: bool,
@@ -528,17 +542,7 @@ fn cip_is_never_more_lenient_than_pyhanko_on_post_signing_updates() {
             too_lenient.push(format!("{}: pyHanko {}", c.name, v.summary));
         }
         if cip_ok != c.expect_ok {
-            let details = report
-                .as_ref()
-                .map(|r| {
-                    r.signatures
-                        .iter()
-                        .flat_map(|s| s.later_changes.details.iter().chain(&s.problems))
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .unwrap_or_else(|e| e.to_string());
+            let details = cip_details(&report);
             expectation.push(format!(
                 "{}: cip ok={cip_ok}, expected {} ({details})",
                 c.name, c.expect_ok
@@ -556,17 +560,7 @@ fn cip_is_never_more_lenient_than_pyhanko_on_post_signing_updates() {
             }
         }
         if !cip_ok && py_ok {
-            let why = report
-                .as_ref()
-                .map(|r| {
-                    r.signatures
-                        .iter()
-                        .flat_map(|s| s.later_changes.details.iter().chain(&s.problems))
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
-                .unwrap_or_else(|e| e.to_string());
+            let why = cip_details(&report);
             stricter
                 .entry(c.kind)
                 .or_default()
