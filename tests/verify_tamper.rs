@@ -163,3 +163,39 @@ fn a_signature_field_without_a_name_is_still_verified() {
     assert!(!report.signatures[1].valid);
     assert!(!report.ok());
 }
+
+/// Found by the verify_signed fuzz target: a later signature field whose
+/// `/V` was overwritten counts as unsigned, so its signature dictionary was
+/// waved through as "a second signature" without being verified.
+#[test]
+fn a_signature_dictionary_no_field_lists_is_a_problem() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let k = make_key(tmp.path(), "ed", Algorithm::Ed25519);
+    let once = signed_sample(&k);
+    let twice = sign_pdf(
+        &once,
+        &k.signer,
+        &SignOptions {
+            time: Some(fixed_time()),
+            invisible: true,
+            ..Default::default()
+        },
+    )
+    .expect("sign twice");
+    let field = once.len()
+        + cip::pdfbytes::find(&twice[once.len()..], b"/T(Signature1)").expect("second field");
+    let v = field + cip::pdfbytes::find(&twice[field..], b"/V ").expect("/V of the field");
+    let mut damaged = twice.clone();
+    damaged[v + 1] = b'W';
+    let report = verify_pdf(&damaged, &trusting(&k)).expect("verify");
+    assert_eq!(report.signatures.len(), 1, "{report:#?}");
+    assert!(!report.ok());
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("belongs to no signature field")),
+        "{:?}",
+        report.problems
+    );
+}

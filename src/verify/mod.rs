@@ -186,6 +186,27 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, Veri
     signed_ends.dedup();
     let content_revision_end = signed_ends.first().copied();
     let mut problems = Vec::new();
+    // Every signature dictionary added after a signature must be one the
+    // form lists (and so one verified here): one whose field lost its /V
+    // or /T would otherwise pass as "a second signature" unverified.
+    for s in &signatures {
+        let (Some(end), added) = (s.signed_revision_end, s.later_changes.signatures_added) else {
+            continue;
+        };
+        let listed = signatures
+            .iter()
+            .filter(|o| o.signed_revision_end.is_some_and(|e| e > end))
+            .count();
+        if added > listed {
+            problems.push(format!(
+                "{} signature dictionar{} added after signature {} belong{} to no signature field and cannot be verified",
+                added - listed,
+                if added - listed == 1 { "y" } else { "ies" },
+                s.field,
+                if added - listed == 1 { "s" } else { "" },
+            ));
+        }
+    }
     let files = match content_revision_end {
         Some(end) => revision_files(pdf, end),
         None => crate::pdfbytes::embedded_files(&doc).map_err(|e| e.to_string()),
