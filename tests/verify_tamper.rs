@@ -18,6 +18,22 @@ fn signed_sample(k: &TestKey) -> Vec<u8> {
     sign_pdf(&sample_pdf(true), &k.signer, &opts).expect("sign")
 }
 
+/// The sample signed once, and that file signed again in a new field.
+fn signed_once_and_twice(k: &TestKey) -> (Vec<u8>, Vec<u8>) {
+    let once = signed_sample(k);
+    let twice = sign_pdf(
+        &once,
+        &k.signer,
+        &SignOptions {
+            time: Some(fixed_time()),
+            invisible: true,
+            ..Default::default()
+        },
+    )
+    .expect("sign twice");
+    (once, twice)
+}
+
 fn trusting(k: &TestKey) -> VerifyOptions {
     VerifyOptions {
         trust: vec![k.signer.certificate().clone()],
@@ -142,17 +158,7 @@ fn a_certificate_that_does_not_match_the_signing_key_is_never_valid() {
 fn a_signature_field_without_a_name_is_still_verified() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let k = make_key(tmp.path(), "ed", Algorithm::Ed25519);
-    let once = signed_sample(&k);
-    let twice = sign_pdf(
-        &once,
-        &k.signer,
-        &SignOptions {
-            time: Some(fixed_time()),
-            invisible: true,
-            ..Default::default()
-        },
-    )
-    .expect("sign twice");
+    let (once, twice) = signed_once_and_twice(&k);
     assert!(verify_pdf(&twice, &trusting(&k)).expect("verify").ok());
     let at = once.len()
         + cip::pdfbytes::find(&twice[once.len()..], b"/T(Signature1)").expect("second field");
@@ -171,17 +177,7 @@ fn a_signature_field_without_a_name_is_still_verified() {
 fn a_signature_dictionary_no_field_lists_is_a_problem() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let k = make_key(tmp.path(), "ed", Algorithm::Ed25519);
-    let once = signed_sample(&k);
-    let twice = sign_pdf(
-        &once,
-        &k.signer,
-        &SignOptions {
-            time: Some(fixed_time()),
-            invisible: true,
-            ..Default::default()
-        },
-    )
-    .expect("sign twice");
+    let (once, twice) = signed_once_and_twice(&k);
     let field = once.len()
         + cip::pdfbytes::find(&twice[once.len()..], b"/T(Signature1)").expect("second field");
     let v = field + cip::pdfbytes::find(&twice[field..], b"/V ").expect("/V of the field");

@@ -348,7 +348,7 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
         "results sent for {} of {} deficiencies · planned testing window over for {}{}",
         s.validation.done,
         s.deficiencies.len(),
-        s.validation.tested - s.validation.done.min(s.validation.tested),
+        s.validation.awaiting_results(),
         s.validation
             .completed_on
             .map(|d| format!(" · validated {d}"))

@@ -199,6 +199,14 @@ pub struct Validation {
     pub completed_on: Option<NaiveDate>,
 }
 
+impl Validation {
+    /// Deficiencies whose planned testing window has ended with no results
+    /// sent yet.
+    pub fn awaiting_results(&self) -> usize {
+        self.tested.saturating_sub(self.done)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReviewStage {
