@@ -175,6 +175,28 @@ impl FaceMetrics {
     }
 
     /// Ascent above the baseline at `size` points.
+    /// `text` shortened with an ellipsis until it fits `width` (running
+    /// headers, captions, chart labels); unchanged when it fits.
+    pub fn fit_with_ellipsis(&self, text: &str, size: f32, width: f32) -> String {
+        if self.text_width(text, size) <= width {
+            return text.to_string();
+        }
+        let ell = self.char_width('\u{2026}', size);
+        let mut out = String::new();
+        let mut w = 0.0;
+        for c in text.chars() {
+            let cw = self.char_width(c, size);
+            if w + cw + ell > width {
+                break;
+            }
+            w += cw;
+            out.push(c);
+        }
+        out.truncate(out.trim_end().len());
+        out.push('\u{2026}');
+        out
+    }
+
     pub fn ascent(&self, size: f32) -> f32 {
         f32::from(self.ascender) * size / f32::from(self.units_per_em)
     }

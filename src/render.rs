@@ -27,6 +27,8 @@ pub struct RenderOptions {
     /// The submission this revision supersedes: adds the "Changes since
     /// revision N" page. With its file name and SHA-256, for the page.
     pub previous: Option<PreviousSubmission>,
+    /// How dates are written (the same choice as letters' `--date-style`).
+    pub date_style: crate::model::DateStyle,
 }
 
 /// The superseded submission as the changes page needs it.
@@ -47,7 +49,7 @@ pub enum RenderError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     #[error("cannot typeset the plan: {0}")]
-    Pdf(#[from] crate::pdf::PdfError),
+    Pdf(#[from] crate::pdf::WriteError),
 }
 
 /// What `render` made: the PDF and the check report it was made with.
@@ -109,6 +111,7 @@ pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> Result<(Vec<u8>, Manife
             paper: opts.paper,
             draft: opts.draft,
             date: opts.date.unwrap_or_else(|| default_date(plan)),
+            date_style: opts.date_style,
             extra: {
                 let mut blocks = Vec::new();
                 if let Some(prev) = &opts.previous {
@@ -126,6 +129,7 @@ pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> Result<(Vec<u8>, Manife
                     blocks.extend(crate::documents::changes::changes_page(
                         &changes,
                         Some((&prev.file, &prev.sha256)),
+                        opts.date_style,
                     ));
                 }
                 if opts.timeline {
@@ -134,6 +138,7 @@ pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> Result<(Vec<u8>, Manife
                         plan,
                         opts.today,
                         crate::layout::column_width(opts.paper),
+                        opts.date_style,
                     ));
                 }
                 blocks

@@ -297,7 +297,7 @@ fn duplicate_attachment_names_are_refused() {
     doc.attachments.push(a);
     assert!(matches!(
         pdf::render(&doc),
-        Err(pdf::PdfError::DuplicateAttachment(_))
+        Err(pdf::WriteError::DuplicateAttachment(_))
     ));
 }
 

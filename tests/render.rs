@@ -89,8 +89,8 @@ fn every_text_of_the_plan_is_in_the_pdf() {
         plan.assessment_report().into(),
         "Compliance Improvement Plan".into(),
         "Page 1 of".into(),
-        "Prepared 2026-11-20".into(),
-        "2027-04-01".into(), // end of the conditional period
+        "Prepared November 20, 2026".into(),
+        "April 1, 2027".into(), // end of the conditional period
     ];
     let t = |f: &cip::model::Field<String>| cip::model::text(f).unwrap_or("").to_string();
     for o in [&plan.responsible_official, &plan.approving_official] {
@@ -102,7 +102,7 @@ fn every_text_of_the_plan_is_in_the_pdf() {
         expected.push(t(&d.result_sheet));
         for s in &d.steps {
             expected.push(t(&s.action));
-            expected.push(s.target.as_ref().expect("target").value.to_string());
+            expected.push(cip::model::dates::long(s.target.as_ref().expect("target").value));
             for dep in &s.departments {
                 expected.push(dep.value.clone());
             }
@@ -112,7 +112,8 @@ fn every_text_of_the_plan_is_in_the_pdf() {
         expected.push(t(&v.tester));
         expected.push(v.transactions.as_ref().expect("n").value.to_string());
         for day in [&v.begins, &v.concludes, &v.results_to_customs] {
-            expected.push(day.as_ref().expect("date").value.to_string());
+            // Dates as the plan writes them by default ("January 15, 2027").
+            expected.push(cip::model::dates::long(day.as_ref().expect("date").value));
         }
     }
     for e in expected {
@@ -370,7 +371,7 @@ fn a_step_without_supporting_documents_shows_a_dash_not_none() {
     let t = squash(&text_of(&out));
     assert!(!t.contains("None"), "\"None\" in the plan:\n{t}");
     assert!(
-        t.contains("revised classification procedure. In progress — 2026-12-18"),
+        t.contains("revised classification procedure. In progress — December 18, 2026"),
         "no dash for the step without documents:\n{t}"
     );
 }

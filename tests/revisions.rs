@@ -160,13 +160,13 @@ fn revision_2_of_the_sample_lists_exactly_its_changes() {
         "{page}"
     );
     for expected in [
-        "D1 step 3 (Train purchasing, engineering and broker liaison staff on …): target date 2026-12-18 → 2027-01-08",
-        "D2 step 3 (File prior disclosure for the unreported assist values …): target date 2027-01-29 → 2027-02-05",
+        "D1 step 3 (Train purchasing, engineering and broker liaison staff on …): target date December 18, 2026 → January 8, 2027",
+        "D2 step 3 (File prior disclosure for the unreported assist values …): target date January 29, 2027 → February 5, 2027",
         "D2 step 5 added: Reconcile the assist register",
         "Document import-manual replaced (SHA-256 ",
         "Response to request AI-2026-12-10-1 added:",
-        "Plan: prepared 2026-11-20 → 2026-12-14",
-        "Approving official: date 2026-11-24 → 2026-12-15",
+        "Plan: prepared November 20, 2026 → December 14, 2026",
+        "Approving official: date November 24, 2026 → December 15, 2026",
     ] {
         assert!(page.contains(expected), "missing {expected:?} in:\n{page}");
     }

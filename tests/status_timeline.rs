@@ -78,7 +78,12 @@ fn has_band(d: &Drawing, color: cip::documents::Rgb) -> bool {
 #[test]
 fn chart_of_the_sample_plan() {
     let plan = cip::model::load_file(Path::new("samples/acme.toml")).expect("sample");
-    let blocks = timeline::timeline(&plan, Some(d("2027-01-10")), WIDTH);
+    let blocks = timeline::timeline(
+        &plan,
+        Some(d("2027-01-10")),
+        WIDTH,
+        cip::model::DateStyle::Iso,
+    );
     assert!(
         matches!(&blocks[0], Block::Heading { text, .. } if text[0].text == "Implementation timeline")
     );
@@ -110,7 +115,7 @@ fn chart_of_the_sample_plan() {
         );
     }
     // Without --today: no today line or label.
-    let blocks = timeline::timeline(&plan, None, WIDTH);
+    let blocks = timeline::timeline(&plan, None, WIDTH, cip::model::DateStyle::Iso);
     let t = texts(drawings(&blocks)[0]);
     assert!(!t.iter().any(|x| x.starts_with("Today")));
 }
@@ -149,7 +154,12 @@ fn forty_deficiencies_over_two_years_split_into_pages() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = spec.write(dir.path(), "big.toml");
     let plan = cip::model::load_file(&path).expect("load");
-    let blocks = timeline::timeline(&plan, Some(d("2026-11-02")), WIDTH);
+    let blocks = timeline::timeline(
+        &plan,
+        Some(d("2026-11-02")),
+        WIDTH,
+        cip::model::DateStyle::Iso,
+    );
     let ds = drawings(&blocks);
     assert!(ds.len() >= 4, "{} drawings", ds.len());
     let steps: usize = plan.deficiencies.iter().map(|d| d.steps.len()).sum();
@@ -222,7 +232,7 @@ fn rendered_pdf_has_the_timeline_page() {
         "Implementation timeline",
         "D1 Classification",
         "D3 Recordkeeping",
-        "Today 2027-01-10",
+        "Today January 10, 2027",
         "Conditional period",
         "Step done",
         "In progress",

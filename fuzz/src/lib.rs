@@ -140,7 +140,9 @@ pub fn plan_check(data: &[u8]) {
         return;
     };
     let paper = Default::default();
-    let extra = cip::documents::timeline::timeline(&plan, Some(today), column_width(paper));
+    // Long dates: the wider text is the harder case for layout.
+    let style = cip::model::DateStyle::Long;
+    let extra = cip::documents::timeline::timeline(&plan, Some(today), column_width(paper), style);
     let doc = plan_document(
         &plan,
         &manifest,
@@ -150,6 +152,7 @@ pub fn plan_check(data: &[u8]) {
             draft: true,
             date: cip::render::default_date(&plan),
             extra,
+            date_style: style,
         },
     );
     let _ = layout(&doc);

@@ -14,8 +14,8 @@ use cip::intake::AnyError;
 use cip::keys;
 use cip::letter::transmittal::{CompanyKind, CompanyProfile, TransmittalOptions};
 use cip::letter::{
-    AmProfile, DateStyle, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput,
-    Templates, batch, templates, transmittal,
+    AmProfile, Issuer, Kind, LetterData, LetterError, LetterOptions, PlanInput, Templates, batch,
+    templates, transmittal,
 };
 use cip::lifecycle::Threshold;
 use cip::model::files;
@@ -108,7 +108,7 @@ pub struct Args {
     /// How dates are written: long ("November 20, 2026", the U.S. letter
     /// form) or iso ("2026-11-20").
     #[arg(long, value_enum, default_value_t)]
-    date_style: DateStyleArg,
+    date_style: super::render::DateStyleArg,
     /// Transmittal letter: the account manager's profile (address block and
     /// greeting); default: the plan's `submitted_to`.
     #[arg(long, value_name = "AM.toml")]
@@ -388,22 +388,6 @@ fn plan_error(e: &AnyError) -> ExitCode {
         _ => {
             super::term::print_error(&e);
             exit::unreadable()
-        }
-    }
-}
-
-#[derive(Clone, Copy, Default, clap::ValueEnum)]
-enum DateStyleArg {
-    #[default]
-    Long,
-    Iso,
-}
-
-impl From<DateStyleArg> for DateStyle {
-    fn from(a: DateStyleArg) -> Self {
-        match a {
-            DateStyleArg::Long => DateStyle::Long,
-            DateStyleArg::Iso => DateStyle::Iso,
         }
     }
 }

@@ -15,6 +15,23 @@ pub enum PaperArg {
     A4,
 }
 
+/// `--date-style`, for plans and letters alike.
+#[derive(Clone, Copy, Default, clap::ValueEnum)]
+pub enum DateStyleArg {
+    #[default]
+    Long,
+    Iso,
+}
+
+impl From<DateStyleArg> for cip::model::DateStyle {
+    fn from(a: DateStyleArg) -> Self {
+        match a {
+            DateStyleArg::Long => cip::model::DateStyle::Long,
+            DateStyleArg::Iso => cip::model::DateStyle::Iso,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The plan (TOML).
@@ -27,6 +44,10 @@ pub struct Args {
     draft: bool,
     #[arg(long, value_enum, default_value_t)]
     paper: PaperArg,
+    /// How dates are written: long ("November 20, 2026", the U.S. form, as
+    /// in letters) or iso ("2026-11-20").
+    #[arg(long, value_enum, default_value_t)]
+    date_style: DateStyleArg,
     /// Do not attach the supporting documents (the manifest and plan source stay).
     #[arg(long)]
     no_attach: bool,
@@ -108,6 +129,7 @@ pub fn run(a: Args) -> ExitCode {
         date: render::source_date_epoch(),
         timeline: !a.no_timeline,
         today: a.today,
+        date_style: a.date_style.into(),
     };
     if cip::model::files::same_file(&output, &a.plan) {
         tell!(

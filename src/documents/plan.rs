@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::manifest::Manifest;
-use crate::model::{self, Deficiency, Plan, StepStatus, date, text};
+use crate::model::{self, DateStyle, Deficiency, Plan, StepStatus, date, text};
 
 /// Shade of the framework's bold heading rows.
 const HEAD: Rgb = Rgb(0.86, 0.89, 0.93);
@@ -22,6 +22,8 @@ pub struct PlanOptions {
     pub date: NaiveDateTime,
     /// Extra blocks appended before the manifest (e.g. the timeline chart).
     pub extra: Vec<Block>,
+    /// How dates are written (the same choice as in letters).
+    pub date_style: DateStyle,
 }
 
 /// Build the plan document. `manifest` lists every supporting document
@@ -34,16 +36,17 @@ pub fn plan_document(
 ) -> Document {
     let company = or_dash(plan.company());
     let mut blocks = Vec::new();
-    title_block(plan, &mut blocks);
+    let style = opts.date_style;
+    title_block(plan, style, &mut blocks);
     for (i, d) in plan.deficiencies.iter().enumerate() {
-        deficiency_blocks(i, d, manifest, &mut blocks);
+        deficiency_blocks(i, d, manifest, style, &mut blocks);
     }
     responses(plan, &mut blocks);
-    approving_official(plan, &mut blocks);
+    approving_official(plan, style, &mut blocks);
     blocks.extend(opts.extra);
     manifest_blocks(manifest, &mut blocks);
 
-    let prepared = date(&plan.header.prepared).map_or_else(|| "—".to_string(), |d| d.to_string());
+    let prepared = day(&plan.header.prepared, style);
     Document {
         info: DocInfo {
             title: format!("Compliance Improvement Plan — {company}"),
@@ -86,8 +89,8 @@ fn field(f: &model::Field<String>) -> String {
     text(f).unwrap_or("—").to_string()
 }
 
-fn day(f: &model::Field<chrono::NaiveDate>) -> String {
-    date(f).map_or_else(|| "—".to_string(), |d| d.to_string())
+fn day(f: &model::Field<chrono::NaiveDate>, style: DateStyle) -> String {
+    date(f).map_or_else(|| "—".to_string(), |d| style.write(d))
 }
 
 fn label_cell(label: &str, note: Option<&str>) -> Cell {
@@ -115,7 +118,7 @@ fn kv(label: &str, note: Option<&str>, value: Vec<Text>) -> Row {
     }
 }
 
-fn title_block(plan: &Plan, blocks: &mut Vec<Block>) {
+fn title_block(plan: &Plan, style: DateStyle, blocks: &mut Vec<Block>) {
     let h = &plan.header;
     blocks.push(Block::Heading {
         level: 1,
@@ -139,13 +142,13 @@ fn title_block(plan: &Plan, blocks: &mut Vec<Block>) {
         vec![vec![Span::plain(format!(
             "{} dated {}",
             field(&h.assessment_report),
-            day(&h.report_date)
+            day(&h.report_date, style)
         ))]],
     ));
     rows.push(kv(
         "Date Compliance Improvement Plan Prepared",
         None,
-        vec![vec![Span::plain(day(&h.prepared))]],
+        vec![vec![Span::plain(day(&h.prepared, style))]],
     ));
     rows.push(kv(
         "Submitted To",
@@ -167,11 +170,12 @@ fn title_block(plan: &Plan, blocks: &mut Vec<Block>) {
     }
     if let Some(end) = crate::lifecycle::period_end(plan) {
         let mut t = vec![Span::plain(format!(
-            "Six months from the report date: ends {end}"
+            "Six months from the report date: ends {}",
+            style.write(end)
         ))];
         let record = crate::model::case::Case::from_plan(plan);
         if let Some(ext) = crate::lifecycle::final_deadline(plan, &record).filter(|x| *x > end) {
-            t.push(Span::plain(format!("; extended to {ext}")));
+            t.push(Span::plain(format!("; extended to {}", style.write(ext))));
         }
         rows.push(kv("Conditional Period", None, vec![t]));
     }
@@ -207,7 +211,13 @@ fn title_block(plan: &Plan, blocks: &mut Vec<Block>) {
     }));
 }
 
-fn deficiency_blocks(i: usize, d: &Deficiency, manifest: &Manifest, blocks: &mut Vec<Block>) {
+fn deficiency_blocks(
+    i: usize,
+    d: &Deficiency,
+    manifest: &Manifest,
+    style: DateStyle,
+    blocks: &mut Vec<Block>,
+) {
     let id = text(&d.id).map_or_else(|| format!("{}", i + 1), str::to_string);
     blocks.push(Block::Spacer(10.0));
     blocks.push(Block::Heading {
@@ -305,7 +315,7 @@ fn deficiency_blocks(i: usize, d: &Deficiency, manifest: &Manifest, blocks: &mut
             Span::plain(field(&s.action)),
         ]];
         action.push(vec![Span::italic(match s.status() {
-            StepStatus::Done => format!("Done — completed {}", day(&s.completed)),
+            StepStatus::Done => format!("Done — completed {}", day(&s.completed, style)),
             StepStatus::InProgress => "In progress".to_string(),
             StepStatus::Planned => "Planned".to_string(),
         })]);
@@ -355,7 +365,7 @@ fn deficiency_blocks(i: usize, d: &Deficiency, manifest: &Manifest, blocks: &mut
                     colspan: 1,
                     ..Cell::default()
                 },
-                Cell::text(vec![Span::plain(day(&s.target))]),
+                Cell::text(vec![Span::plain(day(&s.target, style))]),
                 Cell {
                     paragraphs: departments,
                     colspan: 1,
@@ -400,12 +410,12 @@ fn deficiency_blocks(i: usize, d: &Deficiency, manifest: &Manifest, blocks: &mut
             kv("Testing methodology", None, line(field(&v.methodology))),
             kv("Testing conducted by", None, line(field(&v.tester))),
             kv("Number of transactions tested", None, line(transactions)),
-            kv("Testing begins", None, line(day(&v.begins))),
-            kv("Testing concludes", None, line(day(&v.concludes))),
+            kv("Testing begins", None, line(day(&v.begins, style))),
+            kv("Testing concludes", None, line(day(&v.concludes, style))),
             kv(
                 "Results forwarded to Customs",
                 None,
-                line(day(&v.results_to_customs)),
+                line(day(&v.results_to_customs, style)),
             ),
         ],
     }));
@@ -469,7 +479,7 @@ fn responses(plan: &Plan, blocks: &mut Vec<Block>) {
     }));
 }
 
-fn approving_official(plan: &Plan, blocks: &mut Vec<Block>) {
+fn approving_official(plan: &Plan, style: DateStyle, blocks: &mut Vec<Block>) {
     let a = &plan.approving_official;
     blocks.push(Block::Spacer(14.0));
     blocks.push(Block::Heading {
@@ -486,7 +496,7 @@ fn approving_official(plan: &Plan, blocks: &mut Vec<Block>) {
         lines: vec![
             ("Approving Official".into(), field(&a.name)),
             ("Title".into(), field(&a.title)),
-            ("Date".into(), day(&a.date)),
+            ("Date".into(), day(&a.date, style)),
         ],
         field: SIGNATURE_FIELD.into(),
         height: 64.0,

@@ -22,7 +22,7 @@ use chrono::{Datelike, NaiveDate};
 use super::{Align, Block, Drawing, MarkerKind, Rgb, Shape, Span, Stroke, Style};
 use crate::lifecycle::{self, CaseState, StepState, Threshold, ValidationState};
 use crate::model::case::Case;
-use crate::model::{Plan, date};
+use crate::model::{DateStyle, Plan, date};
 
 /// Tallest drawing: fits a US Letter or A4 page body with the heading above.
 pub const MAX_DRAWING_HEIGHT: f32 = 560.0;
@@ -94,18 +94,9 @@ pub fn text_width(s: &str, size: f32, bold: bool) -> f32 {
 
 /// `s` cut (with an ellipsis) to fit `width`.
 pub fn fit(s: &str, size: f32, bold: bool, width: f32) -> String {
-    if text_width(s, size, bold) <= width {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    for c in s.chars() {
-        out.push(c);
-        if text_width(&out, size, bold) + text_width("…", size, bold) > width {
-            out.pop();
-            break;
-        }
-    }
-    format!("{}…", out.trim_end())
+    crate::fonts::FontFace::for_style(bold, false)
+        .metrics()
+        .fit_with_ellipsis(s, size, width)
 }
 
 fn first_of_month(d: NaiveDate) -> NaiveDate {
@@ -140,7 +131,12 @@ enum RowKind {
 
 /// The timeline chart of `plan`: a heading, a caption, and one or more
 /// drawings (each at most [`MAX_DRAWING_HEIGHT`] tall), `column_width` wide.
-pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec<Block> {
+pub fn timeline(
+    plan: &Plan,
+    today: Option<NaiveDate>,
+    column_width: f32,
+    style: DateStyle,
+) -> Vec<Block> {
     let width = if column_width.is_finite() && column_width > 200.0 {
         column_width
     } else {
@@ -191,19 +187,26 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
 
     let mut caption = vec![Span::plain(match (st.report_date, st.period_end) {
         (Some(r), Some(e)) => {
-            format!("Six-month conditional period from the report date {r} to {e}")
+            format!(
+                "Six-month conditional period from the report date {} to {}",
+                style.write(r),
+                style.write(e)
+            )
         }
         _ => "No report date: the conditional period is not shown".to_string(),
     })];
     if let Some(x) = st.extension_in_force().and_then(|e| e.new_deadline) {
-        caption.push(Span::plain(format!("; extension granted to {x}")));
+        caption.push(Span::plain(format!(
+            "; extension granted to {}",
+            style.write(x)
+        )));
     }
     caption.push(Span::plain(format!(
         ". {} of {} corrective steps done",
         st.implementation.done, st.implementation.total
     )));
     if let Some(t) = today {
-        caption.push(Span::plain(format!(" as of {t}")));
+        caption.push(Span::plain(format!(" as of {}", style.write(t))));
     }
     caption.push(Span::plain("."));
     blocks.push(Block::Paragraph {
@@ -287,6 +290,7 @@ pub fn timeline(plan: &Plan, today: Option<NaiveDate>, column_width: f32) -> Vec
             label_w,
             today,
             prepared,
+            style,
         };
         blocks.push(Block::Drawing(ctx.drawing(&rows, k, n)));
     }
@@ -300,6 +304,7 @@ struct Ctx<'a> {
     label_w: f32,
     today: Option<NaiveDate>,
     prepared: Option<NaiveDate>,
+    style: DateStyle,
 }
 
 impl Ctx<'_> {
@@ -450,7 +455,7 @@ impl Ctx<'_> {
                     dash: Some((3.0, 2.0)),
                 },
             });
-            let label = format!("Today {t}");
+            let label = format!("Today {}", self.style.write(t));
             let w = text_width(&label, AXIS_SIZE, true);
             let (lx, align) = if x + w + 3.0 > self.width {
                 (x - 2.0, Align::Right)

@@ -80,7 +80,7 @@ pub struct Laid {
     pub page_width: f32,
     pub page_height: f32,
     pub pages: Vec<Page>,
-    pub signature_fields: Vec<SigField>,
+    pub signature_fields: Vec<PlacedField>,
     /// The "DRAFT" mark as glyph outlines (filled with [`DRAFT_GREY`]),
     /// painted behind the content of every page. One shape for all pages,
     /// so the writer can store it once.
@@ -158,7 +158,7 @@ impl TextRun {
 
 /// An unsigned signature field to create in the PDF.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SigField {
+pub struct PlacedField {
     pub name: String,
     pub page_index: usize,
     pub rect: Rect,
@@ -228,7 +228,7 @@ struct Builder {
     y: f32,
     /// Nothing placed on the current page yet.
     fresh: bool,
-    fields: Vec<SigField>,
+    fields: Vec<PlacedField>,
     /// Top of the text column on pages 2+ (below a continuation header).
     next_top: f32,
 }
@@ -614,7 +614,7 @@ impl Builder {
             width: cw,
             bounds: cap_bounds,
         }));
-        self.fields.push(SigField {
+        self.fields.push(PlacedField {
             name: s.field.clone(),
             page_index: self.pages.len() - 1,
             rect,
@@ -692,7 +692,7 @@ impl Builder {
                 dash: None,
             },
         });
-        self.fields.push(SigField {
+        self.fields.push(PlacedField {
             name: c.field.clone(),
             page_index: self.pages.len() - 1,
             rect,

@@ -289,24 +289,10 @@ pub fn height(lines: &[Line]) -> f32 {
 
 /// Shorten `text` with an ellipsis until it fits `width` (running headers).
 pub fn fit_one_line(text: &str, style: RunStyle, width: f32) -> String {
-    let m = style.face.metrics();
-    if m.text_width(text, style.size) <= width {
-        return text.to_string();
-    }
-    let ell = m.char_width('\u{2026}', style.size);
-    let mut out = String::new();
-    let mut w = 0.0;
-    for c in text.chars() {
-        let cw = m.char_width(c, style.size);
-        if w + cw + ell > width {
-            break;
-        }
-        w += cw;
-        out.push(c);
-    }
-    out.truncate(out.trim_end().len());
-    out.push('\u{2026}');
-    out
+    style
+        .face
+        .metrics()
+        .fit_with_ellipsis(text, style.size, width)
 }
 
 #[cfg(test)]

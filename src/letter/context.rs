@@ -23,8 +23,8 @@ pub struct Day {
 impl From<NaiveDate> for Day {
     fn from(d: NaiveDate) -> Self {
         Day {
-            iso: d.format("%Y-%m-%d").to_string(),
-            long: d.format("%B %-d, %Y").to_string(),
+            iso: crate::model::dates::iso(d),
+            long: crate::model::dates::long(d),
         }
     }
 }

@@ -287,7 +287,7 @@ pub enum LetterError {
     Pdf {
         file: String,
         #[source]
-        source: crate::pdf::PdfError,
+        source: crate::pdf::WriteError,
     },
     #[error("{file}: cannot sign the letter: {source}")]
     Sign {

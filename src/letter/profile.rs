@@ -127,17 +127,11 @@ pub struct RiskData {
 /// A TOML date (`2027-01-15`, no quotes) as a calendar date.
 fn date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     let dt = toml::value::Datetime::deserialize(d)?;
-    match (dt.date, dt.time, dt.offset) {
-        (Some(day), None, None) => NaiveDate::from_ymd_opt(
-            i32::from(day.year),
-            u32::from(day.month),
-            u32::from(day.day),
-        )
-        .ok_or_else(|| serde::de::Error::custom("not a calendar date")),
-        _ => Err(serde::de::Error::custom(
-            "expected a date without time, e.g. 2027-01-15",
-        )),
-    }
+    crate::model::date_from_toml(&dt).map_err(|e| {
+        serde::de::Error::custom(format!(
+            "`{dt}` is {e}, not a date; write a plain TOML date, e.g. 2027-01-15"
+        ))
+    })
 }
 
 fn opt_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {

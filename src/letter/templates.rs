@@ -343,14 +343,7 @@ impl std::io::Write for Capped {
     }
 }
 
-/// How letters write dates: "November 20, 2026" (the U.S. letter form, the
-/// default) or "2026-11-20" (`--date-style iso`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum DateStyle {
-    #[default]
-    Long,
-    Iso,
-}
+pub use crate::model::DateStyle;
 
 /// Every date of a context (an object with exactly `iso` and `long`) gets
 /// its ISO form as `long` too, so that templates, which write `.long`,

@@ -40,6 +40,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::model::case::{Case, Category, Origin, Outcome};
+use crate::model::dates::long;
 use crate::model::{self, Plan, StepStatus, date, text};
 
 pub use progress::{Counts, Progress, ProgressRule, Threshold, Verdict};
@@ -575,10 +576,6 @@ pub fn extension_chain(plan: &Plan) -> Vec<ExtensionLink> {
 
 fn days(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
-}
-
-fn long(d: NaiveDate) -> String {
-    d.format("%B %-d, %Y").to_string()
 }
 
 /// One extension request with its decision, merged from the record.

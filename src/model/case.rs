@@ -426,13 +426,8 @@ pub fn parse(name: &str, text: &str) -> Result<Case, CaseError> {
     let d = |f: Spanned<Datetime>, field: String| -> Result<Sp<NaiveDate>, CaseError> {
         let span = f.span();
         let dt = f.into_inner();
-        let value = match (dt.date, dt.time, dt.offset) {
-            (Some(x), None, None) => {
-                NaiveDate::from_ymd_opt(i32::from(x.year), u32::from(x.month), u32::from(x.day))
-            }
-            _ => None,
-        };
-        value
+        super::dates::from_toml(&dt)
+            .ok()
             .map(|value| Sp {
                 value,
                 span: span.clone(),

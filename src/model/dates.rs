@@ -6,6 +6,66 @@ use chrono::{Months, NaiveDate};
 /// "A conditional period of six months from the date of the report".
 pub const CONDITIONAL_PERIOD_MONTHS: u32 = 6;
 
+/// How documents write dates, the same in plans and letters: "February 28,
+/// 2027" (the U.S. letter form, the default) or "2027-02-28" (ISO 8601).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DateStyle {
+    #[default]
+    Long,
+    Iso,
+}
+
+impl DateStyle {
+    pub fn write(self, d: NaiveDate) -> String {
+        match self {
+            DateStyle::Long => long(d),
+            DateStyle::Iso => iso(d),
+        }
+    }
+}
+
+/// "February 28, 2027".
+pub fn long(d: NaiveDate) -> String {
+    d.format("%B %-d, %Y").to_string()
+}
+
+/// "2027-02-28".
+pub fn iso(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// Why a TOML value is not a plain calendar date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotADate {
+    /// `2027-01-15T09:00:00` or with an offset.
+    DateAndTime,
+    /// `09:00:00`.
+    TimeOnly,
+    /// `2027-02-30`.
+    NoSuchDay,
+}
+
+impl std::fmt::Display for NotADate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotADate::DateAndTime => "a date and time",
+            NotADate::TimeOnly => "a time",
+            NotADate::NoSuchDay => "not a calendar day",
+        })
+    }
+}
+
+/// A TOML date (`2027-01-15`, unquoted) as a calendar date: the one
+/// conversion used by plans, case files and letter data.
+pub fn from_toml(dt: &toml_edit::Datetime) -> Result<NaiveDate, NotADate> {
+    if dt.time.is_some() && dt.date.is_some() || dt.offset.is_some() {
+        return Err(NotADate::DateAndTime);
+    }
+    let d = dt.date.ok_or(NotADate::TimeOnly)?;
+    NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        .ok_or(NotADate::NoSuchDay)
+}
+
 /// `date` plus `months` calendar months, clamped to the last day of the
 /// target month (2026-08-31 + 6 months = 2027-02-28).
 pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {

@@ -433,13 +433,7 @@ impl Conv<'_> {
                 span: Some(span.clone()),
             })
         };
-        if dt.time.is_some() || dt.offset.is_some() {
-            return Err(bad("a date and time"));
-        }
-        let d = dt.date.ok_or_else(|| bad("a time"))?;
-        let value =
-            NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
-                .ok_or_else(|| bad("not a calendar day"))?;
+        let value = super::dates::from_toml(&dt).map_err(|e| bad(&e.to_string()))?;
         Ok(Some(Sp { value, span }))
     }
 }

@@ -7,7 +7,7 @@
 
 pub mod case;
 pub mod chars;
-mod dates;
+pub mod dates;
 pub mod files;
 mod load;
 mod schema;
@@ -18,7 +18,10 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub use dates::{CONDITIONAL_PERIOD_MONTHS, add_months, conditional_period_end};
+pub use dates::{
+    CONDITIONAL_PERIOD_MONTHS, DateStyle, NotADate, add_months, conditional_period_end,
+    from_toml as date_from_toml,
+};
 pub use load::{LoadError, MAX_PLAN_BYTES, SchemaError, load_file, may_quote, parse, parse_bytes};
 
 /// Byte range in the plan source.

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-use super::{PdfError, sfnt};
+use super::{WriteError, sfnt};
 use crate::fonts::FontFace;
 
 /// One face as embedded: its subset program and the glyph ids of the
@@ -40,7 +40,7 @@ pub struct Descriptor {
 
 impl FontSubset {
     /// The subset of `face` that draws `chars`.
-    pub fn new(face: FontFace, chars: &BTreeSet<char>) -> Result<FontSubset, PdfError> {
+    pub fn new(face: FontFace, chars: &BTreeSet<char>) -> Result<FontSubset, WriteError> {
         let m = face.metrics();
         // Original glyph ids in ascending order, so that the renumbering
         // (and with it every byte written) depends only on the glyph set.
@@ -50,7 +50,7 @@ impl FontSubset {
             remapper.remap(*g);
         }
         let program =
-            subsetter::subset(face.data(), 0, &remapper).map_err(|e| PdfError::Subset {
+            subsetter::subset(face.data(), 0, &remapper).map_err(|e| WriteError::Subset {
                 face: face.postscript_name(),
                 message: e.to_string(),
             })?;

@@ -36,7 +36,7 @@ pub use icc::srgb as srgb_icc_profile;
 pub use post::PRODUCER;
 
 #[derive(Debug, thiserror::Error)]
-pub enum PdfError {
+pub enum WriteError {
     #[error(transparent)]
     Layout(#[from] LayoutError),
     #[error("cannot subset the {face} font: {message}")]
@@ -49,20 +49,20 @@ pub enum PdfError {
     Structure(String),
 }
 
-impl From<lopdf::Error> for PdfError {
+impl From<lopdf::Error> for WriteError {
     fn from(e: lopdf::Error) -> Self {
-        PdfError::Structure(e.to_string())
+        WriteError::Structure(e.to_string())
     }
 }
 
 /// Lay out and write `doc`.
-pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
+pub fn render(doc: &Document) -> Result<Vec<u8>, WriteError> {
     let laid = layout::layout(doc)?;
     write(doc, &laid)
 }
 
 /// Write an already laid-out `doc`.
-pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, PdfError> {
+pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, WriteError> {
     let fonts = subset_fonts(laid)?;
     let mut lo = LoDoc::with_version("1.7");
     // A classic xref table: the signer appends incremental updates, which
@@ -139,7 +139,7 @@ struct EmbeddedFont {
     res: &'static str,
 }
 
-fn subset_fonts(laid: &Laid) -> Result<Vec<EmbeddedFont>, PdfError> {
+fn subset_fonts(laid: &Laid) -> Result<Vec<EmbeddedFont>, WriteError> {
     let mut used: BTreeMap<FontFace, BTreeSet<char>> = BTreeMap::new();
     for page in &laid.pages {
         for item in &page.items {

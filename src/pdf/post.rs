@@ -11,7 +11,7 @@ use flate2::Compression;
 use lopdf::{Dictionary, Document as LoDoc, Object, ObjectId, Stream, StringFormat};
 use sha2::{Digest, Sha256};
 
-use super::{PdfError, icc};
+use super::{WriteError, icc};
 use crate::documents::{Attachment, DocInfo, Document, Relationship};
 use crate::layout::Laid;
 
@@ -27,7 +27,7 @@ pub fn finish(
     laid: &Laid,
     catalog_id: ObjectId,
     pages: &[ObjectId],
-) -> Result<Vec<u8>, PdfError> {
+) -> Result<Vec<u8>, WriteError> {
     let info = info_dict(&doc.info);
     let info_id = lo.add_object(info);
     lo.trailer.set("Info", info_id);
@@ -111,7 +111,7 @@ pub fn finish(
     );
     let mut out = Vec::new();
     lo.save_to(&mut out)
-        .map_err(|e| PdfError::Structure(e.to_string()))?;
+        .map_err(|e| WriteError::Structure(e.to_string()))?;
     patch_id(&mut out)?;
     Ok(out)
 }
@@ -132,7 +132,7 @@ fn text_string(s: &str) -> Object {
 
 fn pdf_date(d: NaiveDateTime) -> Object {
     Object::String(
-        d.format("D:%Y%m%d%H%M%S+00'00'").to_string().into_bytes(),
+        crate::pdfbytes::date::format(d.and_utc().fixed_offset()).into_bytes(),
         StringFormat::Literal,
     )
 }
@@ -247,18 +247,18 @@ fn attachments(
     lo: &mut LoDoc,
     list: &[Attachment],
     date: NaiveDateTime,
-) -> Result<Vec<(String, ObjectId)>, PdfError> {
+) -> Result<Vec<(String, ObjectId)>, WriteError> {
     let mut sorted: Vec<&Attachment> = list.iter().collect();
     sorted.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for pair in sorted.windows(2) {
         if pair[0].name == pair[1].name {
-            return Err(PdfError::DuplicateAttachment(pair[0].name.clone()));
+            return Err(WriteError::DuplicateAttachment(pair[0].name.clone()));
         }
     }
     let mut out = Vec::new();
     for a in sorted {
         if a.name.is_empty() {
-            return Err(PdfError::EmptyAttachmentName);
+            return Err(WriteError::EmptyAttachmentName);
         }
         let mime = if a.mime.is_empty() {
             "application/octet-stream"
@@ -317,11 +317,11 @@ fn signature_fields(
     lo: &mut LoDoc,
     pages: &[ObjectId],
     laid: &Laid,
-) -> Result<Vec<ObjectId>, PdfError> {
+) -> Result<Vec<ObjectId>, WriteError> {
     let mut ids = Vec::new();
     for f in &laid.signature_fields {
         let Some(&page_id) = pages.get(f.page_index) else {
-            return Err(PdfError::Structure(format!(
+            return Err(WriteError::Structure(format!(
                 "signature field {:?} is on page {} of {}",
                 f.name,
                 f.page_index + 1,
@@ -382,7 +382,7 @@ fn signature_fields(
 /// Level 3: measured on a 17-page document, level 6 took 80% more time for
 /// 6% smaller output, `best` more still; level 1 (miniz's fast path) is 50%
 /// larger.
-fn compress(lo: &mut LoDoc) -> Result<(), PdfError> {
+fn compress(lo: &mut LoDoc) -> Result<(), WriteError> {
     // One compressor for all streams: a fresh one allocates and zeroes
     // ~300 KB of tables, which cost more than the compression itself.
     let mut z = flate2::Compress::new(Compression::new(3), true);
@@ -400,14 +400,14 @@ fn compress(lo: &mut LoDoc) -> Result<(), PdfError> {
     Ok(())
 }
 
-fn deflate(z: &mut flate2::Compress, input: &[u8]) -> Result<Vec<u8>, PdfError> {
+fn deflate(z: &mut flate2::Compress, input: &[u8]) -> Result<Vec<u8>, WriteError> {
     z.reset();
     let mut out = Vec::with_capacity(input.len() / 2 + 64);
     loop {
         let done = z.total_in() as usize;
         let status = z
             .compress_vec(&input[done..], &mut out, flate2::FlushCompress::Finish)
-            .map_err(|e| PdfError::Structure(e.to_string()))?;
+            .map_err(|e| WriteError::Structure(e.to_string()))?;
         match status {
             flate2::Status::StreamEnd => return Ok(out),
             _ => out.reserve(out.capacity().max(64)),
@@ -417,7 +417,7 @@ fn deflate(z: &mut flate2::Compress, input: &[u8]) -> Result<Vec<u8>, PdfError> 
 
 /// Replace the `/ID` placeholder with a SHA-256 of the file as written, so
 /// the ID identifies the content and nothing else.
-fn patch_id(out: &mut [u8]) -> Result<(), PdfError> {
+fn patch_id(out: &mut [u8]) -> Result<(), WriteError> {
     let placeholder = hex::encode_upper(ID_PLACEHOLDER);
     let digest = Sha256::digest(&*out);
     let id = hex::encode_upper(&digest[..16]);
@@ -438,7 +438,7 @@ fn patch_id(out: &mut [u8]) -> Result<(), PdfError> {
     if patched == 2 {
         Ok(())
     } else {
-        Err(PdfError::Structure(
+        Err(WriteError::Structure(
             "document ID placeholder not found".into(),
         ))
     }

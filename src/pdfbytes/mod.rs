@@ -6,6 +6,7 @@
 //! and the few document-structure walks both layers need (signature fields,
 //! embedded files).
 
+pub mod date;
 mod doc;
 mod filters;
 mod forms;

@@ -144,7 +144,10 @@ impl SigDictBody {
         d.set(b"Type", Object::name("Sig"));
         d.set(b"Filter", Object::name("Adobe.PPKLite"));
         d.set(b"SubFilter", Object::name("ETSI.CAdES.detached"));
-        d.set(b"M", Object::Str(pdf_date(time).into_bytes()));
+        d.set(
+            b"M",
+            Object::Str(crate::pdfbytes::date::format(time).into_bytes()),
+        );
         if let Some(name) = appearance::subject_field(signer.certificate(), appearance::CN) {
             d.set(b"Name", text_string(&name));
         }
@@ -203,19 +206,6 @@ fn finish(
     }
     out[hole_start + 1..hole_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     Ok(out)
-}
-
-/// `D:YYYYMMDDHHmmSS+HH'mm'`.
-pub fn pdf_date(t: DateTime<FixedOffset>) -> String {
-    let off = t.offset().local_minus_utc();
-    let sign = if off < 0 { '-' } else { '+' };
-    let off = off.abs();
-    format!(
-        "D:{}{sign}{:02}'{:02}'",
-        t.format("%Y%m%d%H%M%S"),
-        off / 3600,
-        off % 3600 / 60
-    )
 }
 
 fn fill_field(

@@ -18,7 +18,7 @@ use const_oid::db;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
 use der::Encode;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -378,7 +378,7 @@ fn check_signature(
         .map(|n| String::from_utf8_lossy(n).into_owned());
     r.reason = text(b"Reason");
     r.location = text(b"Location");
-    let m_time = text(b"M").and_then(|m| parse_pdf_date(&m));
+    let m_time = text(b"M").and_then(|m| crate::pdfbytes::date::parse(&m));
     if !matches!(
         r.sub_filter.as_deref(),
         Some("ETSI.CAdES.detached" | "adbe.pkcs7.detached")
@@ -662,36 +662,6 @@ fn usable_for_signing(cert: &Certificate) -> bool {
         Ok(None) => true,
         Err(_) => false,
     }
-}
-
-/// Parses `D:YYYYMMDDHHmmSSOHH'mm'` (later parts optional).
-pub fn parse_pdf_date(s: &str) -> Option<DateTime<FixedOffset>> {
-    let s = s.strip_prefix("D:").unwrap_or(s);
-    let digits = |from: usize, len: usize, default: u32| -> Option<u32> {
-        match s.get(from..from + len) {
-            Some(d) if d.bytes().all(|b| b.is_ascii_digit()) => d.parse().ok(),
-            Some(_) => None,
-            None => Some(default),
-        }
-    };
-    let year = i32::try_from(digits(0, 4, 0)?).ok()?;
-    let date = NaiveDate::from_ymd_opt(year, digits(4, 2, 1)?, digits(6, 2, 1)?)?;
-    let naive = date.and_hms_opt(digits(8, 2, 0)?, digits(10, 2, 0)?, digits(12, 2, 0)?)?;
-    let tz = s.get(14..).unwrap_or("");
-    let offset = match tz.chars().next() {
-        None | Some('Z') => 0,
-        Some(sign @ ('+' | '-')) => {
-            let rest: String = tz[1..].chars().filter(char::is_ascii_digit).collect();
-            let h: i32 = rest.get(0..2).and_then(|v| v.parse().ok()).unwrap_or(0);
-            let m: i32 = rest.get(2..4).and_then(|v| v.parse().ok()).unwrap_or(0);
-            let secs = h * 3600 + m * 60;
-            if sign == '-' { -secs } else { secs }
-        }
-        Some(_) => return None,
-    };
-    FixedOffset::east_opt(offset)?
-        .from_local_datetime(&naive)
-        .single()
 }
 
 /// Whether a verified file can be relied on (archived, answered with a
