@@ -531,9 +531,9 @@ fn check_crypto(
         }
     }
     let spki = cert.tbs_certificate().subject_public_key_info();
-    let alg = cms::verify_signature(
+    let alg = cms::verify_signature_with(
         spki,
-        &cms.signature_alg.oid,
+        &cms.signature_alg,
         cms.digest_alg,
         &cms.signed_attrs_der,
         &cms.signature,
@@ -594,9 +594,9 @@ fn verifies_cert(cert: &Certificate, issuer: &Certificate) -> bool {
     let Some(sig) = cert.signature().as_bytes() else {
         return false;
     };
-    cms::verify_signature(
+    cms::verify_signature_with(
         issuer.tbs_certificate().subject_public_key_info(),
-        &cert.signature_algorithm().oid,
+        cert.signature_algorithm(),
         None,
         &tbs,
         sig,
