@@ -78,11 +78,11 @@ pub fn signed_data_len_bound(signer: &Signer) -> Result<usize, CmsError> {
     build_with(signer, &digest, &|_| Ok(vec![0xff; sig_len])).map(|v| v.len())
 }
 
-fn build_with(
-    signer: &Signer,
-    digest: &[u8],
-    sign: &dyn Fn(&[u8]) -> Result<Vec<u8>, CmsError>,
-) -> Result<Vec<u8>, CmsError> {
+/// Signs the DER of the signed attributes (the real key, or a stand-in of
+/// the maximum signature length when sizing the placeholder).
+type SignFn<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, CmsError> + 'a;
+
+fn build_with(signer: &Signer, digest: &[u8], sign: &SignFn<'_>) -> Result<Vec<u8>, CmsError> {
     let enc = |e: der::Error| CmsError::Encode(e.to_string());
     let digest_alg = signer.digest_algorithm();
     let cert = signer.certificate();

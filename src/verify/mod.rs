@@ -429,7 +429,7 @@ fn check_signature(
             at.to_rfc3339()
         ));
     }
-    if !usable_for_signing(cert) {
+    if !crate::keys::may_sign_documents(cert) {
         return Err("the certificate's key usage does not allow signing".into());
     }
     r.trust = trust(cert, self_signed, at, &cms.certificates, &opts.trust);
@@ -650,18 +650,6 @@ fn is_ca(cert: &Certificate) -> bool {
         cert.tbs_certificate().get_extension::<BasicConstraints>(),
         Ok(Some((_, bc))) if bc.ca
     )
-}
-
-/// Whether a key usage extension, when present, allows signing documents.
-fn usable_for_signing(cert: &Certificate) -> bool {
-    use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
-    match cert.tbs_certificate().get_extension::<KeyUsage>() {
-        Ok(Some((_, ku))) => {
-            ku.0.contains(KeyUsages::DigitalSignature) || ku.0.contains(KeyUsages::NonRepudiation)
-        }
-        Ok(None) => true,
-        Err(_) => false,
-    }
 }
 
 /// Parses `D:YYYYMMDDHHmmSSOHH'mm'` (later parts optional).
