@@ -357,20 +357,21 @@ impl Signer {
             .subject_public_key_info()
             .to_der()
             .map_err(|e| KeyError::Build(e.to_string()))?;
-        if !may_sign_documents(first) {
-            return Err(KeyError::KeyUsage {
-                subject: first.tbs_certificate().subject().to_string(),
-            });
-        }
+        let key_usage_ok = may_sign_documents(first);
+        let subject = first.tbs_certificate().subject().to_string();
         let signer = Signer {
             key,
             chain,
             chain_der,
         };
+        // The wrong certificate first: its key usage would not matter.
         if cert_spki != signer.public_spki()? {
             return Err(KeyError::Mismatch {
                 cert: cert_name.to_string(),
             });
+        }
+        if !key_usage_ok {
+            return Err(KeyError::KeyUsage { subject });
         }
         Ok(signer)
     }

@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 use super::{Algorithm, DigestAlg, KeyError, PSS_SALT_LEN, SecretSource};
 
 /// What an RFC 7512 URI says (only the attributes we use).
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Default)]
 pub(super) struct Uri {
     token: Option<String>,
     manufacturer: Option<String>,
@@ -38,6 +38,17 @@ pub(super) struct Uri {
     pin_source: Option<String>,
     /// `pin-value`: allowed by RFC 7512 (and used in scripts), zeroized.
     pin_value: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for Uri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never show a PIN.
+        f.debug_struct("Uri")
+            .field("token", &self.token)
+            .field("object", &self.object)
+            .field("module_path", &self.module_path)
+            .finish_non_exhaustive()
+    }
 }
 
 fn bad_uri(why: impl std::fmt::Display) -> KeyError {
