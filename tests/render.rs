@@ -102,7 +102,9 @@ fn every_text_of_the_plan_is_in_the_pdf() {
         expected.push(t(&d.result_sheet));
         for s in &d.steps {
             expected.push(t(&s.action));
-            expected.push(cip::model::dates::long(s.target.as_ref().expect("target").value));
+            expected.push(cip::model::dates::long(
+                s.target.as_ref().expect("target").value,
+            ));
             for dep in &s.departments {
                 expected.push(dep.value.clone());
             }

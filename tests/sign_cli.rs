@@ -43,7 +43,7 @@ fn keygen(dir: &Path, alg: &str) -> Output {
 
 #[test]
 fn keygen_writes_a_private_key_and_an_end_entity_certificate() {
-    for alg in ["ed25519", "p256"] {
+    for alg in ["ed25519", "p256", "p384", "rsa3072"] {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path();
         let out = keygen(dir, alg);
@@ -91,14 +91,31 @@ fn keygen_writes_a_private_key_and_an_end_entity_certificate() {
                 "{alg}: certificate lacks `{want}`:\n{info}"
             );
         }
-        assert!(
-            info.contains(if alg == "p256" {
-                "prime256v1"
-            } else {
-                "ED25519"
-            }),
-            "{info}"
+        let (key_type, sig_alg) = match alg {
+            "p256" => ("prime256v1", "ecdsa-with-SHA256"),
+            "p384" => ("secp384r1", "ecdsa-with-SHA384"),
+            "rsa3072" => ("Public-Key: (3072 bit)", "sha256WithRSAEncryption"),
+            _ => ("ED25519", "ED25519"),
+        };
+        assert!(info.contains(key_type), "{alg}: {info}");
+        assert!(info.contains(sig_alg), "{alg}: {info}");
+        // OpenSSL checks the self-signature.
+        let v = run(Command::new(tool("openssl"))
+            .args(["verify", "-CAfile"])
+            .arg(dir.join("cert.pem"))
+            .arg(dir.join("cert.pem")));
+        assert!(v.status.success(), "{alg}: {}", text(&v));
+        // The key signs, and cip verifies it, trusting the certificate.
+        std::fs::write(dir.join("in.pdf"), sample_pdf(true)).expect("write");
+        let s = cip(
+            &[
+                "sign", "in.pdf", "--key", "key.pem", "--cert", "cert.pem", "-o", "out.pdf",
+            ],
+            dir,
         );
+        assert!(s.status.success(), "{alg}: {}", text(&s));
+        let v = cip(&["verify", "out.pdf", "--trust", "cert.pem"], dir);
+        assert_eq!(v.status.code(), Some(0), "{alg}: {}", text(&v));
 
         // Never overwrite.
         let again = keygen(dir, alg);

@@ -58,12 +58,16 @@ pub struct Args {
     /// Trusted certificate for the plan PDF's signature (PEM); repeatable.
     #[arg(long, value_name = "CERT.pem")]
     trust: Vec<PathBuf>,
-    /// Sign the letter with this private key (visible signature in the AM's box).
-    #[arg(long, value_name = "KEY.pem", requires = "cert")]
+    /// Sign the letter with this key (visible signature in the AM's box): a
+    /// key file, PKCS#12 file or pkcs11: URI, as `cip sign --key`.
+    #[arg(long, value_name = "KEY")]
     key: Option<PathBuf>,
-    /// The signer's certificate (PEM), with --key.
+    /// The signer's certificate (PEM), with --key (optional with a PKCS#12
+    /// file or a token that holds it).
     #[arg(long, value_name = "CERT.pem", requires = "key")]
     cert: Option<PathBuf>,
+    #[command(flatten)]
+    unlock: super::sign::UnlockArgs,
     /// Signing time (RFC 3339), for reproducible signed letters; default: now.
     #[arg(long, value_name = "RFC3339", requires = "key")]
     time: Option<DateTime<FixedOffset>>,
@@ -199,9 +203,11 @@ fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
     for p in &a.trust {
         trust.append(&mut keys::load_certificates(p).map_err(|e| fail(&e))?);
     }
-    let signer = match (&a.key, &a.cert) {
-        (Some(k), Some(c)) => Some(keys::load_signer(k, c).map_err(|e| fail(&e))?),
-        _ => None,
+    let signer = match &a.key {
+        Some(k) => {
+            Some(super::sign::open_signer(k, a.cert.as_deref(), &a.unlock).map_err(|e| fail(&e))?)
+        }
+        None => None,
     };
     let issuer = Issuer {
         kind,
@@ -411,9 +417,11 @@ fn transmittal(a: &Args, kind: CompanyKind) -> Result<ExitCode, ExitCode> {
     for p in &a.trust {
         trust.append(&mut keys::load_certificates(p).map_err(|e| fail(&e))?);
     }
-    let signer = match (&a.key, &a.cert) {
-        (Some(k), Some(c)) => Some(keys::load_signer(k, c).map_err(|e| fail(&e))?),
-        _ => None,
+    let signer = match &a.key {
+        Some(k) => {
+            Some(super::sign::open_signer(k, a.cert.as_deref(), &a.unlock).map_err(|e| fail(&e))?)
+        }
+        None => None,
     };
     let plan_path = a.plan.as_deref().unwrap_or(Path::new(""));
     let input = PlanInput::load_with_case(plan_path, &trust, a.case.as_deref())

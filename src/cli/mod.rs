@@ -49,12 +49,12 @@ enum Command {
     Render(render::Args),
     /// Make a private key and a self-signed certificate for the approving official.
     #[command(
-        after_help = "Example:\n  cip keygen --name \"Robert Chen\" --title \"Chief Financial Officer\" --org \"Acme Imports, Inc.\" --key cfo-key.pem --cert cfo-cert.pem"
+        after_help = "Examples:\n  cip keygen --name \"Robert Chen\" --title \"Chief Financial Officer\" --org \"Acme Imports, Inc.\" --key cfo-key.pem --cert cfo-cert.pem\n  cip keygen --name \"Robert Chen\" --title CFO --algorithm rsa3072 --key cfo-key.pem --cert cfo-cert.pem"
     )]
     Keygen(sign::KeygenArgs),
     /// Sign a PDF (embedded PAdES signature, incremental update).
     #[command(
-        after_help = "Example:\n  cip sign acme.pdf --key cfo-key.pem --cert cfo-cert.pem -o acme-signed.pdf"
+        after_help = "Examples:\n  cip sign acme.pdf --key cfo-key.pem --cert cfo-cert.pem -o acme-signed.pdf\n  cip sign acme.pdf --key cfo.p12 --password-env P12_PASSWORD -o acme-signed.pdf\n  cip sign acme.pdf --key 'pkcs11:token=CFO;object=signing?module-path=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so' --pin-env TOKEN_PIN -o acme-signed.pdf\n\nExit 2 (nothing written) when the key cannot be used: wrong password or PIN, locked token,\na certificate of another key, without a signing key usage, or not valid at the signing time."
     )]
     Sign(sign::SignArgs),
     /// Verify every signature of a PDF and its manifest.

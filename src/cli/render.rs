@@ -51,14 +51,18 @@ pub struct Args {
     /// Do not attach the supporting documents (the manifest and plan source stay).
     #[arg(long)]
     no_attach: bool,
-    /// Sign the rendered plan for the approving official (needs --key and --cert).
-    #[arg(long, requires_all = ["key", "cert"])]
+    /// Sign the rendered plan for the approving official (needs --key; see `cip sign --help`).
+    #[arg(long, requires = "key")]
     sign: bool,
-    #[arg(long, value_name = "KEY.pem", requires = "sign")]
+    /// The signing key: key file, PKCS#12 file or pkcs11: URI (as `cip sign`).
+    #[arg(long, value_name = "KEY", requires = "sign")]
     key: Option<PathBuf>,
-    /// Signer's certificate, optionally followed by its issuers.
+    /// Signer's certificate, optionally followed by its issuers (optional
+    /// with a PKCS#12 file or a token that holds it).
     #[arg(long, value_name = "CERT.pem", requires = "sign")]
     cert: Option<PathBuf>,
+    #[command(flatten)]
+    unlock: super::sign::UnlockArgs,
     #[arg(long, requires = "sign")]
     reason: Option<String>,
     #[arg(long, requires = "sign")]
@@ -88,10 +92,11 @@ pub struct Args {
 
 /// Sign freshly rendered bytes when `--sign` was given.
 fn maybe_sign(a: &Args, pdf: Vec<u8>) -> Result<Vec<u8>, String> {
-    let (true, Some(key), Some(cert)) = (a.sign, &a.key, &a.cert) else {
+    let (true, Some(key)) = (a.sign, &a.key) else {
         return Ok(pdf);
     };
-    let signer = cip::keys::load_signer(key, cert).map_err(|e| e.to_string())?;
+    let signer =
+        super::sign::open_signer(key, a.cert.as_deref(), &a.unlock).map_err(|e| e.to_string())?;
     let opts = cip::sign::SignOptions {
         reason: Some(a.reason.clone().unwrap_or_else(|| {
             "Compliance Improvement Plan approved and transmitted at the corporate level".into()

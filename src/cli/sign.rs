@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 
-use cip::keys::{self, Algorithm, KeygenOptions};
+use cip::keys::{self, Algorithm, KeyOptions, KeygenOptions, SecretSource, Signer};
 use cip::sign::{self, SignOptions};
 use cip::verify::{self, FileCheck, ManifestStatus, VerifyOptions, VerifyReport};
 
@@ -16,6 +16,58 @@ use super::term::{print_error, safe};
 pub enum AlgorithmArg {
     Ed25519,
     P256,
+    P384,
+    /// RSA 3072-bit, PKCS#1 v1.5 with SHA-256.
+    Rsa3072,
+}
+
+/// How to unlock the signing key; shared by `cip sign`, `cip render --sign`
+/// and `cip letter --key`. Secrets never come from the command line itself.
+#[derive(Args, Debug, Clone, Default)]
+pub struct UnlockArgs {
+    /// Environment variable holding the PKCS#12 file's password.
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// File whose first line is the PKCS#12 file's password.
+    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
+    pub password_file: Option<PathBuf>,
+    /// Environment variable holding the token's PIN (or pin-source= in the URI).
+    #[arg(long, value_name = "VAR")]
+    pub pin_env: Option<String>,
+    /// Sign with RSASSA-PSS instead of RSA PKCS#1 v1.5 (RSA keys only).
+    #[arg(long)]
+    pub rsa_pss: bool,
+}
+
+impl UnlockArgs {
+    fn options(&self) -> KeyOptions {
+        use std::io::IsTerminal as _;
+        // Prompt only with a person at a terminal; scripts get an error.
+        let interactive = std::io::stdin().is_terminal();
+        KeyOptions {
+            password: SecretSource {
+                env: self.password_env.clone(),
+                file: self.password_file.clone(),
+                interactive,
+            },
+            pin: SecretSource {
+                env: self.pin_env.clone(),
+                file: None,
+                interactive,
+            },
+            rsa_pss: self.rsa_pss,
+        }
+    }
+}
+
+/// Opens the signer `--key` names (key file, PKCS#12 file or pkcs11: URI),
+/// with `--cert` when given.
+pub fn open_signer(
+    key: &std::path::Path,
+    cert: Option<&std::path::Path>,
+    unlock: &UnlockArgs,
+) -> Result<Signer, keys::KeyError> {
+    keys::open_signer(key, cert, &unlock.options())
 }
 
 #[derive(Args, Debug)]
@@ -38,6 +90,8 @@ pub struct KeygenArgs {
     /// Start of validity (RFC 3339); now by default.
     #[arg(long, value_name = "RFC3339")]
     pub not_before: Option<DateTime<chrono::FixedOffset>>,
+    /// Key type: Ed25519 (small, modern), P-256/P-384 (ECDSA) or RSA-3072
+    /// (what older validators expect).
     #[arg(long, value_enum, default_value = "ed25519")]
     pub algorithm: AlgorithmArg,
     /// Private key to create (PKCS#8 PEM, mode 0600; never overwritten).
@@ -53,11 +107,16 @@ pub struct SignArgs {
     /// PDF to sign.
     #[arg(value_name = "IN.pdf")]
     pub input: PathBuf,
-    #[arg(long, value_name = "KEY.pem")]
+    /// The signing key: a PKCS#8 key file (PEM or DER), a PKCS#12 file
+    /// (.p12/.pfx), or a PKCS#11 URI (pkcs11:token=…;object=…?module-path=…).
+    #[arg(long, value_name = "KEY")]
     pub key: PathBuf,
-    /// Signer's certificate, optionally followed by its issuers.
+    /// Signer's certificate, optionally followed by its issuers (optional
+    /// with a PKCS#12 file or a token that holds the certificate).
     #[arg(long, value_name = "CERT.pem")]
-    pub cert: PathBuf,
+    pub cert: Option<PathBuf>,
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
     /// Signed PDF to write (must differ from the input).
     #[arg(short, long, value_name = "OUT.pdf")]
     pub output: PathBuf,
@@ -103,6 +162,8 @@ pub fn run_keygen(a: &KeygenArgs) -> ExitCode {
         algorithm: match a.algorithm {
             AlgorithmArg::Ed25519 => Algorithm::Ed25519,
             AlgorithmArg::P256 => Algorithm::P256,
+            AlgorithmArg::P384 => Algorithm::P384,
+            AlgorithmArg::Rsa3072 => Algorithm::Rsa,
         },
         not_before: a.not_before.map(|t| t.with_timezone(&Utc)),
     };
@@ -123,9 +184,15 @@ pub fn run_keygen(a: &KeygenArgs) -> ExitCode {
 }
 
 pub fn run_sign(a: &SignArgs) -> ExitCode {
-    let signer = match keys::load_signer(&a.key, &a.cert) {
+    // A key that cannot be opened (wrong password or PIN, locked token, a
+    // certificate of another key or one that may not sign) is input that
+    // cannot be used: exit 2, nothing written.
+    let signer = match open_signer(&a.key, a.cert.as_deref(), &a.unlock) {
         Ok(s) => s,
-        Err(e) => return fail(&e),
+        Err(e) => {
+            print_error(&e);
+            return ExitCode::from(2);
+        }
     };
     let opts = SignOptions {
         reason: a.reason.clone(),
@@ -141,6 +208,10 @@ pub fn run_sign(a: &SignArgs) -> ExitCode {
                 safe(a.output.display())
             );
             ExitCode::SUCCESS
+        }
+        Err(e @ sign::SignError::CertificateNotValid(_)) => {
+            print_error(&e);
+            ExitCode::from(2)
         }
         Err(e) => fail(&e),
     }

@@ -28,78 +28,21 @@ pub enum CmsError {
     Malformed(String),
     #[error("cannot encode CMS: {0}")]
     Encode(String),
+    #[error("{0}")]
+    Sign(String),
 }
 
 fn malformed(e: impl std::fmt::Display) -> CmsError {
     CmsError::Malformed(e.to_string())
 }
 
-/// Message digest algorithms accepted in signatures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-pub enum DigestAlg {
-    #[serde(rename = "SHA-256")]
-    Sha256,
-    #[serde(rename = "SHA-384")]
-    Sha384,
-    #[serde(rename = "SHA-512")]
-    Sha512,
-}
-
-impl DigestAlg {
-    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        match *oid {
-            db::rfc5912::ID_SHA_256 => Some(DigestAlg::Sha256),
-            db::rfc5912::ID_SHA_384 => Some(DigestAlg::Sha384),
-            db::rfc5912::ID_SHA_512 => Some(DigestAlg::Sha512),
-            _ => None,
-        }
-    }
-
-    pub fn oid(self) -> ObjectIdentifier {
-        match self {
-            DigestAlg::Sha256 => db::rfc5912::ID_SHA_256,
-            DigestAlg::Sha384 => db::rfc5912::ID_SHA_384,
-            DigestAlg::Sha512 => db::rfc5912::ID_SHA_512,
-        }
-    }
-
-    /// The digest a signer's algorithm calls for: SHA-512 with Ed25519
-    /// (RFC 8419; pyHanko rejects anything else), SHA-256 with P-256.
-    pub fn for_algorithm(alg: Algorithm) -> Self {
-        match alg {
-            Algorithm::Ed25519 => DigestAlg::Sha512,
-            Algorithm::P256 => DigestAlg::Sha256,
-        }
-    }
-
-    /// Digest of the concatenation of `parts`.
-    pub fn digest(self, parts: &[&[u8]]) -> Vec<u8> {
-        fn run<D: sha2::Digest>(parts: &[&[u8]]) -> Vec<u8> {
-            let mut h = D::new();
-            for p in parts {
-                h.update(p);
-            }
-            h.finalize().to_vec()
-        }
-        match self {
-            DigestAlg::Sha256 => run::<sha2::Sha256>(parts),
-            DigestAlg::Sha384 => run::<sha2::Sha384>(parts),
-            DigestAlg::Sha512 => run::<sha2::Sha512>(parts),
-        }
-    }
-}
+/// Message digest algorithms (defined with the keys, which hash too).
+pub use crate::keys::DigestAlg;
 
 fn alg_id(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid,
         parameters: None,
-    }
-}
-
-fn signature_alg(alg: Algorithm) -> ObjectIdentifier {
-    match alg {
-        Algorithm::Ed25519 => db::rfc8410::ID_ED_25519,
-        Algorithm::P256 => db::rfc5912::ECDSA_WITH_SHA_256,
     }
 }
 
@@ -121,31 +64,27 @@ fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error>
 }
 
 /// Builds the DER `ContentInfo` of a detached SignedData over `digest`
-/// (already computed with `DigestAlg::for_algorithm(signer.algorithm())`).
+/// (already computed with `signer.digest_algorithm()`).
 pub fn build_signed_data(signer: &Signer, digest: &[u8]) -> Result<Vec<u8>, CmsError> {
-    build_with(signer, digest, &|msg| signer.sign(msg))
+    build_with(signer, digest, &|msg| {
+        signer.sign(msg).map_err(|e| CmsError::Sign(e.to_string()))
+    })
 }
 
 /// An upper bound of `build_signed_data`'s length, to size the placeholder.
 pub fn signed_data_len_bound(signer: &Signer) -> Result<usize, CmsError> {
-    let digest = vec![
-        0u8;
-        DigestAlg::for_algorithm(signer.algorithm())
-            .digest(&[])
-            .len()
-    ];
+    let digest = vec![0u8; signer.digest_algorithm().digest(&[]).len()];
     let sig_len = signer.max_signature_len();
-    build_with(signer, &digest, &|_| vec![0xff; sig_len]).map(|v| v.len())
+    build_with(signer, &digest, &|_| Ok(vec![0xff; sig_len])).map(|v| v.len())
 }
 
-fn build_with(
-    signer: &Signer,
-    digest: &[u8],
-    sign: &dyn Fn(&[u8]) -> Vec<u8>,
-) -> Result<Vec<u8>, CmsError> {
+/// Signs the DER of the signed attributes (the real key, or a stand-in of
+/// the maximum signature length when sizing the placeholder).
+type SignFn<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, CmsError> + 'a;
+
+fn build_with(signer: &Signer, digest: &[u8], sign: &SignFn<'_>) -> Result<Vec<u8>, CmsError> {
     let enc = |e: der::Error| CmsError::Encode(e.to_string());
-    let alg = signer.algorithm();
-    let digest_alg = DigestAlg::for_algorithm(alg);
+    let digest_alg = signer.digest_algorithm();
     let cert = signer.certificate();
     let cert_der = signer.chain_der().first().cloned().unwrap_or_default();
     let signing_cert = SigningCertificateV2 {
@@ -182,7 +121,7 @@ fn build_with(
         )
         .map_err(enc)?;
     // The signature covers the DER of the attributes as a SET (RFC 5652 5.4).
-    let signature = sign(&attrs.to_der().map_err(enc)?);
+    let signature = sign(&attrs.to_der().map_err(enc)?)?;
     let signer_info = SignerInfo {
         // Version 1 goes with identification by issuer and serial number.
         version: CmsVersion::V1,
@@ -192,7 +131,7 @@ fn build_with(
         }),
         digest_alg: alg_id(digest_alg.oid()),
         signed_attrs: Some(attrs),
-        signature_algorithm: alg_id(signature_alg(alg)),
+        signature_algorithm: signer.signature_algorithm(),
         signature: OctetString::new(signature).map_err(enc)?,
         unsigned_attrs: None,
     };
@@ -388,7 +327,8 @@ fn der_total_len(b: &[u8]) -> Option<usize> {
     (total <= b.len()).then_some(total)
 }
 
-/// Which public-key algorithm a certificate key uses.
+/// Which public-key algorithm a certificate key uses (RSA keys are
+/// reported as [`Algorithm::Rsa`]; the padding is the signature's).
 pub fn key_algorithm(spki: &SubjectPublicKeyInfoOwned) -> Result<Algorithm, String> {
     match spki.algorithm.oid {
         db::rfc8410::ID_ED_25519 => Ok(Algorithm::Ed25519),
@@ -398,24 +338,20 @@ pub fn key_algorithm(spki: &SubjectPublicKeyInfoOwned) -> Result<Algorithm, Stri
                 .parameters
                 .as_ref()
                 .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
-            if curve == Some(db::rfc5912::SECP_256_R_1) {
-                Ok(Algorithm::P256)
-            } else {
-                Err("unsupported elliptic curve (only P-256)".into())
+            match curve {
+                Some(db::rfc5912::SECP_256_R_1) => Ok(Algorithm::P256),
+                Some(db::rfc5912::SECP_384_R_1) => Ok(Algorithm::P384),
+                _ => Err("unsupported elliptic curve (P-256 and P-384 are supported)".into()),
             }
         }
-        db::rfc5912::RSA_ENCRYPTION => {
-            Err("RSA keys cannot sign here (use Ed25519 or P-256)".into())
-        }
+        db::rfc5912::RSA_ENCRYPTION => Ok(Algorithm::Rsa),
         other => Err(format!("unsupported key algorithm {other}")),
     }
 }
 
-/// Checks `sig` over `msg` with `spki` and names the algorithm.
-/// `fallback_digest` is the hash used when the signature algorithm names
-/// only the key type (bare id-ecPublicKey or rsaEncryption, as CMS allows).
-/// RSA (PKCS#1 v1.5) is verified but never used for signing: company CAs
-/// and other signers' certificates often use it.
+/// Checks `sig` over `msg` with `spki` and names the algorithm, from the
+/// signature algorithm's OID alone (no parameters, so not RSASSA-PSS; see
+/// [`verify_signature_with`]).
 pub fn verify_signature(
     spki: &SubjectPublicKeyInfoOwned,
     sig_alg: &ObjectIdentifier,
@@ -423,15 +359,40 @@ pub fn verify_signature(
     msg: &[u8],
     sig: &[u8],
 ) -> Result<&'static str, String> {
-    if spki.algorithm.oid == db::rfc5912::RSA_ENCRYPTION {
-        return verify_rsa(spki, sig_alg, fallback_digest, msg, sig);
-    }
+    let alg = alg_id(*sig_alg);
+    verify_signature_with(spki, &alg, fallback_digest, msg, sig)
+}
+
+/// Checks `sig` over `msg` with `spki` and names the algorithm.
+/// `fallback_digest` is the hash used when the signature algorithm names
+/// only the key type (bare id-ecPublicKey or rsaEncryption, as CMS allows).
+/// Ed25519, ECDSA P-256/P-384 and RSA (PKCS#1 v1.5 and RSASSA-PSS, whose
+/// parameters `sig_alg` carries) are accepted.
+pub fn verify_signature_with(
+    spki: &SubjectPublicKeyInfoOwned,
+    sig_alg: &AlgorithmIdentifierOwned,
+    fallback_digest: Option<DigestAlg>,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<&'static str, String> {
     let key_bits = spki.subject_public_key.raw_bytes();
-    match key_algorithm(spki)? {
+    let alg = key_algorithm(spki)?;
+    let ecdsa_digest = |curve: &str| match sig_alg.oid {
+        db::rfc5912::ECDSA_WITH_SHA_256 => Ok(DigestAlg::Sha256),
+        db::rfc5912::ECDSA_WITH_SHA_384 => Ok(DigestAlg::Sha384),
+        db::rfc5912::ECDSA_WITH_SHA_512 => Ok(DigestAlg::Sha512),
+        db::rfc5912::ID_EC_PUBLIC_KEY => fallback_digest.ok_or("no digest algorithm".to_string()),
+        other => Err(format!(
+            "signature algorithm {other} does not fit a {curve} key"
+        )),
+    };
+    match alg {
+        Algorithm::Rsa | Algorithm::RsaPss => verify_rsa(spki, sig_alg, fallback_digest, msg, sig),
         Algorithm::Ed25519 => {
-            if *sig_alg != db::rfc8410::ID_ED_25519 {
+            if sig_alg.oid != db::rfc8410::ID_ED_25519 {
                 return Err(format!(
-                    "signature algorithm {sig_alg} does not fit an Ed25519 key"
+                    "signature algorithm {} does not fit an Ed25519 key",
+                    sig_alg.oid
                 ));
             }
             let pk: [u8; 32] = key_bits.try_into().map_err(|_| "bad Ed25519 public key")?;
@@ -445,17 +406,7 @@ pub fn verify_signature(
         }
         Algorithm::P256 => {
             use signature::hazmat::PrehashVerifier as _;
-            let digest = match *sig_alg {
-                db::rfc5912::ECDSA_WITH_SHA_256 => DigestAlg::Sha256,
-                db::rfc5912::ECDSA_WITH_SHA_384 => DigestAlg::Sha384,
-                db::rfc5912::ECDSA_WITH_SHA_512 => DigestAlg::Sha512,
-                db::rfc5912::ID_EC_PUBLIC_KEY => fallback_digest.ok_or("no digest algorithm")?,
-                other => {
-                    return Err(format!(
-                        "signature algorithm {other} does not fit a P-256 key"
-                    ));
-                }
-            };
+            let digest = ecdsa_digest("P-256")?;
             let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
                 .map_err(|_| "bad P-256 public key".to_string())?;
             let sig = p256::ecdsa::Signature::from_der(sig)
@@ -464,51 +415,95 @@ pub fn verify_signature(
                 .map_err(|_| "signature does not verify".to_string())?;
             Ok("ECDSA P-256")
         }
+        Algorithm::P384 => {
+            use signature::hazmat::PrehashVerifier as _;
+            let digest = ecdsa_digest("P-384")?;
+            let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(key_bits)
+                .map_err(|_| "bad P-384 public key".to_string())?;
+            let sig = p384::ecdsa::Signature::from_der(sig)
+                .map_err(|_| "malformed ECDSA signature".to_string())?;
+            vk.verify_prehash(&digest.digest(&[msg]), &sig)
+                .map_err(|_| "signature does not verify".to_string())?;
+            Ok("ECDSA P-384")
+        }
     }
 }
 
 fn verify_rsa(
     spki: &SubjectPublicKeyInfoOwned,
-    sig_alg: &ObjectIdentifier,
+    sig_alg: &AlgorithmIdentifierOwned,
     fallback_digest: Option<DigestAlg>,
     msg: &[u8],
     sig: &[u8],
 ) -> Result<&'static str, String> {
-    let digest = match *sig_alg {
+    use der::referenced::OwnedToRef as _;
+    let key = rsa::RsaPublicKey::try_from(spki.owned_to_ref())
+        .map_err(|_| "bad or oversized RSA public key".to_string())?;
+    if sig_alg.oid == db::rfc5912::ID_RSASSA_PSS {
+        return verify_pss(&key, sig_alg, msg, sig);
+    }
+    let digest = match sig_alg.oid {
         db::rfc5912::SHA_256_WITH_RSA_ENCRYPTION => DigestAlg::Sha256,
         db::rfc5912::SHA_384_WITH_RSA_ENCRYPTION => DigestAlg::Sha384,
         db::rfc5912::SHA_512_WITH_RSA_ENCRYPTION => DigestAlg::Sha512,
         db::rfc5912::RSA_ENCRYPTION => fallback_digest.ok_or("no digest algorithm")?,
         other => {
             return Err(format!(
-                "unsupported RSA signature algorithm {other} (only PKCS#1 v1.5)"
+                "unsupported RSA signature algorithm {other} (PKCS#1 v1.5 with SHA-2 and RSASSA-PSS are supported)"
             ));
         }
-    };
-    use der::referenced::OwnedToRef as _;
-    let key = rsa::RsaPublicKey::try_from(spki.owned_to_ref())
-        .map_err(|_| "bad or oversized RSA public key".to_string())?;
-    // DigestInfo prefixes of RFC 8017 9.2, note 1.
-    let prefix: &[u8] = match digest {
-        DigestAlg::Sha256 => &[
-            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x01, 0x05, 0x00, 0x04, 0x20,
-        ],
-        DigestAlg::Sha384 => &[
-            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x02, 0x05, 0x00, 0x04, 0x30,
-        ],
-        DigestAlg::Sha512 => &[
-            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
-            0x03, 0x05, 0x00, 0x04, 0x40,
-        ],
     };
     let hashed = digest.digest(&[msg]);
     let scheme = rsa::Pkcs1v15Sign {
         hash_len: Some(hashed.len()),
-        prefix: prefix.into(),
+        prefix: digest.digest_info_prefix().into(),
     };
     key.verify(scheme, &hashed, sig)
         .map_err(|_| "signature does not verify".to_string())?;
     Ok("RSA PKCS#1 v1.5")
+}
+
+/// RSASSA-PSS with SHA-2 (the hash and MGF1's hash the same, as RFC 4055
+/// recommends and every signer we know does) and the salt length the
+/// parameters give.
+fn verify_pss(
+    key: &rsa::RsaPublicKey,
+    sig_alg: &AlgorithmIdentifierOwned,
+    msg: &[u8],
+    sig: &[u8],
+) -> Result<&'static str, String> {
+    let params_der = sig_alg
+        .parameters
+        .as_ref()
+        .ok_or("RSASSA-PSS without parameters")?
+        .to_der()
+        .map_err(|e| e.to_string())?;
+    let params = rsa::pkcs1::RsaPssParams::<Any>::from_der(&params_der)
+        .map_err(|e| format!("malformed RSASSA-PSS parameters: {e}"))?;
+    let digest = DigestAlg::from_oid(&params.hash.oid)
+        .ok_or_else(|| format!("unsupported RSASSA-PSS hash {}", params.hash.oid))?;
+    let mgf_hash = params
+        .mask_gen
+        .parameters
+        .as_ref()
+        .map(|p| p.oid)
+        .ok_or("RSASSA-PSS mask generation without a hash")?;
+    if params.mask_gen.oid != db::rfc5912::ID_MGF_1 || mgf_hash != params.hash.oid {
+        return Err("unsupported RSASSA-PSS mask generation (only MGF1 with the same hash)".into());
+    }
+    let salt = usize::from(params.salt_len);
+    let hashed = digest.digest(&[msg]);
+    let ok = match digest {
+        DigestAlg::Sha256 => {
+            key.verify(rsa::Pss::<sha2::Sha256>::new_with_salt(salt), &hashed, sig)
+        }
+        DigestAlg::Sha384 => {
+            key.verify(rsa::Pss::<sha2::Sha384>::new_with_salt(salt), &hashed, sig)
+        }
+        DigestAlg::Sha512 => {
+            key.verify(rsa::Pss::<sha2::Sha512>::new_with_salt(salt), &hashed, sig)
+        }
+    };
+    ok.map_err(|_| "signature does not verify".to_string())?;
+    Ok("RSASSA-PSS")
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::cms::{self, CmsError, DigestAlg};
+use crate::cms::{self, CmsError};
 use crate::intake::MAX_PLAN_PDF_BYTES;
 use crate::keys::Signer;
 use crate::pdfbytes::{
@@ -197,7 +197,8 @@ fn finish(
     let mut padded = br.into_bytes();
     padded.resize(body.byte_range_len, b' ');
     out[br_at..br_at + body.byte_range_len].copy_from_slice(&padded);
-    let digest = DigestAlg::for_algorithm(signer.algorithm())
+    let digest = signer
+        .digest_algorithm()
         .digest(&[&out[..hole_start], &out[hole_end..]]);
     let cms = cms::build_signed_data(signer, &digest)?;
     let hex = hex::encode_upper(&cms);

@@ -429,7 +429,7 @@ fn check_signature(
             at.to_rfc3339()
         ));
     }
-    if !usable_for_signing(cert) {
+    if !crate::keys::may_sign_documents(cert) {
         return Err("the certificate's key usage does not allow signing".into());
     }
     r.trust = trust(cert, self_signed, at, &cms.certificates, &opts.trust);
@@ -531,9 +531,9 @@ fn check_crypto(
         }
     }
     let spki = cert.tbs_certificate().subject_public_key_info();
-    let alg = cms::verify_signature(
+    let alg = cms::verify_signature_with(
         spki,
-        &cms.signature_alg.oid,
+        &cms.signature_alg,
         cms.digest_alg,
         &cms.signed_attrs_der,
         &cms.signature,
@@ -594,9 +594,9 @@ fn verifies_cert(cert: &Certificate, issuer: &Certificate) -> bool {
     let Some(sig) = cert.signature().as_bytes() else {
         return false;
     };
-    cms::verify_signature(
+    cms::verify_signature_with(
         issuer.tbs_certificate().subject_public_key_info(),
-        &cert.signature_algorithm().oid,
+        cert.signature_algorithm(),
         None,
         &tbs,
         sig,
@@ -650,18 +650,6 @@ fn is_ca(cert: &Certificate) -> bool {
         cert.tbs_certificate().get_extension::<BasicConstraints>(),
         Ok(Some((_, bc))) if bc.ca
     )
-}
-
-/// Whether a key usage extension, when present, allows signing documents.
-fn usable_for_signing(cert: &Certificate) -> bool {
-    use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
-    match cert.tbs_certificate().get_extension::<KeyUsage>() {
-        Ok(Some((_, ku))) => {
-            ku.0.contains(KeyUsages::DigitalSignature) || ku.0.contains(KeyUsages::NonRepudiation)
-        }
-        Ok(None) => true,
-        Err(_) => false,
-    }
 }
 
 /// Whether a verified file can be relied on (archived, answered with a
