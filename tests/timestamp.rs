@@ -159,7 +159,7 @@ fn a_misbehaving_or_missing_tsa_is_a_clear_error_and_nothing_is_written() {
         (tsa.url("bad-nonce"), "nonce is not the one sent"),
         (tsa.url("bad-imprint"), "imprint is not the digest"),
         (tsa.url("wrong-eku"), "extended key usage is not marked critical"),
-        (tsa.url("reject"), "refused the request: status 2"),
+        (tsa.url("reject"), "refused the request: status 2: policy not accepted"),
         ("https://127.0.0.1:1/tsa".into(), "https is not supported"),
     ];
     for (url, expected) in cases {

@@ -354,6 +354,15 @@ fn human(file: &str, r: &VerifyReport) -> String {
         );
         let _ = writeln!(o, "    timestamped at: {}", timestamp_line(&d.timestamp));
         let _ = writeln!(o, "    covers: {coverage}");
+        if !matches!(
+            d.later_changes.kind,
+            verify::ChangeKind::None | verify::ChangeKind::SignaturesOnly
+        ) {
+            let _ = writeln!(o, "    later changes: {}", safe(d.later_changes.summary()));
+            for c in &d.later_changes.details {
+                let _ = writeln!(o, "      - {}", safe(c));
+            }
+        }
         for p in d.problems.iter().chain(&d.timestamp.problems) {
             let _ = writeln!(o, "    problem: {}", safe(p));
         }

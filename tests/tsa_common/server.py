@@ -62,7 +62,10 @@ def respond(mode, query):
         sd["certificates"] = [bad]
         return resp.dump(force=True)
     if mode == "reject":
-        return tsp.TimeStampResp({"status": {"status": "rejection"}}).dump()
+        # TimeStampResp without a token (asn1crypto insists on one).
+        info = tsp.PKIStatusInfo({"status": "rejection",
+                                  "status_string": ["policy not accepted"]}).dump()
+        return b"\x30" + bytes([len(info)]) + info
     return openssl_reply(query, "tsa-short" if mode == "short" else "tsa")
 
 
