@@ -193,6 +193,8 @@ struct Context<'o, 'n, 'a, 'b> {
     /// Old objects reachable only through the catalog's `/DSS`, computed
     /// only when a change is found.
     dss_only: std::cell::OnceCell<HashSet<u32>>,
+    /// The old catalog's `/Metadata` object.
+    metadata: Option<u32>,
 }
 
 impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
@@ -247,6 +249,11 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             content_streams,
             paths: std::cell::OnceCell::new(),
             dss_only: std::cell::OnceCell::new(),
+            metadata: catalog
+                .as_ref()
+                .and_then(|c| c.get(b"Metadata"))
+                .and_then(Object::as_ref)
+                .map(|r| r.num),
         }
     }
 
@@ -264,14 +271,20 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             for (k, v) in catalog.iter() {
                 collect_refs(v, if k == b"DSS" { &mut dss_roots } else { &mut other_roots }, 0);
             }
-            for key in [b"Root".as_slice(), b"Info", b"Encrypt"] {
+            for key in [b"Info".as_slice(), b"Encrypt"] {
                 if let Some(r) = self.old.trailer.get(key).and_then(Object::as_ref) {
                     other_roots.insert(r.num);
                 }
             }
-            let dss = reachable(self.old, dss_roots);
-            let other = reachable(self.old, other_roots);
-            dss.difference(&other).copied().collect()
+            // The catalog itself is judged on its own and not walked again
+            // (it would reach the DSS).
+            let stop: HashSet<u32> = self.root.into_iter().collect();
+            let dss = reachable(self.old, dss_roots, &stop);
+            let other = reachable(self.old, other_roots, &stop);
+            dss.difference(&other)
+                .copied()
+                .filter(|n| !stop.contains(n))
+                .collect()
         })
     }
 
@@ -372,6 +385,12 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             }
         }
         if self.dss_only().contains(&num) {
+            return (Verdict::Allowed, None);
+        }
+        // The catalog's XMP metadata stream rewritten in place (pyHanko
+        // updates its dates with every revision): metadata, not content,
+        // as a new /Metadata object already is (CATALOG_SIGNING_KEYS).
+        if Some(num) == self.metadata && new.as_dict().is_some_and(|d| d.is_type(b"Metadata")) {
             return (Verdict::Allowed, None);
         }
         if matches!(new, Object::Null) {
@@ -579,11 +598,11 @@ fn changed_keys(o: &Dict, n: &Dict) -> Vec<Vec<u8>> {
 const MAX_NESTING: usize = 64;
 
 /// Every object reachable from `roots` (the roots included).
-fn reachable(doc: &Pdf<'_>, roots: HashSet<u32>) -> HashSet<u32> {
+fn reachable(doc: &Pdf<'_>, roots: HashSet<u32>, stop: &HashSet<u32>) -> HashSet<u32> {
     let mut seen = HashSet::new();
     let mut queue: VecDeque<u32> = roots.into_iter().collect();
     while let Some(num) = queue.pop_front() {
-        if !seen.insert(num) {
+        if !seen.insert(num) || stop.contains(&num) {
             continue;
         }
         if let Ok(obj) = doc.get(ObjRef::new(num, 0)) {
