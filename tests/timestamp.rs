@@ -32,8 +32,16 @@ fn sign_bt(pki: &Pki, tsa: &Tsa, tag: &str, days: u32) -> PathBuf {
     let input = input_pdf(pki.dir.path());
     let out = pki.path(&format!("{tag}-bt.pdf"));
     let o = cip(&[
-        "sign", s(&input), "--key", s(&key), "--cert", s(&cert), "--tsa", &tsa.url(""),
-        "-o", s(&out),
+        "sign",
+        s(&input),
+        "--key",
+        s(&key),
+        "--cert",
+        s(&cert),
+        "--tsa",
+        &tsa.url(""),
+        "-o",
+        s(&out),
     ]);
     assert!(o.status.success(), "cip sign --tsa: {}", text(&o));
     out
@@ -58,9 +66,15 @@ fn b_t_signature_is_verified_by_cip_and_pyhanko() {
     let t = text(&o);
     assert!(o.status.success(), "cip verify: {t}");
     assert!(t.contains("timestamped at: "), "{t}");
-    assert!(t.contains("by O=cip tests,CN=cip Test TSA") || t.contains("cip Test TSA"), "{t}");
+    assert!(
+        t.contains("by O=cip tests,CN=cip Test TSA") || t.contains("cip Test TSA"),
+        "{t}"
+    );
     assert!(t.contains("token valid, TSA trusted"), "{t}");
-    assert!(t.contains("(timestamp)"), "validity judged at the timestamp: {t}");
+    assert!(
+        t.contains("(timestamp)"),
+        "validity judged at the timestamp: {t}"
+    );
     // The JSON report carries the timestamp.
     let o = cip(&["verify", s(&out), "--trust", s(&ca), "--format", "json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
@@ -82,14 +96,29 @@ fn an_untrusted_tsa_is_reported_and_not_ok() {
     let input = input_pdf(pki.dir.path());
     let out = pki.path("ed-bt.pdf");
     let o = cip(&[
-        "sign", s(&input), "--key", s(&k.key), "--cert", s(&k.cert), "--tsa", &tsa.url(""),
-        "-o", s(&out),
+        "sign",
+        s(&input),
+        "--key",
+        s(&k.key),
+        "--cert",
+        s(&k.cert),
+        "--tsa",
+        &tsa.url(""),
+        "-o",
+        s(&out),
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let o = cip(&["verify", s(&out), "--trust", s(&k.cert)]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(text(&o).contains("TSA valid but untrusted"), "{}", text(&o));
-    let o = cip(&["verify", s(&out), "--trust", s(&k.cert), "--trust", s(&pki.path("ca.pem"))]);
+    let o = cip(&[
+        "verify",
+        s(&out),
+        "--trust",
+        s(&k.cert),
+        "--trust",
+        s(&pki.path("ca.pem")),
+    ]);
     assert!(o.status.success(), "{}", text(&o));
 }
 
@@ -101,14 +130,27 @@ fn a_signature_outlives_its_certificate_with_a_timestamp_only() {
     let (key, cert) = pki.signer("short-lived-b", 1);
     let input = input_pdf(pki.dir.path());
     let without = pki.path("no-ts.pdf");
-    let o = cip(&["sign", s(&input), "--key", s(&key), "--cert", s(&cert), "-o", s(&without)]);
+    let o = cip(&[
+        "sign",
+        s(&input),
+        "--key",
+        s(&key),
+        "--cert",
+        s(&cert),
+        "-o",
+        s(&without),
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let ca = pki.path("ca.pem");
     let later = (chrono::Utc::now() + chrono::Duration::days(365))
         .format("%Y-%m-%d")
         .to_string();
     let o = cip(&["verify", s(&with), "--trust", s(&ca), "--at", &later]);
-    assert!(o.status.success(), "timestamped, a year later: {}", text(&o));
+    assert!(
+        o.status.success(),
+        "timestamped, a year later: {}",
+        text(&o)
+    );
     let o = cip(&["verify", s(&without), "--trust", s(&ca), "--at", &later]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(
@@ -158,14 +200,28 @@ fn a_misbehaving_or_missing_tsa_is_a_clear_error_and_nothing_is_written() {
         (tsa.url("error"), "HTTP 500"),
         (tsa.url("bad-nonce"), "nonce is not the one sent"),
         (tsa.url("bad-imprint"), "imprint is not the digest"),
-        (tsa.url("wrong-eku"), "extended key usage is not marked critical"),
-        (tsa.url("reject"), "refused the request: status 2: policy not accepted"),
+        (
+            tsa.url("wrong-eku"),
+            "extended key usage is not marked critical",
+        ),
+        (
+            tsa.url("reject"),
+            "refused the request: status 2: policy not accepted",
+        ),
         ("https://127.0.0.1:1/tsa".into(), "https is not supported"),
     ];
     for (url, expected) in cases {
         let out = pki.path("never.pdf");
         let o = cip(&[
-            "sign", s(&input), "--key", s(&key), "--cert", s(&cert), "--tsa", &url, "-o",
+            "sign",
+            s(&input),
+            "--key",
+            s(&key),
+            "--cert",
+            s(&cert),
+            "--tsa",
+            &url,
+            "-o",
             s(&out),
         ]);
         let t = text(&o);
@@ -177,7 +233,11 @@ fn a_misbehaving_or_missing_tsa_is_a_clear_error_and_nothing_is_written() {
         let o = cip(&["timestamp", s(&input), "--tsa", &url]);
         assert_eq!(o.status.code(), Some(1), "{url}: {}", text(&o));
         assert!(text(&o).contains(expected), "{url}: {}", text(&o));
-        assert_eq!(std::fs::read(&input).expect("read"), before, "{url}: input changed");
+        assert_eq!(
+            std::fs::read(&input).expect("read"),
+            before,
+            "{url}: input changed"
+        );
     }
 }
 
@@ -189,8 +249,18 @@ fn tsa_cert_pins_the_authority() {
     let out = pki.path("pinned.pdf");
     let sign = |pin: &Path| {
         cip(&[
-            "sign", s(&input), "--key", s(&key), "--cert", s(&cert), "--tsa", &tsa.url(""),
-            "--tsa-cert", s(pin), "-o", s(&out),
+            "sign",
+            s(&input),
+            "--key",
+            s(&key),
+            "--cert",
+            s(&cert),
+            "--tsa",
+            &tsa.url(""),
+            "--tsa-cert",
+            s(pin),
+            "-o",
+            s(&out),
         ])
     };
     let o = sign(&pki.path("tsa.pem"));
@@ -201,6 +271,10 @@ fn tsa_cert_pins_the_authority() {
     let stranger = make_key(pki.dir.path(), "stranger", cip::keys::Algorithm::P256);
     let o = sign(&stranger.cert);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).contains("not the --tsa-cert certificate"), "{}", text(&o));
+    assert!(
+        text(&o).contains("not the --tsa-cert certificate"),
+        "{}",
+        text(&o)
+    );
     assert!(!out.exists());
 }

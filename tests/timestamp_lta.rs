@@ -37,14 +37,29 @@ fn levels(pki: &Pki, tsa: &Tsa) -> (PathBuf, PathBuf, PathBuf) {
     std::fs::write(&input, sample_pdf(true)).expect("write");
     let bt = pki.path("bt.pdf");
     let o = cip(&[
-        "sign", s(&input), "--key", s(&key), "--cert", s(&cert), "--tsa", &tsa.url(""), "-o",
+        "sign",
+        s(&input),
+        "--key",
+        s(&key),
+        "--cert",
+        s(&cert),
+        "--tsa",
+        &tsa.url(""),
+        "-o",
         s(&bt),
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let lt = pki.path("lt.pdf");
     let o = cip(&[
-        "ltv", "add", s(&bt), "--crl", s(&pki.path("ca.crl")), "--cert", s(&pki.path("ca.pem")),
-        "-o", s(&lt),
+        "ltv",
+        "add",
+        s(&bt),
+        "--crl",
+        s(&pki.path("ca.crl")),
+        "--cert",
+        s(&pki.path("ca.pem")),
+        "-o",
+        s(&lt),
     ]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("1 CRLs"), "{}", text(&o));
@@ -63,7 +78,10 @@ fn b_lt_and_b_lta_files_are_verified_by_cip_and_pyhanko() {
     let o = cip(&["verify", s(&lt), "--trust", s(&ca)]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
-    assert!(t.contains("validation data (DSS): 3 certificates, 1 CRLs"), "{t}");
+    assert!(
+        t.contains("validation data (DSS): 3 certificates, 1 CRLs"),
+        "{t}"
+    );
     assert!(t.contains("validation data: in the DSS (VRI entry)"), "{t}");
     let (ok, report) = pyhanko(&lt, &ca, &[]);
     assert!(ok, "pyHanko rejects cip's B-LT file:\n{report}");
@@ -71,12 +89,18 @@ fn b_lt_and_b_lta_files_are_verified_by_cip_and_pyhanko() {
     let o = cip(&["verify", s(&lta), "--trust", s(&ca)]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
-    assert!(t.contains("document timestamp 1 (field Signature1): valid"), "{t}");
+    assert!(
+        t.contains("document timestamp 1 (field Signature1): valid"),
+        "{t}"
+    );
     assert!(t.contains("covers: the whole file"), "{t}");
     let o = cip(&["verify", s(&lta), "--trust", s(&ca), "--format", "json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(j["document_timestamps"][0]["ok"], true, "{j}");
-    assert_eq!(j["document_timestamps"][0]["timestamp"]["trusted"], true, "{j}");
+    assert_eq!(
+        j["document_timestamps"][0]["timestamp"]["trusted"], true,
+        "{j}"
+    );
     assert_eq!(j["dss"]["crls"], 1, "{j}");
     let (ok, report) = pyhanko(&lta, &ca, &[]);
     assert!(ok, "pyHanko rejects cip's B-LTA file:\n{report}");
@@ -100,8 +124,16 @@ fn an_expired_tsa_is_renewed_by_a_later_document_timestamp() {
     // Signature timestamp from the TSA certificate that expires in 20 days.
     let bt = pki.path("bt-short.pdf");
     let o = cip(&[
-        "sign", s(&input), "--key", s(&key), "--cert", s(&cert), "--tsa", &tsa.url("short"),
-        "-o", s(&bt),
+        "sign",
+        s(&input),
+        "--key",
+        s(&key),
+        "--cert",
+        s(&cert),
+        "--tsa",
+        &tsa.url("short"),
+        "-o",
+        s(&bt),
     ]);
     assert!(o.status.success(), "{}", text(&o));
     let ca = pki.path("ca.pem");
@@ -110,7 +142,11 @@ fn an_expired_tsa_is_renewed_by_a_later_document_timestamp() {
         .to_string();
     let o = cip(&["verify", s(&bt), "--trust", s(&ca), "--at", &later]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    assert!(text(&o).contains("no later document timestamp renews it"), "{}", text(&o));
+    assert!(
+        text(&o).contains("no later document timestamp renews it"),
+        "{}",
+        text(&o)
+    );
     // A document timestamp from the long-lived TSA renews the proof.
     let lta = pki.path("renewed.pdf");
     let o = cip(&["timestamp", s(&bt), "--tsa", &tsa.url(""), "-o", s(&lta)]);
@@ -128,8 +164,20 @@ fn cip_accepts_a_pyhanko_b_lta_file() {
     let out = pki.path("pyhanko-lta.pdf");
     let ca = pki.path("ca.pem");
     let o = run(Command::new(tool("pyhanko"))
-        .args(["sign", "addsig", "--field", "Sig1", "--timestamp-url", &tsa.url("")])
-        .args(["--use-pades", "--with-validation-info", "--use-pades-lta", "--trust"])
+        .args([
+            "sign",
+            "addsig",
+            "--field",
+            "Sig1",
+            "--timestamp-url",
+            &tsa.url(""),
+        ])
+        .args([
+            "--use-pades",
+            "--with-validation-info",
+            "--use-pades-lta",
+            "--trust",
+        ])
         .arg(&ca)
         .args(["--trust-replace", "pemder", "--no-pass", "--key"])
         .arg(&key)
@@ -146,4 +194,81 @@ fn cip_accepts_a_pyhanko_b_lta_file() {
     assert!(t.contains("timestamped at: "), "{t}");
     assert!(t.contains("document timestamp 1"), "{t}");
     assert!(t.contains("validation data (DSS)"), "{t}");
+}
+
+/// The README's sample: the sample plan rendered and signed with a
+/// timestamp, validation data added, a document timestamp on top, and the
+/// company's transmittal letter signed with a timestamp too. Prints
+/// `cip verify` and `pyhanko sign validate` on the B-LTA plan.
+#[test]
+fn render_and_letters_take_a_tsa_and_the_plan_goes_to_b_lta() {
+    let (pki, tsa) = setup();
+    let (key, cert) = pki.signer("cfo", 1095);
+    let ca = pki.path("ca.pem");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let plan = pki.path("acme.pdf");
+    let o = run(Command::new(cip_bin()).current_dir(repo).args([
+        "render",
+        "samples/acme.toml",
+        "-o",
+        s(&plan),
+        "--sign",
+        "--key",
+        s(&key),
+        "--cert",
+        s(&cert),
+        "--tsa",
+        &tsa.url(""),
+    ]));
+    assert!(o.status.success(), "render --sign --tsa: {}", text(&o));
+    let letter = pki.path("acme-transmittal.pdf");
+    let o = run(Command::new(cip_bin()).current_dir(repo).args([
+        "letter",
+        "transmittal",
+        "--plan",
+        s(&plan),
+        "--trust",
+        s(&ca),
+        "--from",
+        "samples/company.toml",
+        "--to",
+        "samples/am.toml",
+        "--key",
+        s(&key),
+        "--cert",
+        s(&cert),
+        "--tsa",
+        &tsa.url(""),
+        "-o",
+        s(&letter),
+    ]));
+    assert!(o.status.success(), "letter --tsa: {}", text(&o));
+    let o = cip(&["verify", s(&letter), "--trust", s(&ca)]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("token valid, TSA trusted"),
+        "{}",
+        text(&o)
+    );
+    let o = cip(&["ltv", "add", s(&plan), "--crl", s(&pki.path("ca.crl"))]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = cip(&["timestamp", s(&plan), "--tsa", &tsa.url("")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(Command::new(cip_bin()).current_dir(repo).args([
+        "verify",
+        s(&plan),
+        "--trust",
+        s(&ca),
+        "--docs",
+        "samples",
+    ]));
+    let verify = text(&o);
+    assert!(o.status.success(), "{verify}");
+    assert!(verify.contains("document timestamp 1"), "{verify}");
+    let (ok, report) = pyhanko(&plan, &ca, &[]);
+    assert!(ok, "pyHanko rejects the B-LTA plan:\n{report}");
+    println!("$ cip verify acme.pdf --trust ca.pem --docs samples\n{verify}");
+    println!(
+        "$ pyhanko sign validate --pretty-print --trust ca.pem --trust-replace acme.pdf\n{report}"
+    );
 }

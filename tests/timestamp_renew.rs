@@ -34,8 +34,18 @@ fn an_archive_of_20_files_with_an_expiring_tsa_is_renewed() {
     for i in 0..20 {
         let out = pki.path(&format!("plan-{i:02}.pdf"));
         let o = cip(&[
-            "sign", s(&input), "--key", s(&key), "--cert", s(&cert), "--tsa", &tsa.url("short"),
-            "--reason", &format!("plan {i}"), "-o", s(&out),
+            "sign",
+            s(&input),
+            "--key",
+            s(&key),
+            "--cert",
+            s(&cert),
+            "--tsa",
+            &tsa.url("short"),
+            "--reason",
+            &format!("plan {i}"),
+            "-o",
+            s(&out),
         ]);
         assert!(o.status.success(), "{}", text(&o));
         files.push(out);
@@ -49,20 +59,39 @@ fn an_archive_of_20_files_with_an_expiring_tsa_is_renewed() {
     let o = cip(&["archive", "--archive", s(&arch), "verify"]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
-    assert!(t.contains("proof of time lapses within a year for 20 file(s)"), "{t}");
+    assert!(
+        t.contains("proof of time lapses within a year for 20 file(s)"),
+        "{t}"
+    );
     let later = (chrono::Utc::now() + chrono::Duration::days(60))
         .format("%Y-%m-%d")
         .to_string();
     let o = cip(&["verify", s(&files[0]), "--trust", s(&ca), "--at", &later]);
-    assert_eq!(o.status.code(), Some(1), "before renewal, 60 days on: {}", text(&o));
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "before renewal, 60 days on: {}",
+        text(&o)
+    );
 
     let o = cip(&[
-        "archive", "--archive", s(&arch), "renew", "--tsa", &tsa.url(""), "--before", "90",
-        "--trust", s(&ca),
+        "archive",
+        "--archive",
+        s(&arch),
+        "renew",
+        "--tsa",
+        &tsa.url(""),
+        "--before",
+        "90",
+        "--trust",
+        s(&ca),
     ]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
-    assert!(t.contains("20 file(s) checked (0 already renewed by a later file); 20 renewed, 0 failed"), "{t}");
+    assert!(
+        t.contains("20 file(s) checked (0 already renewed by a later file); 20 renewed, 0 failed"),
+        "{t}"
+    );
 
     // After: 40 objects, all verify; nothing lapses; a second run renews nothing.
     let o = cip(&["archive", "--archive", s(&arch), "verify"]);
@@ -74,7 +103,14 @@ fn an_archive_of_20_files_with_an_expiring_tsa_is_renewed() {
     let rows = list.as_array().expect("rows");
     assert_eq!(rows.len(), 40, "{list}");
     let o = cip(&[
-        "archive", "--archive", s(&arch), "renew", "--dry-run", "--before", "90", "--trust",
+        "archive",
+        "--archive",
+        s(&arch),
+        "renew",
+        "--dry-run",
+        "--before",
+        "90",
+        "--trust",
         s(&ca),
     ]);
     assert!(
@@ -96,5 +132,9 @@ fn an_archive_of_20_files_with_an_expiring_tsa_is_renewed() {
     let renewed = std::fs::read(&got).expect("read");
     assert!(renewed.len() > original.len() && renewed.starts_with(&original));
     let o = cip(&["verify", s(&got), "--trust", s(&ca), "--at", &later]);
-    assert!(o.status.success(), "after renewal, 60 days on: {}", text(&o));
+    assert!(
+        o.status.success(),
+        "after renewal, 60 days on: {}",
+        text(&o)
+    );
 }

@@ -64,7 +64,10 @@ pub struct RenewReport {
 
 /// The files whose proof lapses within `opts.before_days` (or uses a weak
 /// algorithm, or has no timestamp), leaving out originals already renewed.
-pub fn due(archive: &Archive, opts: &RenewOptions) -> Result<(Vec<Candidate>, usize, usize), ArchiveError> {
+pub fn due(
+    archive: &Archive,
+    opts: &RenewOptions,
+) -> Result<(Vec<Candidate>, usize, usize), ArchiveError> {
     let scratch = Scratch::new()?;
     let records = archive.list(&Filter::default())?;
     let mut files = Vec::new();
@@ -147,7 +150,11 @@ fn judge(r: &Record, report: &VerifyReport, opts: &RenewOptions) -> Option<Candi
 
 /// Adds a fresh document timestamp from `tsa` to every file [`due`] lists,
 /// archiving each renewed file as a new object.
-pub fn renew(archive: &Archive, tsa: &Tsa, opts: &RenewOptions) -> Result<RenewReport, ArchiveError> {
+pub fn renew(
+    archive: &Archive,
+    tsa: &Tsa,
+    opts: &RenewOptions,
+) -> Result<RenewReport, ArchiveError> {
     let (due, checked, superseded) = due(archive, opts)?;
     let scratch = Scratch::new()?;
     let mut report = RenewReport {
@@ -202,7 +209,13 @@ pub fn renew(archive: &Archive, tsa: &Tsa, opts: &RenewOptions) -> Result<RenewR
 fn safe_name(name: &str) -> String {
     let n: String = name
         .chars()
-        .map(|c| if c == '/' || c == '\\' || c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     if n.is_empty() || n == "." || n == ".." {
         "renewed.pdf".into()

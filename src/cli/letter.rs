@@ -205,7 +205,8 @@ fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
     for p in &a.trust {
         trust.append(&mut keys::load_certificates(p).map_err(|e| fail(&e))?);
     }
-    let tsa = super::ltv::make_tsa(a.tsa.as_deref(), a.tsa_cert.as_deref()).map_err(|e| fail(&e))?;
+    let tsa =
+        super::ltv::make_tsa(a.tsa.as_deref(), a.tsa_cert.as_deref()).map_err(|e| fail(&e))?;
     let signer = match (&a.key, &a.cert) {
         (Some(k), Some(c)) => Some(keys::load_signer(k, c).map_err(|e| fail(&e))?),
         _ => None,
@@ -435,7 +436,8 @@ fn transmittal(a: &Args, kind: CompanyKind) -> Result<ExitCode, ExitCode> {
     for p in &a.trust {
         trust.append(&mut keys::load_certificates(p).map_err(|e| fail(&e))?);
     }
-    let tsa = super::ltv::make_tsa(a.tsa.as_deref(), a.tsa_cert.as_deref()).map_err(|e| fail(&e))?;
+    let tsa =
+        super::ltv::make_tsa(a.tsa.as_deref(), a.tsa_cert.as_deref()).map_err(|e| fail(&e))?;
     let signer = match (&a.key, &a.cert) {
         (Some(k), Some(c)) => Some(keys::load_signer(k, c).map_err(|e| fail(&e))?),
         _ => None,

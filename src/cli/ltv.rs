@@ -214,7 +214,12 @@ pub fn run_renew(ar: &cip::archive::Archive, a: &RenewArgs) -> ExitCode {
                     due.len()
                 );
                 for c in due {
-                    println!("  {} {}: {}", &c.sha256[..12], safe(&c.original_name), safe(&c.reason));
+                    println!(
+                        "  {} {}: {}",
+                        &c.sha256[..12],
+                        safe(&c.original_name),
+                        safe(&c.reason)
+                    );
                 }
                 ExitCode::SUCCESS
             }
@@ -239,7 +244,12 @@ pub fn run_renew(ar: &cip::archive::Archive, a: &RenewArgs) -> ExitCode {
                 r.failed.len()
             );
             for n in &r.renewed {
-                println!("  {} -> {} ({})", &n.original[..12], &n.renewed[..12], safe(&n.reason));
+                println!(
+                    "  {} -> {} ({})",
+                    &n.original[..12],
+                    &n.renewed[..12],
+                    safe(&n.reason)
+                );
             }
             for (f, e) in &r.failed {
                 println!("  FAILED {}: {}", safe(f), safe(e));
@@ -279,6 +289,11 @@ pub fn print_lapsing(ar: &cip::archive::Archive) {
         lapsing.len()
     );
     for c in lapsing {
-        println!("  {} {}: {}", &c.sha256[..12], safe(&c.original_name), safe(&c.reason));
+        println!(
+            "  {} {}: {}",
+            &c.sha256[..12],
+            safe(&c.original_name),
+            safe(&c.reason)
+        );
     }
 }

@@ -224,7 +224,14 @@ pub fn run_verify(a: &VerifyArgs) -> ExitCode {
 /// "2026-12-02T07:40:00+00:00 by CN=... (token valid, TSA trusted, TSA
 /// certificate valid until ...)".
 fn timestamp_line(t: &verify::TimestampReport) -> String {
-    let mut parts = vec![if t.valid { "token valid" } else { "token INVALID" }.to_string()];
+    let mut parts = vec![
+        if t.valid {
+            "token valid"
+        } else {
+            "token INVALID"
+        }
+        .to_string(),
+    ];
     if t.valid {
         parts.push(if t.trusted {
             "TSA trusted".to_string()
@@ -327,7 +334,12 @@ fn human(file: &str, r: &VerifyReport) -> String {
             let _ = writeln!(o, "    timestamped at: {}", timestamp_line(t));
         }
         if let (Some(at), Some(basis)) = (&s.validity_judged_at, &s.validity_basis) {
-            let _ = writeln!(o, "    certificate valid at: {} ({})", safe(at), safe(basis));
+            let _ = writeln!(
+                o,
+                "    certificate valid at: {} ({})",
+                safe(at),
+                safe(basis)
+            );
         }
         if s.vri {
             let _ = writeln!(o, "    validation data: in the DSS (VRI entry)");

@@ -286,7 +286,9 @@ pub fn add_unsigned_attribute(
             all[i].values.insert(value).map_err(enc)?;
             attrs = SetOfVec::try_from(all).map_err(enc)?;
         }
-        None => attrs.insert(attribute(oid, value).map_err(enc)?).map_err(enc)?,
+        None => attrs
+            .insert(attribute(oid, value).map_err(enc)?)
+            .map_err(enc)?,
     }
     si.unsigned_attrs = Some(attrs);
     sd.signer_infos = SignerInfos::try_from(infos).map_err(enc)?;

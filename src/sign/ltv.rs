@@ -55,8 +55,16 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
         None => None,
     };
     if let Some(old) = &old_dss {
-        for (key, kind) in [(b"Certs".as_slice(), Kind::Cert), (b"CRLs", Kind::Crl), (b"OCSPs", Kind::Ocsp)] {
-            for item in doc.resolve(old.get(key).unwrap_or(&Object::Null))?.as_array().unwrap_or(&[]) {
+        for (key, kind) in [
+            (b"Certs".as_slice(), Kind::Cert),
+            (b"CRLs", Kind::Crl),
+            (b"OCSPs", Kind::Ocsp),
+        ] {
+            for item in doc
+                .resolve(old.get(key).unwrap_or(&Object::Null))?
+                .as_array()
+                .unwrap_or(&[])
+            {
                 let Some(r) = item.as_ref() else { continue };
                 if let Object::Stream(s) = doc.resolve(item)? {
                     let data = doc.decode_stream(&s)?;
@@ -74,12 +82,26 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
     {
         vri = v;
     }
-    let extra_certs: Vec<ObjRef> = extra.certs.iter().map(|c| store.add(&mut upd, Kind::Cert, c)).collect();
-    let crls: Vec<ObjRef> = extra.crls.iter().map(|c| store.add(&mut upd, Kind::Crl, c)).collect();
-    let ocsps: Vec<ObjRef> = extra.ocsps.iter().map(|c| store.add(&mut upd, Kind::Ocsp, c)).collect();
+    let extra_certs: Vec<ObjRef> = extra
+        .certs
+        .iter()
+        .map(|c| store.add(&mut upd, Kind::Cert, c))
+        .collect();
+    let crls: Vec<ObjRef> = extra
+        .crls
+        .iter()
+        .map(|c| store.add(&mut upd, Kind::Crl, c))
+        .collect();
+    let ocsps: Vec<ObjRef> = extra
+        .ocsps
+        .iter()
+        .map(|c| store.add(&mut upd, Kind::Ocsp, c))
+        .collect();
     for field in signature_fields(&doc)? {
         let Some(v) = &field.value else { continue };
-        let Ok(sig) = doc.resolve_dict(v) else { continue };
+        let Ok(sig) = doc.resolve_dict(v) else {
+            continue;
+        };
         let Some(contents) = sig.get(b"Contents").and_then(Object::as_str) else {
             continue;
         };
@@ -96,7 +118,10 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
                 ders.extend(t.certificates.iter().filter_map(|c| c.to_der().ok()));
             }
         }
-        let mut refs: Vec<ObjRef> = ders.iter().map(|d| store.add(&mut upd, Kind::Cert, d)).collect();
+        let mut refs: Vec<ObjRef> = ders
+            .iter()
+            .map(|d| store.add(&mut upd, Kind::Cert, d))
+            .collect();
         refs.extend(&extra_certs);
         refs.sort_unstable_by_key(|r| r.num);
         refs.dedup();
@@ -122,10 +147,17 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
         ocsps: store.refs(Kind::Ocsp).len(),
         vri: vri.keys().count(),
     };
-    for (key, kind) in [(b"Certs".as_slice(), Kind::Cert), (b"CRLs", Kind::Crl), (b"OCSPs", Kind::Ocsp)] {
+    for (key, kind) in [
+        (b"Certs".as_slice(), Kind::Cert),
+        (b"CRLs", Kind::Crl),
+        (b"OCSPs", Kind::Ocsp),
+    ] {
         let refs = store.refs(kind);
         if !refs.is_empty() {
-            dss.set(key, Object::Array(refs.into_iter().map(Object::Ref).collect()));
+            dss.set(
+                key,
+                Object::Array(refs.into_iter().map(Object::Ref).collect()),
+            );
         }
     }
     dss.set(b"VRI", Object::Dict(vri));
@@ -140,13 +172,18 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
 
 /// [`add_dss`] on a file, written atomically to `output` (which may be
 /// `input`: the update only appends).
-pub fn add_dss_file(input: &Path, output: &Path, extra: &ValidationData) -> Result<DssSummary, SignError> {
-    let pdf = crate::model::files::read_bounded(input, MAX_PLAN_PDF_BYTES, "a PDF").map_err(|e| {
-        SignError::Read {
-            path: input.display().to_string(),
-            source: e.into(),
-        }
-    })?;
+pub fn add_dss_file(
+    input: &Path,
+    output: &Path,
+    extra: &ValidationData,
+) -> Result<DssSummary, SignError> {
+    let pdf =
+        crate::model::files::read_bounded(input, MAX_PLAN_PDF_BYTES, "a PDF").map_err(|e| {
+            SignError::Read {
+                path: input.display().to_string(),
+                source: e.into(),
+            }
+        })?;
     let (out, summary) = add_dss(&pdf, extra)?;
     crate::atomic::write(output, &out).map_err(|source| SignError::Write {
         path: output.display().to_string(),

@@ -83,8 +83,11 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
 /// added after signing (see `stamp.rs`), whatever built the SignedData.
 pub struct CmsPost<'a> {
     pub reserve: usize,
-    pub apply: &'a dyn Fn(&[u8]) -> Result<Vec<u8>, SignError>,
+    pub apply: &'a CmsStep<'a>,
 }
+
+/// The CMS (DER) in, the CMS to write out.
+pub type CmsStep<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, SignError> + 'a;
 
 /// [`sign_pdf`] with a post-processing step over the CMS.
 pub fn sign_pdf_post(

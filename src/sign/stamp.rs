@@ -48,7 +48,15 @@ pub fn sign_pdf_timestamped(
             &token.der,
         )?)
     };
-    sign_pdf_post(pdf, signer, opts, Some(&CmsPost { reserve, apply: &apply }))
+    sign_pdf_post(
+        pdf,
+        signer,
+        opts,
+        Some(&CmsPost {
+            reserve,
+            apply: &apply,
+        }),
+    )
 }
 
 /// Appends a document timestamp (`/DocTimeStamp`, ETSI.RFC3161) covering

@@ -102,12 +102,7 @@ impl Tsa {
                 .status
                 .status_string
                 .as_ref()
-                .map(|t| {
-                    t.iter()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                })
+                .map(|t| t.join("; "))
                 .filter(|t| !t.is_empty())
                 .map(|t| format!(": {t}"))
                 .unwrap_or_default();
@@ -130,7 +125,9 @@ impl Tsa {
             )));
         }
         if info.nonce.as_deref() != Some(trim_int(&nonce)) {
-            return Err(self.bad("the token's nonce is not the one sent (a replayed or mixed-up answer)".into()));
+            return Err(self.bad(
+                "the token's nonce is not the one sent (a replayed or mixed-up answer)".into(),
+            ));
         }
         if let Some(p) = self.policy {
             if info.policy != p {
@@ -152,7 +149,10 @@ impl Tsa {
     /// The size of a token this TSA returns, from a request over a dummy
     /// message: what a `/Contents` placeholder must leave room for.
     pub fn probe_len(&self, alg: DigestAlg) -> Result<usize, TimestampError> {
-        Ok(self.stamp(alg, &[b"cip: sizing the placeholder"])?.der.len())
+        Ok(self
+            .stamp(alg, &[b"cip: sizing the placeholder"])?
+            .der
+            .len())
     }
 
     fn bad(&self, reason: String) -> TimestampError {
@@ -215,7 +215,10 @@ pub fn check_token(
             cms.signer_info_count
         ));
     }
-    let tst_der = cms.econtent.as_deref().ok_or("the token holds no TSTInfo")?;
+    let tst_der = cms
+        .econtent
+        .as_deref()
+        .ok_or("the token holds no TSTInfo")?;
     let alg = cms
         .digest_alg
         .ok_or_else(|| format!("unsupported digest algorithm {}", cms.digest_alg_oid))?;
@@ -228,12 +231,13 @@ pub fn check_token(
     }
     let gen_time = parse_generalized_time(&tst.gen_time)
         .ok_or("the token's time (genTime) is not a valid GeneralizedTime")?;
-    let hash_alg = DigestAlg::from_oid(&tst.message_imprint.hash_algorithm.oid).ok_or_else(|| {
-        format!(
-            "the imprint's hash algorithm {} is not accepted (weak or unknown)",
-            tst.message_imprint.hash_algorithm.oid
-        )
-    })?;
+    let hash_alg =
+        DigestAlg::from_oid(&tst.message_imprint.hash_algorithm.oid).ok_or_else(|| {
+            format!(
+                "the imprint's hash algorithm {} is not accepted (weak or unknown)",
+                tst.message_imprint.hash_algorithm.oid
+            )
+        })?;
     // The signer: named by the SignerInfo among the token's certificates,
     // else the pinned certificate whose key verifies the signature.
     let candidates: Vec<Certificate> = match &cms.signer_cert {

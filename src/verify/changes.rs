@@ -269,7 +269,15 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             let mut dss_roots = HashSet::new();
             let mut other_roots = HashSet::new();
             for (k, v) in catalog.iter() {
-                collect_refs(v, if k == b"DSS" { &mut dss_roots } else { &mut other_roots }, 0);
+                collect_refs(
+                    v,
+                    if k == b"DSS" {
+                        &mut dss_roots
+                    } else {
+                        &mut other_roots
+                    },
+                    0,
+                );
             }
             for key in [b"Info".as_slice(), b"Encrypt"] {
                 if let Some(r) = self.old.trailer.get(key).and_then(Object::as_ref) {

@@ -881,7 +881,11 @@ pub fn judge(report: &VerifyReport, require_trusted: bool) -> Result<(), Vec<Str
         if require_trusted && !s.trusted {
             reasons.push(format!("signature {}{who}: signer {}", s.field, s.trust));
         }
-        if let Some(t) = s.timestamp.as_ref().filter(|t| require_trusted && !t.trusted) {
+        if let Some(t) = s
+            .timestamp
+            .as_ref()
+            .filter(|t| require_trusted && !t.trusted)
+        {
             reasons.push(format!(
                 "signature {}{who}: timestamp authority {}",
                 s.field, t.trust

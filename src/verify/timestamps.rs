@@ -239,7 +239,8 @@ pub(super) fn settle(
         let end = s.signed_revision_end.unwrap_or(usize::MAX);
         let covered = covered_by_lasting(docs, end);
         if let Some(t) = &mut s.timestamp {
-            t.lasting = t.proves_time() && (t.tsa_not_after.is_some_and(|na| eval <= na) || covered);
+            t.lasting =
+                t.proves_time() && (t.tsa_not_after.is_some_and(|na| eval <= na) || covered);
         }
     }
 }
@@ -247,17 +248,13 @@ pub(super) fn settle(
 /// Whether a lasting document timestamp covers the revision ending at `end`
 /// (signs a later revision).
 fn covered_by_lasting(docs: &[DocTimestampReport], end: usize) -> bool {
-    docs.iter().any(|d| {
-        d.timestamp.lasting && d.signed_revision_end.is_some_and(|e| e > end)
-    })
+    docs.iter()
+        .any(|d| d.timestamp.lasting && d.signed_revision_end.is_some_and(|e| e > end))
 }
 
 /// The earliest time a valid, trusted document timestamp covering the
 /// revision ending at `end` proves.
-pub(super) fn earliest_doc_proof(
-    docs: &[DocTimestampReport],
-    end: usize,
-) -> Option<DateTime<Utc>> {
+pub(super) fn earliest_doc_proof(docs: &[DocTimestampReport], end: usize) -> Option<DateTime<Utc>> {
     docs.iter()
         .filter(|d| d.signed_revision_end.is_some_and(|e| e > end) && d.timestamp.proves_time())
         .filter(|d| d.problems.is_empty())

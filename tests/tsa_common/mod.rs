@@ -51,21 +51,80 @@ impl Pki {
         let d = dir.path();
         std::fs::write(d.join("ext.cnf"), EXT.replace("PORT", &port.to_string())).expect("ext");
         for key in ["ca", "tsa"] {
-            openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &format!("{key}.key")]);
+            openssl(
+                d,
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "EC",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-out",
+                    &format!("{key}.key"),
+                ],
+            );
         }
-        openssl(d, &[
-            "req", "-x509", "-new", "-key", "ca.key", "-subj", "/O=cip tests/CN=cip Test Root CA",
-            "-days", "7300", "-sha256", "-out", "ca.pem",
-            "-addext", "basicConstraints=critical,CA:TRUE",
-            "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        ]);
-        openssl(d, &["req", "-new", "-key", "tsa.key", "-subj", "/O=cip tests/CN=cip Test TSA", "-out", "tsa.csr"]);
+        openssl(
+            d,
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                "ca.key",
+                "-subj",
+                "/O=cip tests/CN=cip Test Root CA",
+                "-days",
+                "7300",
+                "-sha256",
+                "-out",
+                "ca.pem",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-key",
+                "tsa.key",
+                "-subj",
+                "/O=cip tests/CN=cip Test TSA",
+                "-out",
+                "tsa.csr",
+            ],
+        );
         let issue = |out: &str, serial: &str, days: &str, ext: &str, form: &str| {
-            openssl(d, &[
-                "x509", "-req", "-in", "tsa.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-                "-set_serial", serial, "-days", days, "-sha256", "-extfile", "ext.cnf",
-                "-extensions", ext, "-outform", form, "-out", out,
-            ]);
+            openssl(
+                d,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    "tsa.csr",
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-set_serial",
+                    serial,
+                    "-days",
+                    days,
+                    "-sha256",
+                    "-extfile",
+                    "ext.cnf",
+                    "-extensions",
+                    ext,
+                    "-outform",
+                    form,
+                    "-out",
+                    out,
+                ],
+            );
         };
         issue("tsa.pem", "4097", "3650", "tsa", "PEM");
         issue("tsa-short.pem", "4098", "20", "tsa", "PEM");
@@ -97,8 +156,22 @@ impl Pki {
             ),
         )
         .expect("ca.cnf");
-        openssl(d, &["ca", "-gencrl", "-config", "ca.cnf", "-out", "ca.crl.pem"]);
-        openssl(d, &["crl", "-in", "ca.crl.pem", "-outform", "DER", "-out", "ca.crl"]);
+        openssl(
+            d,
+            &["ca", "-gencrl", "-config", "ca.cnf", "-out", "ca.crl.pem"],
+        );
+        openssl(
+            d,
+            &[
+                "crl",
+                "-in",
+                "ca.crl.pem",
+                "-outform",
+                "DER",
+                "-out",
+                "ca.crl",
+            ],
+        );
         Pki { dir }
     }
 
@@ -111,15 +184,60 @@ impl Pki {
     pub fn signer(&self, tag: &str, days: u32) -> (PathBuf, PathBuf) {
         let d = self.dir.path();
         let key = format!("{tag}.key");
-        openssl(d, &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", &key]);
+        openssl(
+            d,
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                &key,
+            ],
+        );
         set_private(&d.join(&key));
-        openssl(d, &["req", "-new", "-key", &key, "-subj", &format!("/O=Example Importers Inc./CN=Jane Q. Official {tag}"), "-out", &format!("{tag}.csr")]);
-        let serial = format!("{}", 5000 + tag.len() * 7 + tag.bytes().map(usize::from).sum::<usize>());
-        openssl(d, &[
-            "x509", "-req", "-in", &format!("{tag}.csr"), "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-set_serial", &serial, "-days", &days.to_string(), "-sha256", "-extfile", "ext.cnf",
-            "-extensions", "signer", "-out", &format!("{tag}-only.pem"),
-        ]);
+        openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-key",
+                &key,
+                "-subj",
+                &format!("/O=Example Importers Inc./CN=Jane Q. Official {tag}"),
+                "-out",
+                &format!("{tag}.csr"),
+            ],
+        );
+        let serial = format!(
+            "{}",
+            5000 + tag.len() * 7 + tag.bytes().map(usize::from).sum::<usize>()
+        );
+        openssl(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{tag}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                &serial,
+                "-days",
+                &days.to_string(),
+                "-sha256",
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                "signer",
+                "-out",
+                &format!("{tag}-only.pem"),
+            ],
+        );
         let chain = [
             std::fs::read(d.join(format!("{tag}-only.pem"))).expect("cert"),
             std::fs::read(d.join("ca.pem")).expect("ca"),
