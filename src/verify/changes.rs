@@ -321,6 +321,24 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             .is_some_and(|d| d.is_type(b"Sig") || d.is_type(b"DocTimeStamp"))
     }
 
+    /// A `/Type /Metadata` stream holding one XMP packet and nothing after
+    /// it (pyHanko likewise refuses a metadata update that is not
+    /// well-formed XML; this is the cheap part of that check).
+    fn is_xmp_packet(&self, obj: &Object) -> bool {
+        let Object::Stream(s) = obj else {
+            return false;
+        };
+        if !s.dict.is_type(b"Metadata") {
+            return false;
+        }
+        let Ok(data) = self.new.decode_stream(s) else {
+            return false;
+        };
+        let t = data.trim_ascii();
+        (t.starts_with(b"<?xpacket") && t.ends_with(b"?>"))
+            || (t.starts_with(b"<x:xmpmeta") && t.ends_with(b"</x:xmpmeta>"))
+    }
+
     fn same(&self, a: &Object, b: &Object) -> bool {
         match (a, b) {
             (Object::Stream(x), Object::Stream(y)) => {
@@ -398,7 +416,7 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
         // The catalog's XMP metadata stream rewritten in place (pyHanko
         // updates its dates with every revision): metadata, not content,
         // as a new /Metadata object already is (CATALOG_SIGNING_KEYS).
-        if Some(num) == self.metadata && new.as_dict().is_some_and(|d| d.is_type(b"Metadata")) {
+        if Some(num) == self.metadata && self.is_xmp_packet(&new) {
             return (Verdict::Allowed, None);
         }
         if matches!(new, Object::Null) {

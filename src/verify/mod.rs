@@ -236,7 +236,7 @@ pub fn verify_pdf_at(
         }
     }
     document_timestamps.sort_by_key(|d| d.signed_revision_end.unwrap_or(0));
-    timestamps::settle(&mut document_timestamps, &mut [], eval);
+    timestamps::settle_documents(&mut document_timestamps, eval);
     let ctx = Context {
         at: lt.at,
         docs: &document_timestamps,
@@ -247,7 +247,7 @@ pub fn verify_pdf_at(
     for f in signature_fields {
         signatures.push(verify_field(&doc, f, &revision_ends, opts, &ctx));
     }
-    timestamps::settle(&mut document_timestamps, &mut signatures, eval);
+    timestamps::settle_signatures(&document_timestamps, &mut signatures, eval);
     for s in &mut signatures {
         if let Some(t) = &s.timestamp {
             if t.proves_time() && !t.lasting {

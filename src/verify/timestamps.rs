@@ -203,14 +203,10 @@ pub(super) fn check_doc_timestamp(
     r
 }
 
-/// Marks which timestamps last at `eval`: from the newest document
-/// timestamp back, one lasts when it proves its time and its TSA
-/// certificate is still valid, or when a later lasting one covers it.
-pub(super) fn settle(
-    docs: &mut [DocTimestampReport],
-    sigs: &mut [super::SignatureReport],
-    eval: DateTime<Utc>,
-) {
+/// Marks which document timestamps last at `eval`: from the newest back,
+/// one lasts when it proves its time and its TSA certificate is still
+/// valid, or when a later lasting one covers it. Then judges each.
+pub(super) fn settle_documents(docs: &mut [DocTimestampReport], eval: DateTime<Utc>) {
     let mut order: Vec<usize> = (0..docs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(docs[i].signed_revision_end.unwrap_or(0)));
     for &i in &order {
@@ -235,6 +231,15 @@ pub(super) fn settle(
                 ChangeKind::None | ChangeKind::SignaturesOnly
             );
     }
+}
+
+/// Marks which signature timestamps last at `eval` (see
+/// [`settle_documents`], which must have run).
+pub(super) fn settle_signatures(
+    docs: &[DocTimestampReport],
+    sigs: &mut [super::SignatureReport],
+    eval: DateTime<Utc>,
+) {
     for s in sigs.iter_mut() {
         let end = s.signed_revision_end.unwrap_or(usize::MAX);
         let covered = covered_by_lasting(docs, end);
