@@ -26,4 +26,5 @@ pub mod render;
 pub mod revision;
 pub mod sign;
 pub mod status;
+pub mod timestamp;
 pub mod verify;

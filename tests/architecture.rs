@@ -84,6 +84,7 @@ const LAYERS: &[&[&str]] = &[
     &["model"],
     &["manifest", "lifecycle", "keys"],
     &["check", "cms", "diff"],
+    &["timestamp"],
     &["documents", "verify"],
     &["layout", "intake"],
     &["pdf"],

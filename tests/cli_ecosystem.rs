@@ -11,7 +11,17 @@ fn cip(args: &[&str]) -> std::process::Output {
 }
 
 const COMMANDS: &[&str] = &[
-    "check", "init", "render", "keygen", "sign", "verify", "status", "archive", "letter",
+    "check",
+    "init",
+    "render",
+    "keygen",
+    "sign",
+    "verify",
+    "status",
+    "archive",
+    "letter",
+    "timestamp",
+    "ltv",
 ];
 
 #[test]

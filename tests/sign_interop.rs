@@ -17,6 +17,7 @@ fn opts(invisible: bool) -> SignOptions {
         location: Some("Chicago, IL".into()),
         time: Some(fixed_time()),
         invisible,
+        tsa: None,
     }
 }
 

@@ -19,6 +19,7 @@ mod bundle;
 mod check;
 mod classify;
 mod index;
+pub mod renew;
 mod store;
 
 use std::fs;

@@ -94,6 +94,12 @@ enum Cmd {
         /// Destination folder (new or empty).
         dir: PathBuf,
     },
+    /// Add a fresh document timestamp to every file whose proof is about to
+    /// lapse (TSA certificate expiring, weak algorithm, no timestamp).
+    #[command(
+        after_help = "Examples:\n  cip archive renew --tsa http://tsa.example/tsr --before 90\n  cip archive renew --dry-run --before 365"
+    )]
+    Renew(super::ltv::RenewArgs),
     /// Consistent copy of the archive (safe while others add).
     Backup {
         /// Destination folder: new, empty, or an earlier backup to update.
@@ -202,6 +208,7 @@ pub fn run(a: Args) -> ExitCode {
             trust,
             format,
         } => {
+            let bundle_given = bundle.is_some();
             let report = match bundle {
                 Some(b) => {
                     let anchors = match load_trust(&trust) {
@@ -215,17 +222,28 @@ pub fn run(a: Args) -> ExitCode {
                     Err(c) => return c,
                 },
             };
+            let lapsing = match (bundle_given, format) {
+                (false, Format::Human) => open(&dir).ok(),
+                _ => None,
+            };
             match report {
                 Ok(r) => {
                     match format {
                         Format::Json => print_json(&r),
                         Format::Human => print_verify(&r),
                     }
+                    if let Some(ar) = lapsing {
+                        super::ltv::print_lapsing(&ar);
+                    }
                     if r.ok() { exit::ok() } else { exit::failed() }
                 }
                 Err(e) => error(&e),
             }
         }
+        Cmd::Renew(r) => match open(&dir) {
+            Ok(ar) => super::ltv::run_renew(&ar, &r),
+            Err(c) => c,
+        },
         Cmd::Export { company, dir: out } => {
             let ar = match open(&dir) {
                 Ok(a) => a,

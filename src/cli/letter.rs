@@ -71,6 +71,12 @@ pub struct Args {
     /// Signing time (RFC 3339), for reproducible signed letters; default: now.
     #[arg(long, value_name = "RFC3339", requires = "key")]
     time: Option<DateTime<FixedOffset>>,
+    /// Add a signature timestamp from this RFC 3161 authority (PAdES B-T).
+    #[arg(long, value_name = "URL", requires = "key")]
+    tsa: Option<String>,
+    /// The TSA's certificate (or its issuer), to pin.
+    #[arg(long, value_name = "CERT.pem", requires = "tsa")]
+    tsa_cert: Option<PathBuf>,
     /// Use the templates of this folder instead of the bundled ones.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
@@ -203,6 +209,8 @@ fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
     for p in &a.trust {
         trust.append(&mut keys::load_certificates(p).map_err(|e| fail(&e))?);
     }
+    let tsa =
+        super::ltv::make_tsa(a.tsa.as_deref(), a.tsa_cert.as_deref()).map_err(|e| fail(&e))?;
     let signer = match &a.key {
         Some(k) => {
             Some(super::sign::open_signer(k, a.cert.as_deref(), &a.unlock).map_err(|e| fail(&e))?)
@@ -234,6 +242,7 @@ fn setup(a: &Args, templates: &Templates) -> Result<ExitCode, ExitCode> {
                 s,
                 SignOptions {
                     time: a.time,
+                    tsa: tsa.clone(),
                     ..SignOptions::default()
                 },
             )
@@ -417,6 +426,8 @@ fn transmittal(a: &Args, kind: CompanyKind) -> Result<ExitCode, ExitCode> {
     for p in &a.trust {
         trust.append(&mut keys::load_certificates(p).map_err(|e| fail(&e))?);
     }
+    let tsa =
+        super::ltv::make_tsa(a.tsa.as_deref(), a.tsa_cert.as_deref()).map_err(|e| fail(&e))?;
     let signer = match &a.key {
         Some(k) => {
             Some(super::sign::open_signer(k, a.cert.as_deref(), &a.unlock).map_err(|e| fail(&e))?)
@@ -443,6 +454,7 @@ fn transmittal(a: &Args, kind: CompanyKind) -> Result<ExitCode, ExitCode> {
                 s,
                 SignOptions {
                     time: a.time,
+                    tsa: tsa.clone(),
                     ..SignOptions::default()
                 },
             )

@@ -9,6 +9,7 @@ mod check;
 mod diff;
 mod init;
 mod letter;
+mod ltv;
 mod render;
 pub mod sign;
 mod status;
@@ -54,14 +55,24 @@ enum Command {
     Keygen(sign::KeygenArgs),
     /// Sign a PDF (embedded PAdES signature, incremental update).
     #[command(
-        after_help = "Examples:\n  cip sign acme.pdf --key cfo-key.pem --cert cfo-cert.pem -o acme-signed.pdf\n  cip sign acme.pdf --key cfo.p12 --password-env P12_PASSWORD -o acme-signed.pdf\n  cip sign acme.pdf --key 'pkcs11:token=CFO;object=signing?module-path=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so' --pin-env TOKEN_PIN -o acme-signed.pdf\n\nExit 2 (nothing written) when the key cannot be used: wrong password or PIN, locked token,\na certificate of another key, without a signing key usage, or not valid at the signing time."
+        after_help = "Examples:\n  cip sign acme.pdf --key cfo-key.pem --cert cfo-cert.pem -o acme-signed.pdf\n  cip sign acme.pdf --key cfo-key.pem --cert cfo-cert.pem --tsa http://tsa.example/tsr -o acme-signed.pdf   # PAdES B-T\n  cip sign acme.pdf --key cfo.p12 --password-env P12_PASSWORD -o acme-signed.pdf\n  cip sign acme.pdf --key 'pkcs11:token=CFO;object=signing?module-path=/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so' --pin-env TOKEN_PIN -o acme-signed.pdf\n\nExit 2 (nothing written) when the key cannot be used: wrong password or PIN, locked token,\na certificate of another key, without a signing key usage, or not valid at the signing time."
     )]
     Sign(sign::SignArgs),
     /// Verify every signature of a PDF and its manifest.
     #[command(
-        after_help = "Examples:\n  cip verify acme-signed.pdf --trust cfo-cert.pem\n  cip verify acme-signed.pdf --trust cfo-cert.pem --docs samples/ --format json"
+        after_help = "Examples:\n  cip verify acme-signed.pdf --trust cfo-cert.pem\n  cip verify acme-signed.pdf --trust cfo-cert.pem --docs samples/ --format json\n  cip verify acme-lta.pdf --trust ca.pem --at 2031-06-30   # was it valid on that date?"
     )]
     Verify(sign::VerifyArgs),
+    /// Add a document timestamp (PAdES B-LTA) to a signed PDF.
+    #[command(
+        after_help = "Examples:\n  cip timestamp acme-signed.pdf --tsa http://tsa.example/tsr\n  cip timestamp acme-signed.pdf --tsa http://tsa.example/tsr --tsa-cert tsa.pem -o acme-lta.pdf"
+    )]
+    Timestamp(ltv::TimestampArgs),
+    /// Long-term validation data: `cip ltv add` embeds a DSS (PAdES B-LT).
+    #[command(
+        after_help = "Examples:\n  cip ltv add acme-signed.pdf --crl ca.crl --cert ca.pem\n  cip ltv add acme-signed.pdf --ocsp signer.ocsp -o acme-lt.pdf"
+    )]
+    Ltv(ltv::LtvArgs),
     /// Where a plan stands in the framework's timeframes (or a portfolio with --all).
     #[command(
         after_help = "Examples:\n  cip status samples/acme.toml --today 2027-04-10\n  cip status --all plans/"
@@ -108,6 +119,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Keygen(a) => sign::run_keygen(&a),
         Command::Sign(a) => sign::run_sign(&a),
         Command::Verify(a) => sign::run_verify(&a),
+        Command::Timestamp(a) => ltv::run_timestamp(&a),
+        Command::Ltv(a) => ltv::run_ltv(&a),
         Command::Status(a) => status::run(a),
         Command::Archive(a) => archive::run(a),
         Command::Letter(a) => letter::run(*a),

@@ -73,6 +73,12 @@ pub struct Args {
     /// An invisible signature instead of one in the signature box.
     #[arg(long, requires = "sign")]
     invisible: bool,
+    /// Add a signature timestamp from this RFC 3161 authority (PAdES B-T).
+    #[arg(long, value_name = "URL", requires = "sign")]
+    tsa: Option<String>,
+    /// The TSA's certificate (or its issuer), to pin.
+    #[arg(long, value_name = "CERT.pem", requires = "tsa")]
+    tsa_cert: Option<std::path::PathBuf>,
     /// Leave out the "Implementation timeline" page.
     #[arg(long)]
     no_timeline: bool,
@@ -104,6 +110,7 @@ fn maybe_sign(a: &Args, pdf: Vec<u8>) -> Result<Vec<u8>, String> {
         location: a.location.clone(),
         time: a.time,
         invisible: a.invisible,
+        tsa: super::ltv::make_tsa(a.tsa.as_deref(), a.tsa_cert.as_deref())?,
     };
     cip::sign::sign_pdf(&pdf, &signer, &opts).map_err(|e| e.to_string())
 }

@@ -130,6 +130,12 @@ pub struct SignArgs {
     /// Add an invisible signature even if the PDF has a signature box.
     #[arg(long)]
     pub invisible: bool,
+    /// Add a signature timestamp from this RFC 3161 authority (PAdES B-T).
+    #[arg(long, value_name = "URL")]
+    pub tsa: Option<String>,
+    /// The TSA's certificate (or its issuer), to pin: another signer is refused.
+    #[arg(long, value_name = "CERT.pem", requires = "tsa")]
+    pub tsa_cert: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -150,6 +156,22 @@ pub struct VerifyArgs {
     pub docs: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Judge validity on this date (YYYY-MM-DD or RFC 3339) instead of now:
+    /// a certificate must then have been valid at a time a timestamp proves.
+    #[arg(long, value_name = "DATE", value_parser = parse_at)]
+    pub at: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
+/// `--at`: a date (midnight UTC) or an RFC 3339 time.
+fn parse_at(s: &str) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t);
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().fixed_offset())
+        .ok_or_else(|| format!("{s:?} is neither YYYY-MM-DD nor an RFC 3339 time"))
 }
 
 pub fn run_keygen(a: &KeygenArgs) -> ExitCode {
@@ -194,11 +216,16 @@ pub fn run_sign(a: &SignArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let tsa = match super::ltv::make_tsa(a.tsa.as_deref(), a.tsa_cert.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
     let opts = SignOptions {
         reason: a.reason.clone(),
         location: a.location.clone(),
         time: a.time,
         invisible: a.invisible,
+        tsa,
     };
     match sign::sign_file(&a.input, &a.output, &signer, &opts) {
         Ok(()) => {
@@ -240,7 +267,8 @@ pub fn run_verify(a: &VerifyArgs) -> ExitCode {
         trust,
         docs_dir: a.docs.clone(),
     };
-    let report = match verify::verify_pdf(&bytes, &opts) {
+    let lt = verify::LongTermOptions { at: a.at };
+    let report = match verify::verify_pdf_at(&bytes, &opts, &lt) {
         Ok(r) => r,
         Err(e) => {
             print_error(&format!("{}: {e}", a.input.display()));
@@ -262,6 +290,38 @@ pub fn run_verify(a: &VerifyArgs) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// "2026-12-02T07:40:00+00:00 by CN=... (token valid, TSA trusted, TSA
+/// certificate valid until ...)".
+fn timestamp_line(t: &verify::TimestampReport) -> String {
+    let mut parts = vec![
+        if t.valid {
+            "token valid"
+        } else {
+            "token INVALID"
+        }
+        .to_string(),
+    ];
+    if t.valid {
+        parts.push(if t.trusted {
+            "TSA trusted".to_string()
+        } else {
+            format!("TSA {}", t.trust)
+        });
+    }
+    if let Some(na) = &t.tsa_cert_not_after {
+        parts.push(format!("TSA certificate valid until {na}"));
+    }
+    if let Some(w) = &t.weak_algorithm {
+        parts.push(format!("weak algorithm {w}"));
+    }
+    format!(
+        "{} by {} ({})",
+        safe(t.time.as_deref().unwrap_or("?")),
+        safe(t.tsa.as_deref().unwrap_or("?")),
+        safe(parts.join(", "))
+    )
 }
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
@@ -341,9 +401,61 @@ fn human(file: &str, r: &VerifyReport) -> String {
                 }
             }
         }
+        if let Some(t) = &s.timestamp {
+            let _ = writeln!(o, "    timestamped at: {}", timestamp_line(t));
+        }
+        if let (Some(at), Some(basis)) = (&s.validity_judged_at, &s.validity_basis) {
+            let _ = writeln!(
+                o,
+                "    certificate valid at: {} ({})",
+                safe(at),
+                safe(basis)
+            );
+        }
+        if s.vri {
+            let _ = writeln!(o, "    validation data: in the DSS (VRI entry)");
+        }
         for p in &s.problems {
             let _ = writeln!(o, "    problem: {}", safe(p));
         }
+    }
+    for (i, d) in r.document_timestamps.iter().enumerate() {
+        let coverage = if d.covers_whole_file {
+            "the whole file".to_string()
+        } else {
+            format!(
+                "revision ending at byte {}",
+                d.signed_revision_end.unwrap_or(0)
+            )
+        };
+        let _ = writeln!(
+            o,
+            "  document timestamp {} (field {}): {}",
+            i + 1,
+            safe(&d.field),
+            if d.ok { "valid" } else { "NOT OK" }
+        );
+        let _ = writeln!(o, "    timestamped at: {}", timestamp_line(&d.timestamp));
+        let _ = writeln!(o, "    covers: {coverage}");
+        if !matches!(
+            d.later_changes.kind,
+            verify::ChangeKind::None | verify::ChangeKind::SignaturesOnly
+        ) {
+            let _ = writeln!(o, "    later changes: {}", safe(d.later_changes.summary()));
+            for c in &d.later_changes.details {
+                let _ = writeln!(o, "      - {}", safe(c));
+            }
+        }
+        for p in d.problems.iter().chain(&d.timestamp.problems) {
+            let _ = writeln!(o, "    problem: {}", safe(p));
+        }
+    }
+    if let Some(dss) = &r.dss {
+        let _ = writeln!(
+            o,
+            "  validation data (DSS): {} certificates, {} CRLs, {} OCSP responses, {} VRI entries",
+            dss.certs, dss.crls, dss.ocsps, dss.vri
+        );
     }
     let m = &r.manifest;
     match m.status {

@@ -181,6 +181,62 @@ pub struct ParsedCms {
     pub signing_cert_hashes: Option<Vec<Vec<u8>>>,
     pub signature: Vec<u8>,
     pub signer_info_count: usize,
+    /// The encapsulated content type (id-data for PDF signatures,
+    /// id-ct-TSTInfo for a timestamp token) and the content when present.
+    pub econtent_type: ObjectIdentifier,
+    pub econtent: Option<Vec<u8>>,
+    /// The content-type signed attribute.
+    pub content_type_attr: Option<ObjectIdentifier>,
+    /// DER of each signature-time-stamp token among the unsigned attributes
+    /// (RFC 3161 appendix A, PAdES B-T).
+    pub signature_time_stamps: Vec<Vec<u8>>,
+}
+
+/// id-aa-signatureTimeStampToken (RFC 3161 appendix A).
+pub const ID_AA_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
+
+/// Adds an unsigned attribute (`oid`, one value given as DER) to the only
+/// SignerInfo of a DER `ContentInfo(SignedData)` and re-encodes it. The
+/// signed attributes and the signature are carried over unchanged, so the
+/// signature still verifies; this is how a signature timestamp is added
+/// after signing, whatever built the SignedData.
+pub fn add_unsigned_attribute(
+    content_info: &[u8],
+    oid: ObjectIdentifier,
+    value_der: &[u8],
+) -> Result<Vec<u8>, CmsError> {
+    let enc = |e: der::Error| CmsError::Encode(e.to_string());
+    let len = der_total_len(content_info).ok_or_else(|| malformed("not a DER SEQUENCE"))?;
+    let ci = ContentInfo::from_der(&content_info[..len]).map_err(malformed)?;
+    if ci.content_type != db::rfc6268::ID_SIGNED_DATA {
+        return Err(malformed("content type is not SignedData"));
+    }
+    let mut sd: SignedData = ci.content.decode_as().map_err(malformed)?;
+    let mut infos: Vec<SignerInfo> = sd.signer_infos.0.into_vec();
+    let [si] = infos.as_mut_slice() else {
+        return Err(malformed("expected one SignerInfo"));
+    };
+    let value = Any::from_der(value_der).map_err(malformed)?;
+    let mut attrs = si.unsigned_attrs.take().unwrap_or_default();
+    match attrs.iter().position(|a| a.oid == oid) {
+        Some(i) => {
+            let mut all: Vec<Attribute> = attrs.into_vec();
+            all[i].values.insert(value).map_err(enc)?;
+            attrs = SetOfVec::try_from(all).map_err(enc)?;
+        }
+        None => attrs
+            .insert(attribute(oid, value).map_err(enc)?)
+            .map_err(enc)?,
+    }
+    si.unsigned_attrs = Some(attrs);
+    sd.signer_infos = SignerInfos::try_from(infos).map_err(enc)?;
+    ContentInfo {
+        content_type: db::rfc6268::ID_SIGNED_DATA,
+        content: Any::encode_from(&sd).map_err(enc)?,
+    }
+    .to_der()
+    .map_err(enc)
 }
 
 /// Parses a DER `ContentInfo(SignedData)`; trailing zero padding (the rest
@@ -237,9 +293,21 @@ pub fn parse_signed_data(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
     let message_digest = find_attr(db::rfc5911::ID_MESSAGE_DIGEST)
         .and_then(|v| v.decode_as::<OctetString>().ok())
         .map(|o| o.as_bytes().to_vec());
-    let content_type_is_data = find_attr(db::rfc6268::ID_CONTENT_TYPE)
-        .and_then(|v| v.decode_as::<ObjectIdentifier>().ok())
-        == Some(db::rfc6268::ID_DATA);
+    let content_type_attr = find_attr(db::rfc6268::ID_CONTENT_TYPE)
+        .and_then(|v| v.decode_as::<ObjectIdentifier>().ok());
+    let content_type_is_data = content_type_attr == Some(db::rfc6268::ID_DATA);
+    let signature_time_stamps = si
+        .unsigned_attrs
+        .as_ref()
+        .map(|attrs| {
+            attrs
+                .iter()
+                .filter(|a| a.oid == ID_AA_SIGNATURE_TIME_STAMP_TOKEN)
+                .flat_map(|a| a.values.iter())
+                .filter_map(|v| v.to_der().ok())
+                .collect()
+        })
+        .unwrap_or_default();
     let signing_cert_hashes =
         find_attr(db::rfc5911::ID_AA_SIGNING_CERTIFICATE_V_2).map(signing_cert_hashes);
     Ok(ParsedCms {
@@ -254,6 +322,15 @@ pub fn parse_signed_data(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
         signing_cert_hashes,
         signature: si.signature.as_bytes().to_vec(),
         signer_info_count,
+        econtent_type: sd.encap_content_info.econtent_type,
+        econtent: sd
+            .encap_content_info
+            .econtent
+            .as_ref()
+            .and_then(|c| c.decode_as::<OctetString>().ok())
+            .map(|o| o.as_bytes().to_vec()),
+        content_type_attr,
+        signature_time_stamps,
     })
 }
 

@@ -8,6 +8,11 @@
 //! fixed time the output is byte-identical run to run.
 
 mod appearance;
+mod ltv;
+mod stamp;
+
+pub use ltv::{DssSummary, ValidationData, add_dss, add_dss_file};
+pub use stamp::{add_doc_timestamp, add_doc_timestamp_file, sign_pdf_timestamped};
 
 use std::path::Path;
 
@@ -29,6 +34,8 @@ pub struct SignOptions {
     pub time: Option<DateTime<FixedOffset>>,
     /// Add a new invisible field even when an unsigned box exists.
     pub invisible: bool,
+    /// Add a signature timestamp from this authority (PAdES B-T).
+    pub tsa: Option<crate::timestamp::Tsa>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +48,12 @@ pub enum SignError {
     Cms(#[from] CmsError),
     #[error("the signature does not fit its placeholder")]
     Placeholder,
+    #[error(
+        "the signature needs {needed} bytes but only {room} were reserved in /Contents (the timestamp authority's token grew); nothing was written"
+    )]
+    TooLarge { needed: usize, room: usize },
+    #[error("{0}")]
+    Timestamp(#[from] crate::timestamp::TimestampError),
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -59,6 +72,30 @@ pub enum SignError {
 
 /// Signs `pdf` and returns the signed file (original bytes + one update).
 pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u8>, SignError> {
+    match &opts.tsa {
+        Some(tsa) => sign_pdf_timestamped(pdf, signer, opts, tsa),
+        None => sign_pdf_post(pdf, signer, opts, None),
+    }
+}
+
+/// A step applied to the finished CMS before it is written into
+/// `/Contents`, with the room it may add: how a signature timestamp is
+/// added after signing (see `stamp.rs`), whatever built the SignedData.
+pub struct CmsPost<'a> {
+    pub reserve: usize,
+    pub apply: &'a CmsStep<'a>,
+}
+
+/// The CMS (DER) in, the CMS to write out.
+pub type CmsStep<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, SignError> + 'a;
+
+/// [`sign_pdf`] with a post-processing step over the CMS.
+pub fn sign_pdf_post(
+    pdf: &[u8],
+    signer: &Signer,
+    opts: &SignOptions,
+    post: Option<&CmsPost<'_>>,
+) -> Result<Vec<u8>, SignError> {
     let doc = Pdf::parse(pdf)?;
     if doc.is_encrypted() {
         return Err(SignError::Encrypted);
@@ -82,7 +119,7 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
         Some(field) => fill_field(&doc, &mut upd, field, sig_ref, signer, time)?,
         None => add_invisible_field(&doc, &mut upd, &fields, sig_ref)?,
     }
-    let contents_len = cms::signed_data_len_bound(signer)? + 16;
+    let contents_len = cms::signed_data_len_bound(signer)? + 16 + post.map_or(0, |p| p.reserve);
     let body = SigDictBody::new(signer, opts, time, contents_len);
     upd.put_raw(sig_ref, body.bytes.clone());
     let written = upd.write();
@@ -92,7 +129,7 @@ pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u
         .copied()
         .ok_or(SignError::Placeholder)?;
     let header = format!("{} 0 obj\n", sig_ref.num).len();
-    finish(written.bytes, obj_start + header, &body, signer)
+    finish(written.bytes, obj_start + header, &body, signer, post)
 }
 
 /// Signs the file at `input` into `output`, atomically.
@@ -157,6 +194,11 @@ impl SigDictBody {
         if let Some(l) = &opts.location {
             d.set(b"Location", text_string(l));
         }
+        Self::with_placeholders(d, contents_len)
+    }
+
+    /// `d` followed by the `/ByteRange` and `/Contents` placeholders.
+    fn with_placeholders(d: Dict, contents_len: usize) -> Self {
         let mut bytes = Vec::new();
         write_object(&mut bytes, &Object::Dict(d));
         bytes.truncate(bytes.len() - 2);
@@ -185,7 +227,27 @@ fn finish(
     body_at: usize,
     body: &SigDictBody,
     signer: &Signer,
+    post: Option<&CmsPost<'_>>,
 ) -> Result<Vec<u8>, SignError> {
+    let (hole_start, hole_end) = fill_byte_range(&mut out, body_at, body)?;
+    let digest = signer
+        .digest_algorithm()
+        .digest(&[&out[..hole_start], &out[hole_end..]]);
+    let mut cms = cms::build_signed_data(signer, &digest)?;
+    if let Some(p) = post {
+        cms = (p.apply)(&cms)?;
+    }
+    fill_contents(&mut out, hole_start, body, &cms)?;
+    Ok(out)
+}
+
+/// Writes the final `/ByteRange` into its placeholder; returns the hole
+/// (the `/Contents` string, delimiters included).
+fn fill_byte_range(
+    out: &mut [u8],
+    body_at: usize,
+    body: &SigDictBody,
+) -> Result<(usize, usize), SignError> {
     let hole_start = body_at + body.contents_at;
     let hole_end = hole_start + body.contents_hex_len + 2;
     let tail = out.len() - hole_end;
@@ -197,16 +259,25 @@ fn finish(
     let mut padded = br.into_bytes();
     padded.resize(body.byte_range_len, b' ');
     out[br_at..br_at + body.byte_range_len].copy_from_slice(&padded);
-    let digest = signer
-        .digest_algorithm()
-        .digest(&[&out[..hole_start], &out[hole_end..]]);
-    let cms = cms::build_signed_data(signer, &digest)?;
-    let hex = hex::encode_upper(&cms);
+    Ok((hole_start, hole_end))
+}
+
+/// Writes `der` as hex into the `/Contents` hole starting at `hole_start`.
+fn fill_contents(
+    out: &mut [u8],
+    hole_start: usize,
+    body: &SigDictBody,
+    der: &[u8],
+) -> Result<(), SignError> {
+    let hex = hex::encode_upper(der);
     if hex.len() > body.contents_hex_len {
-        return Err(SignError::Placeholder);
+        return Err(SignError::TooLarge {
+            needed: der.len(),
+            room: body.contents_hex_len / 2,
+        });
     }
     out[hole_start + 1..hole_start + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(out)
+    Ok(())
 }
 
 fn fill_field(

@@ -190,6 +190,11 @@ struct Context<'o, 'n, 'a, 'b> {
     /// Each old object's first path from the trailer, computed only when a
     /// change has to be named.
     paths: std::cell::OnceCell<HashMap<u32, String>>,
+    /// Old objects reachable only through the catalog's `/DSS`, computed
+    /// only when a change is found.
+    dss_only: std::cell::OnceCell<HashSet<u32>>,
+    /// The old catalog's `/Metadata` object.
+    metadata: Option<u32>,
 }
 
 impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
@@ -243,7 +248,52 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             annots_arrays,
             content_streams,
             paths: std::cell::OnceCell::new(),
+            dss_only: std::cell::OnceCell::new(),
+            metadata: catalog
+                .as_ref()
+                .and_then(|c| c.get(b"Metadata"))
+                .and_then(Object::as_ref)
+                .map(|r| r.num),
         }
+    }
+
+    /// The old objects only the Document Security Store reaches: validation
+    /// data, which a later update may extend in place (pyHanko adds a
+    /// document timestamp's certificates and revocation data to the
+    /// existing DSS). Anything also reachable otherwise is not in the set.
+    fn dss_only(&self) -> &HashSet<u32> {
+        self.dss_only.get_or_init(|| {
+            let Ok(catalog) = self.old.catalog() else {
+                return HashSet::new();
+            };
+            let mut dss_roots = HashSet::new();
+            let mut other_roots = HashSet::new();
+            for (k, v) in catalog.iter() {
+                collect_refs(
+                    v,
+                    if k == b"DSS" {
+                        &mut dss_roots
+                    } else {
+                        &mut other_roots
+                    },
+                    0,
+                );
+            }
+            for key in [b"Info".as_slice(), b"Encrypt"] {
+                if let Some(r) = self.old.trailer.get(key).and_then(Object::as_ref) {
+                    other_roots.insert(r.num);
+                }
+            }
+            // The catalog itself is judged on its own and not walked again
+            // (it would reach the DSS).
+            let stop: HashSet<u32> = self.root.into_iter().collect();
+            let dss = reachable(self.old, dss_roots, &stop);
+            let other = reachable(self.old, other_roots, &stop);
+            dss.difference(&other)
+                .copied()
+                .filter(|n| !stop.contains(n))
+                .collect()
+        })
     }
 
     fn get_old(&self, num: u32) -> Result<Object, PdfError> {
@@ -269,6 +319,24 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             .as_ref()
             .and_then(Object::as_dict)
             .is_some_and(|d| d.is_type(b"Sig") || d.is_type(b"DocTimeStamp"))
+    }
+
+    /// A `/Type /Metadata` stream holding one XMP packet and nothing after
+    /// it (pyHanko likewise refuses a metadata update that is not
+    /// well-formed XML; this is the cheap part of that check).
+    fn is_xmp_packet(&self, obj: &Object) -> bool {
+        let Object::Stream(s) = obj else {
+            return false;
+        };
+        if !s.dict.is_type(b"Metadata") {
+            return false;
+        }
+        let Ok(data) = self.new.decode_stream(s) else {
+            return false;
+        };
+        let t = data.trim_ascii();
+        (t.starts_with(b"<?xpacket") && t.ends_with(b"?>"))
+            || (t.starts_with(b"<x:xmpmeta") && t.ends_with(b"</x:xmpmeta>"))
     }
 
     fn same(&self, a: &Object, b: &Object) -> bool {
@@ -341,6 +409,15 @@ impl<'o, 'n, 'a, 'b> Context<'o, 'n, 'a, 'b> {
             if is(&old) && is(&new) {
                 return (Verdict::Allowed, None);
             }
+        }
+        if self.dss_only().contains(&num) {
+            return (Verdict::Allowed, None);
+        }
+        // The catalog's XMP metadata stream rewritten in place (pyHanko
+        // updates its dates with every revision): metadata, not content,
+        // as a new /Metadata object already is (CATALOG_SIGNING_KEYS).
+        if Some(num) == self.metadata && self.is_xmp_packet(&new) {
+            return (Verdict::Allowed, None);
         }
         if matches!(new, Object::Null) {
             return (
@@ -545,6 +622,23 @@ fn changed_keys(o: &Dict, n: &Dict) -> Vec<Vec<u8>> {
 /// Nesting of direct objects deeper than this is not followed (the parser
 /// refuses much shallower nesting anyway).
 const MAX_NESTING: usize = 64;
+
+/// Every object reachable from `roots` (the roots included).
+fn reachable(doc: &Pdf<'_>, roots: HashSet<u32>, stop: &HashSet<u32>) -> HashSet<u32> {
+    let mut seen = HashSet::new();
+    let mut queue: VecDeque<u32> = roots.into_iter().collect();
+    while let Some(num) = queue.pop_front() {
+        if !seen.insert(num) || stop.contains(&num) {
+            continue;
+        }
+        if let Ok(obj) = doc.get(ObjRef::new(num, 0)) {
+            let mut refs = HashSet::new();
+            collect_refs(&obj, &mut refs, 0);
+            queue.extend(refs.into_iter().filter(|r| !seen.contains(r)));
+        }
+    }
+    seen
+}
 
 fn collect_refs(obj: &Object, out: &mut HashSet<u32>, depth: usize) {
     if depth > MAX_NESTING {

@@ -10,9 +10,11 @@
 
 mod changes;
 mod manifest;
+mod timestamps;
 
 pub use changes::{ChangeKind, LaterChanges};
 pub use manifest::{DocumentCheck, FileCheck, ManifestReport, ManifestStatus};
+pub use timestamps::{DocTimestampReport, DssReport, LongTermOptions, TimestampReport};
 
 use const_oid::db;
 use std::ops::Range;
@@ -50,6 +52,12 @@ pub struct VerifyReport {
     pub file_size: usize,
     pub revisions: usize,
     pub signatures: Vec<SignatureReport>,
+    /// Document timestamps (`/DocTimeStamp`), oldest first.
+    pub document_timestamps: Vec<DocTimestampReport>,
+    /// The Document Security Store (long-term validation data), if any.
+    pub dss: Option<DssReport>,
+    /// The time validity was judged at: `--at`, else the time of the run.
+    pub evaluated_at: String,
     /// The end of the revision whose embedded files (plan, manifest, letter
     /// data) are the signed content: the first signed revision. `None` for
     /// an unsigned file, whose content is the whole file.
@@ -132,6 +140,15 @@ pub struct SignatureReport {
     pub trusted: bool,
     pub trust: Trust,
     pub later_changes: LaterChanges,
+    /// The signature timestamp (PAdES B-T), if any.
+    pub timestamp: Option<TimestampReport>,
+    /// The time the certificate's validity was judged at, and why that
+    /// time: "timestamp", "document timestamp", "--at date" or "claimed
+    /// signing time".
+    pub validity_judged_at: Option<String>,
+    pub validity_basis: Option<String>,
+    /// The DSS has a /VRI entry for this signature.
+    pub vri: bool,
     pub problems: Vec<String>,
     pub ok: bool,
 }
@@ -158,6 +175,10 @@ impl SignatureReport {
             trusted: false,
             trust: Trust::NotChecked,
             later_changes: LaterChanges::none(),
+            timestamp: None,
+            validity_judged_at: None,
+            validity_basis: None,
+            vri: false,
             problems: Vec::new(),
             ok: false,
         }
@@ -171,12 +192,72 @@ impl SignatureReport {
 /// never from a later one: what a signer approved is what counts, and any
 /// later difference is a change the signatures' analyses report.
 pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, VerifyError> {
+    verify_pdf_at(pdf, opts, &LongTermOptions::default())
+}
+
+/// What one verification knows beyond a signature: the evaluation time,
+/// the document timestamps and the DSS's certificates.
+struct Context<'a> {
+    at: Option<DateTime<FixedOffset>>,
+    docs: &'a [DocTimestampReport],
+    dss_certs: &'a [Certificate],
+    vri_keys: &'a [String],
+}
+
+/// [`verify_pdf`], judging time as `lt` says (see `timestamps.rs`).
+pub fn verify_pdf_at(
+    pdf: &[u8],
+    opts: &VerifyOptions,
+    lt: &LongTermOptions,
+) -> Result<VerifyReport, VerifyError> {
     let doc = Pdf::parse(pdf)?;
     let revision_ends = crate::pdfbytes::revision_ends(&doc);
     let fields = crate::pdfbytes::signature_fields(&doc)?;
-    let mut signatures = Vec::new();
+    let (dss, dss_certs) = timestamps::read_dss(&doc);
+    let vri_keys = vri_keys(&doc);
+    let eval = lt.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    // Document timestamps first: they prove when the signatures they cover
+    // existed.
+    let mut document_timestamps = Vec::new();
+    let mut signature_fields = Vec::new();
     for f in fields.iter().filter(|f| f.value.is_some()) {
-        signatures.push(verify_field(&doc, f, &revision_ends, opts));
+        match signature_dict(&doc, f) {
+            Ok(d) if d.name(b"SubFilter") == Some(b"ETSI.RFC3161") => {
+                document_timestamps.push(timestamps::check_doc_timestamp(
+                    &doc,
+                    &f.name,
+                    &d,
+                    &revision_ends,
+                    opts,
+                    &dss_certs,
+                ));
+            }
+            _ => signature_fields.push(f),
+        }
+    }
+    document_timestamps.sort_by_key(|d| d.signed_revision_end.unwrap_or(0));
+    timestamps::settle_documents(&mut document_timestamps, eval);
+    let ctx = Context {
+        at: lt.at,
+        docs: &document_timestamps,
+        dss_certs: &dss_certs,
+        vri_keys: &vri_keys,
+    };
+    let mut signatures = Vec::new();
+    for f in signature_fields {
+        signatures.push(verify_field(&doc, f, &revision_ends, opts, &ctx));
+    }
+    timestamps::settle_signatures(&document_timestamps, &mut signatures, eval);
+    for s in &mut signatures {
+        if let Some(t) = &s.timestamp {
+            if t.proves_time() && !t.lasting {
+                s.problems.push(format!(
+                    "the signature timestamp's TSA certificate expired on {} and no later document timestamp renews it",
+                    t.tsa_cert_not_after.as_deref().unwrap_or("?")
+                ));
+                s.ok = false;
+            }
+        }
     }
     let mut signed_ends: Vec<usize> = signatures
         .iter()
@@ -195,7 +276,9 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, Veri
         };
         let listed = signatures
             .iter()
-            .filter(|o| o.signed_revision_end.is_some_and(|e| e > end))
+            .map(|o| o.signed_revision_end)
+            .chain(document_timestamps.iter().map(|d| d.signed_revision_end))
+            .filter(|e| e.is_some_and(|e| e > end))
             .count();
         if added > listed {
             problems.push(format!(
@@ -241,12 +324,16 @@ pub fn verify_pdf(pdf: &[u8], opts: &VerifyOptions) -> Result<VerifyReport, Veri
     };
     let ok = !signatures.is_empty()
         && signatures.iter().all(|s| s.ok)
+        && document_timestamps.iter().all(|d| d.ok)
         && manifest.ok()
         && problems.is_empty();
     Ok(VerifyReport {
         file_size: pdf.len(),
         revisions: doc.sections.len(),
         signatures,
+        document_timestamps,
+        dss,
+        evaluated_at: eval.to_rfc3339(),
         content_revision_end,
         manifest,
         problems,
@@ -322,9 +409,10 @@ fn verify_field(
     field: &SigField,
     revision_ends: &[usize],
     opts: &VerifyOptions,
+    ctx: &Context<'_>,
 ) -> SignatureReport {
     let mut r = SignatureReport::new(&field.name);
-    if let Err(problem) = check_signature(doc, field, revision_ends, opts, &mut r) {
+    if let Err(problem) = check_signature(doc, field, revision_ends, opts, ctx, &mut r) {
         r.problems.push(problem);
     }
     r.valid = r.covers_whole_revision
@@ -338,6 +426,7 @@ fn verify_field(
     }
     r.ok = r.valid
         && r.trusted
+        && r.timestamp.as_ref().is_none_or(|t| t.trusted)
         && matches!(
             r.later_changes.kind,
             ChangeKind::None | ChangeKind::SignaturesOnly
@@ -369,6 +458,7 @@ fn check_signature(
     field: &SigField,
     revision_ends: &[usize],
     opts: &VerifyOptions,
+    ctx: &Context<'_>,
     r: &mut SignatureReport,
 ) -> Result<(), String> {
     let sig = signature_dict(doc, field)?;
@@ -420,22 +510,81 @@ fn check_signature(
     };
     r.signer = Some(signer_report(cert, self_signed));
     check_crypto(cert, &cms, r)?;
-    let at = m_time.unwrap_or_else(|| Utc::now().fixed_offset());
+    r.vri = ctx
+        .vri_keys
+        .contains(&hex::encode_upper(sha1::Sha1::digest(contents)));
+    if let Some(token) = cms.signature_time_stamps.first() {
+        let mut pool = cms.certificates.clone();
+        pool.extend_from_slice(ctx.dss_certs);
+        let t = timestamps::check(token, &[&cms.signature], opts, &pool);
+        let broken = !t.valid;
+        let why = t.problems.join("; ");
+        r.timestamp = Some(t);
+        if broken {
+            return Err(format!("the signature timestamp is not valid: {why}"));
+        }
+    }
+    // The time the certificate must be valid at: a proven time when there
+    // is one; else the evaluation date asked for; else the signer's claim.
+    let sig_proof = r
+        .timestamp
+        .as_ref()
+        .filter(|t| t.proves_time())
+        .and_then(|t| t.time.as_deref())
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
+    let doc_proof = timestamps::earliest_doc_proof(ctx.docs, end).map(|t| t.fixed_offset());
+    let (at, basis) = match (sig_proof, doc_proof, ctx.at) {
+        (Some(p), _, _) => (p, "timestamp"),
+        (None, Some(p), _) => (p, "document timestamp"),
+        (None, None, Some(a)) => (a, "--at date"),
+        (None, None, None) => (
+            m_time.unwrap_or_else(|| Utc::now().fixed_offset()),
+            "claimed signing time",
+        ),
+    };
     r.signing_time = m_time.map(|t| t.to_rfc3339());
+    r.validity_judged_at = Some(at.to_rfc3339());
+    r.validity_basis = Some(basis.to_string());
     r.cert_valid_at_signing_time = crate::keys::certificate_valid_at(cert, at);
     if !r.cert_valid_at_signing_time {
-        return Err(format!(
-            "the certificate was not valid at the signing time {}",
-            at.to_rfc3339()
-        ));
+        return Err(match basis {
+            "claimed signing time" => format!(
+                "the certificate was not valid at the signing time {}",
+                at.to_rfc3339()
+            ),
+            "--at date" => format!(
+                "the certificate was not valid on {} and no timestamp proves the signature existed earlier",
+                at.to_rfc3339()
+            ),
+            b => format!(
+                "the certificate was not valid at the time its {b} proves ({})",
+                at.to_rfc3339()
+            ),
+        });
     }
     if !crate::keys::may_sign_documents(cert) {
         return Err("the certificate's key usage does not allow signing".into());
     }
-    r.trust = trust(cert, self_signed, at, &cms.certificates, &opts.trust);
+    let mut pool = cms.certificates.clone();
+    pool.extend_from_slice(ctx.dss_certs);
+    r.trust = trust(cert, self_signed, at, &pool, &opts.trust);
     r.trusted = r.trust == Trust::Trusted;
     r.later_changes = changes::analyse(doc, end);
     Ok(())
+}
+
+/// The DSS's /VRI keys (upper-case hex SHA-1 of each signature's /Contents).
+fn vri_keys(doc: &Pdf<'_>) -> Vec<String> {
+    doc.catalog()
+        .ok()
+        .and_then(|c| c.get(b"DSS").and_then(|d| doc.resolve_dict(d).ok()))
+        .and_then(|d| d.get(b"VRI").and_then(|v| doc.resolve_dict(v).ok()))
+        .map(|v| {
+            v.keys()
+                .map(|k| String::from_utf8_lossy(k).to_ascii_uppercase())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The two signed ranges and the hole, checked against the file and the
@@ -690,6 +839,34 @@ pub fn judge(report: &VerifyReport, require_trusted: bool) -> Result<(), Vec<Str
         if require_trusted && !s.trusted {
             reasons.push(format!("signature {}{who}: signer {}", s.field, s.trust));
         }
+        if let Some(t) = s
+            .timestamp
+            .as_ref()
+            .filter(|t| require_trusted && !t.trusted)
+        {
+            reasons.push(format!(
+                "signature {}{who}: timestamp authority {}",
+                s.field, t.trust
+            ));
+        }
+        reasons.extend(
+            s.problems
+                .iter()
+                .filter(|p| p.contains("no later document timestamp"))
+                .map(|p| format!("signature {}{who}: {p}", s.field)),
+        );
+    }
+    for d in report.document_timestamps.iter().filter(|d| !d.ok) {
+        let mut why: Vec<String> = d.problems.clone();
+        why.extend(d.timestamp.problems.iter().cloned());
+        if why.is_empty() {
+            why.push(d.later_changes.kind.to_string());
+        }
+        reasons.push(format!(
+            "document timestamp {} is not valid: {}",
+            d.field,
+            why.join("; ")
+        ));
     }
     reasons.extend(report.problems.iter().cloned());
     if !report.manifest.ok() {
