@@ -1,7 +1,6 @@
 //! `cip init`: the starter plan, every field explained in the framework's
 //! own words. It fails `cip check` (rule `placeholder`) until filled in.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The starter plan text.
@@ -25,17 +24,11 @@ pub fn write_starter(path: &Path) -> Result<(), InitError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                InitError::Exists(path.to_path_buf())
-            } else {
-                io(e)
-            }
-        })?;
-    file.write_all(STARTER.as_bytes()).map_err(io)?;
-    file.sync_all().map_err(io)
+    crate::atomic::create_new(path, STARTER.as_bytes(), 0o666).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            InitError::Exists(path.to_path_buf())
+        } else {
+            io(e)
+        }
+    })
 }

@@ -7,7 +7,6 @@
 
 use const_oid::db;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -413,29 +412,18 @@ pub fn write_new_files(
 }
 
 fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyError> {
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        opts.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let err = |source| KeyError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut f = opts.open(path).map_err(|e| {
+    crate::atomic::create_new(path, data, mode).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             KeyError::Exists {
                 path: path.to_path_buf(),
             }
         } else {
-            err(e)
+            KeyError::Write {
+                path: path.to_path_buf(),
+                source: e,
+            }
         }
-    })?;
-    f.write_all(data).and_then(|()| f.sync_all()).map_err(err)
+    })
 }
 
 #[derive(Sequence)]

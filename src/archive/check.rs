@@ -537,10 +537,14 @@ pub(super) fn backup(a: &Archive, dest: &Path) -> Result<BackupSummary, ArchiveE
     // 1. A snapshot of the index by SQLite's online backup (one step, so
     //    one read transaction: consistent even while others write). It is
     //    made in tmp/, where a killed backup's copy is found and removed.
-    let tmp = dest
-        .join(store::TMP)
-        .join(format!("index-backup.{}.tmp", std::process::id()));
-    let _ = fs::remove_file(&tmp);
+    let pending = crate::atomic::Pending::in_folder(
+        &dest.join(store::TMP),
+        &dest.join(index::INDEX),
+        0o666,
+        crate::atomic::Durability::Synced,
+    )
+    .map_err(io_err(dest))?;
+    let tmp = pending.path().to_path_buf();
     let src = a.read_conn()?;
     let snapshot = (|| -> rusqlite::Result<Vec<String>> {
         let mut dst = rusqlite::Connection::open(&tmp)?;
@@ -572,7 +576,6 @@ pub(super) fn backup(a: &Archive, dest: &Path) -> Result<BackupSummary, ArchiveE
     let hashes = match snapshot {
         Ok(h) => h,
         Err(source) => {
-            let _ = fs::remove_file(&tmp);
             return Err(ArchiveError::Db {
                 path: a.index_path(),
                 context: "online backup failed".into(),
@@ -616,26 +619,21 @@ pub(super) fn backup(a: &Archive, dest: &Path) -> Result<BackupSummary, ArchiveE
         match store::put(dest, sha, &bytes) {
             Ok(_) => summary.objects_copied += 1,
             Err(e) => {
-                let _ = fs::remove_file(&tmp);
                 return Err(super::store_err(e));
             }
         }
     }
-    // 3. The index, put in place last.
+    // 3. The index, put in place last (the snapshot's connection is
+    //    closed: nothing of it is left in a journal).
     let install = (|| -> std::io::Result<()> {
-        fs::File::open(&tmp)?.sync_all()?;
         for suffix in ["-wal", "-shm"] {
             let p = dest.join(format!("{}{suffix}", index::INDEX));
             if p.exists() {
                 fs::remove_file(p)?;
             }
         }
-        fs::rename(&tmp, dest.join(index::INDEX))?;
-        store::sync_dir(dest)
+        pending.replace()
     })();
-    if let Err(e) = install {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_err(dest)(e));
-    }
+    install.map_err(io_err(dest))?;
     Ok(summary)
 }

@@ -461,20 +461,18 @@ impl Archive {
         fs::create_dir_all(dir.join(store::TMP)).map_err(io_err(dir))?;
         // Built under a temporary name and renamed, so a folder with an
         // `index.sqlite` always has a complete one.
-        let tmp = dir.join(format!(".{INDEX}.init-{}", std::process::id()));
+        let dest = dir.join(INDEX);
+        let pending = crate::atomic::Pending::new(&dest, 0o666, crate::atomic::Durability::Synced)
+            .map_err(io_err(dir))?;
         let now = now()?;
-        let made = index::create(&tmp, &now);
-        if let Err(source) = made {
-            let _ = fs::remove_file(&tmp);
+        if let Err(source) = index::create(pending.path(), &now) {
             return Err(ArchiveError::Db {
-                path: tmp,
+                path: pending.path().to_path_buf(),
                 context: "cannot create the index".into(),
                 source,
             });
         }
-        let dest = dir.join(INDEX);
-        fs::rename(&tmp, &dest).map_err(io_err(&dest))?;
-        store::sync_dir(dir).map_err(io_err(dir))?;
+        pending.replace().map_err(io_err(&dest))?;
         Ok(Archive::at(dir))
     }
 

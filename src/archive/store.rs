@@ -1,16 +1,18 @@
 //! The object store: `objects/ab/cdef…`, each file named by the SHA-256 of
-//! its bytes and read-only (0444). Objects are written into `tmp/` first,
-//! fsynced, made read-only and then hard-linked into place, which never
-//! replaces an existing object; a process killed half-way leaves at most a
-//! stray file in `tmp/`, which `verify` ignores and the next `add` removes.
+//! its bytes and read-only (0444). Objects are written into `tmp/` first
+//! (created read-only), fsynced and then linked into place without replacing
+//! anything (`crate::atomic`), so an existing object is never overwritten; a
+//! process killed half-way leaves at most a stray file in `tmp/`, which
+//! `verify` ignores and the next `add` removes.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+use crate::atomic::{self, Durability};
 use crate::model::files;
 
 pub const OBJECTS: &str = "objects";
@@ -47,32 +49,17 @@ pub fn put(root: &Path, sha256: &str, bytes: &[u8]) -> Result<Put, StoreError> {
     }
     let tmp_dir = root.join(TMP);
     fs::create_dir_all(&tmp_dir).map_err(io_err(&tmp_dir))?;
-    let tmp = tmp_dir.join(format!(
-        "{sha256}.{}.{}.tmp",
-        std::process::id(),
-        SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
-    let result = write_then_link(&tmp, &dest, bytes);
-    let _ = fs::remove_file(&tmp);
-    match result? {
+    match write_then_link(&tmp_dir, &dest, bytes)? {
         Put::Present => check_existing(&dest, sha256),
         Put::Written => Ok(Put::Written),
     }
 }
 
-fn write_then_link(tmp: &Path, dest: &Path, bytes: &[u8]) -> Result<Put, StoreError> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(tmp)
-        .map_err(io_err(tmp))?;
-    f.write_all(bytes).map_err(io_err(tmp))?;
-    f.sync_all().map_err(io_err(tmp))?;
-    drop(f);
-    set_read_only(tmp).map_err(io_err(tmp))?;
+fn write_then_link(tmp_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<Put, StoreError> {
+    // Created read-only: the open descriptor can still write it.
+    let mut f = atomic::Pending::in_folder(tmp_dir, dest, 0o444, Durability::Synced)
+        .map_err(io_err(tmp_dir))?;
+    f.write_all(bytes).map_err(io_err(tmp_dir))?;
     let dir = dest.parent().unwrap_or(Path::new("."));
     let created_dir = !dir.exists();
     fs::create_dir_all(dir).map_err(io_err(dir))?;
@@ -81,17 +68,13 @@ fn write_then_link(tmp: &Path, dest: &Path, bytes: &[u8]) -> Result<Put, StoreEr
             sync_dir(objects).map_err(io_err(objects))?;
         }
     }
-    // A hard link never replaces an existing file, so two processes storing
-    // the same object at once cannot clobber each other.
-    match fs::hard_link(tmp, dest) {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(Put::Present),
-        // File systems without hard links: a rename (the race with another
-        // writer of the same bytes is harmless, the bytes are identical).
-        Err(_) => fs::rename(tmp, dest).map_err(io_err(dest))?,
+    // Never replaces an existing object, so two processes storing the same
+    // object at once cannot clobber each other.
+    match f.create() {
+        Ok(()) => Ok(Put::Written),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Put::Present),
+        Err(e) => Err(io_err(dest)(e)),
     }
-    sync_dir(dir).map_err(io_err(dir))?;
-    Ok(Put::Written)
 }
 
 fn check_existing(dest: &Path, sha256: &str) -> Result<Put, StoreError> {
@@ -223,9 +206,23 @@ pub fn process_gone(temp: &Path) -> bool {
         let d: String = s.chars().take_while(char::is_ascii_digit).collect();
         d.parse().ok()
     };
+    // `crate::atomic` names them `.NAME.PID.RANDOM.tmp`, earlier versions
+    // `SHA256.PID.NANOS.tmp` (PID third from the end) and
+    // `index-backup.PID.tmp` (second from the end).
+    let number = |s: &str| -> Option<u32> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
     let pid = match name.split_once(".backup-") {
         Some((_, rest)) => digits(rest),
-        None => name.split('.').nth(1).and_then(digits),
+        None => {
+            let mut parts = name.rsplit('.').skip(1);
+            let (last_but_one, last_but_two) = (parts.next(), parts.next());
+            last_but_two
+                .and_then(number)
+                .or_else(|| last_but_one.and_then(number))
+        }
     };
     match pid {
         Some(pid) if pid == std::process::id() => false,
@@ -239,63 +236,39 @@ pub fn process_gone(temp: &Path) -> bool {
 /// Copies the object `sha256` to `out` (temp file, fsync, rename), checking
 /// the hash of what was copied before the rename.
 pub fn copy_checked(src: &Path, sha256: &str, out: &Path) -> Result<u64, CopyError> {
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let read_err = |e: files::ReadError| CopyError::Read(src.to_path_buf(), e.into());
-        let (input, meta) = files::open_regular(src).map_err(read_err)?;
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(read_err(files::ReadError::TooLarge {
-                size: meta.len(),
-                limit: MAX_FILE_BYTES,
-                what: WHAT,
-            }));
-        }
-        // A file that grows past the bound while copied fails the hash check.
-        let mut input = input.take(MAX_FILE_BYTES + 1);
-        let mut output = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(|e| CopyError::Write(tmp.clone(), e))?;
-        let mut h = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut size = 0u64;
-        loop {
-            let n = input
-                .read(&mut buf)
-                .map_err(|e| CopyError::Read(src.to_path_buf(), e))?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-            output
-                .write_all(&buf[..n])
-                .map_err(|e| CopyError::Write(tmp.clone(), e))?;
-            size += n as u64;
-        }
-        let actual = hex::encode(h.finalize());
-        if actual != sha256 {
-            return Err(CopyError::Mismatch { actual });
-        }
-        output
-            .sync_all()
-            .map_err(|e| CopyError::Write(tmp.clone(), e))?;
-        fs::rename(&tmp, out).map_err(|e| CopyError::Write(out.to_path_buf(), e))?;
-        let _ = sync_dir(&dir);
-        Ok(size)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    let read_err = |e: files::ReadError| CopyError::Read(src.to_path_buf(), e.into());
+    let (input, meta) = files::open_regular(src).map_err(read_err)?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(read_err(files::ReadError::TooLarge {
+            size: meta.len(),
+            limit: MAX_FILE_BYTES,
+            what: WHAT,
+        }));
     }
-    result
+    // A file that grows past the bound while copied fails the hash check.
+    let mut input = input.take(MAX_FILE_BYTES + 1);
+    let write_err = |e| CopyError::Write(out.to_path_buf(), e);
+    let mut output = atomic::Pending::new(out, 0o666, Durability::Synced).map_err(write_err)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = input
+            .read(&mut buf)
+            .map_err(|e| CopyError::Read(src.to_path_buf(), e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        output.write_all(&buf[..n]).map_err(write_err)?;
+        size += n as u64;
+    }
+    let actual = hex::encode(h.finalize());
+    if actual != sha256 {
+        return Err(CopyError::Mismatch { actual });
+    }
+    output.replace().map_err(write_err)?;
+    Ok(size)
 }
 
 #[derive(Debug)]

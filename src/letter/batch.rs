@@ -83,7 +83,12 @@ pub fn issue_all(
                 (Ok(plan), Some(out)) => {
                     let warnings = plan.warnings();
                     let r = issuer.issue(&plan).and_then(|letter| {
-                        write_unsynced(&out, &letter.pdf).map_err(|source| {
+                        crate::atomic::write_with(
+                            &out,
+                            &letter.pdf,
+                            crate::atomic::Durability::Unsynced,
+                        )
+                        .map_err(|source| {
                             LetterError::Input(super::InputError::Io {
                                 path: out.display().to_string(),
                                 source,
@@ -122,36 +127,6 @@ pub fn issue_all(
         None
     };
     BatchSummary { items, sync_error }
-}
-
-/// Write `bytes` to `path` through a temporary file in the same folder and a
-/// rename (a reader never sees half a letter; nothing is left behind on
-/// error), without fsync: the batch flushes the file system once at the end
-/// ([`sync_folder`]).
-fn write_unsynced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-    let result = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(bytes))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Flush the file system holding `dir` (letters and folder entries) in one
