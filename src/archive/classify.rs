@@ -51,8 +51,8 @@ pub fn classify(files: &[(String, Vec<u8>)]) -> Classified {
         c.kind = "plan";
         match crate::model::parse_bytes(PLAN_TOML, PathBuf::new(), bytes.clone()) {
             Ok(p) => {
-                c.company = non_empty(p.header.company.map(|f| f.value));
                 c.revision = Some(p.revision());
+                c.company = non_empty(p.header.company.map(|f| f.value));
                 if let Some(sup) = &p.header.supersedes {
                     c.supersedes_sha256 = non_empty(sup.sha256.as_ref().map(|f| f.value.clone()))
                         .map(|h| h.to_ascii_lowercase());

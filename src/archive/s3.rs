@@ -161,10 +161,6 @@ impl S3Store {
         })
     }
 
-    pub fn url(&self) -> &S3Url {
-        &self.url
-    }
-
     fn key(&self, sha256: &str) -> String {
         let (a, b) = sha256.split_at(2.min(sha256.len()));
         format!("{}objects/{a}/{b}", self.url.prefix)
@@ -391,7 +387,9 @@ impl ObjectStore for S3Store {
                 return Err(self.failure(&base, "ListObjectsV2", resp));
             }
             let body = self.read_body(&base, &mut resp, 64 * 1024 * 1024)?;
-            let parsed = rusty_s3::actions::ListObjectsV2::parse_response(&body)
+            let body = std::str::from_utf8(&body)
+                .map_err(|e| self.remote(&base, format!("unreadable listing: {e}")))?;
+            let parsed = rusty_s3::actions::ListObjectsV2::parse_response(body)
                 .map_err(|e| self.remote(&base, format!("unreadable listing: {e}")))?;
             for c in parsed.contents {
                 let key = percent_decode(&c.key);

@@ -5,7 +5,7 @@
 //! found problems, `add` refused a file); 2 the archive or an input could
 //! not be used at all.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, Subcommand};
