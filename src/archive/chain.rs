@@ -79,10 +79,7 @@ pub fn chains(rows: &[Record]) -> Vec<Chain> {
                     &b.sha256,
                 ))
             });
-            let links = plans
-                .iter()
-                .map(|p| link(p, &plans, &by_hash))
-                .collect();
+            let links = plans.iter().map(|p| link(p, &plans, &by_hash)).collect();
             Chain {
                 company,
                 assessment_report: report,
@@ -122,7 +119,11 @@ fn link(p: &Record, group: &[&Record], by_hash: &BTreeMap<&str, &Record>) -> Cha
                     "revision {revision} supersedes {}{file}, but the archived revision {} of this plan is {}",
                     short(h),
                     revision - 1,
-                    previous.iter().map(|s| short(s)).collect::<Vec<_>>().join(", ")
+                    previous
+                        .iter()
+                        .map(|s| short(s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             ),
             Some(h) => match by_hash.get(h) {
@@ -192,7 +193,11 @@ mod tests {
 
     #[test]
     fn whole_gap_and_mismatch() {
-        let whole = [plan('c', 3, Some('b')), plan('a', 1, None), plan('b', 2, Some('a'))];
+        let whole = [
+            plan('c', 3, Some('b')),
+            plan('a', 1, None),
+            plan('b', 2, Some('a')),
+        ];
         assert_eq!(
             states(&whole),
             [

@@ -57,7 +57,9 @@ pub(super) fn migrate(from: &Archive, to: &Archive) -> Result<MigrateSummary, Ar
         let bytes = match from.read_object(&rec.sha256) {
             Ok(b) => b,
             Err(e) => {
-                summary.problems.push(format!("{}: not copied: {e}", rec.sha256));
+                summary
+                    .problems
+                    .push(format!("{}: not copied: {e}", rec.sha256));
                 continue;
             }
         };

@@ -18,8 +18,8 @@ use super::{Record, SignatureRecord};
 
 pub const INDEX: &str = "index.sqlite";
 
-use super::schema::{COLUMNS, INSERT_COLUMNS, MIGRATIONS};
 pub use super::schema::SCHEMA_VERSION;
+use super::schema::{COLUMNS, INSERT_COLUMNS, MIGRATIONS};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 const RETRIES: u32 = 20;

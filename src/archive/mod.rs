@@ -41,9 +41,9 @@ use crate::verify::{VerifyOptions, VerifyReport};
 
 pub use backend::{Extra, Found, Index, IndexError, ObjectStore, Put, StoreError};
 pub use bundle::{BUNDLE_INDEX, BundleEntry, BundleIndex, ExportSummary, verify_bundle};
+pub use chain::{Chain, ChainLink, LinkState, chains};
 pub use check::{Problem, ProblemKind, VerifyArchiveReport, judge};
 pub use classify::{Classified, classify};
-pub use chain::{Chain, ChainLink, LinkState, chains};
 pub use copy::MigrateSummary;
 pub use index::{INDEX, SCHEMA_VERSION};
 pub use schema::PG_WRITER_ROLE;
@@ -353,8 +353,13 @@ impl Location {
         let is_s3 = archive.starts_with("s3://");
         match (is_s3, index) {
             (false, None) => Ok(Location::Folder(PathBuf::from(archive))),
-            (true, Some(index)) if index.starts_with("postgres://") || index.starts_with("postgresql://") => {
-                Ok(Location::Shared { objects: archive, index })
+            (true, Some(index))
+                if index.starts_with("postgres://") || index.starts_with("postgresql://") =>
+            {
+                Ok(Location::Shared {
+                    objects: archive,
+                    index,
+                })
             }
             (true, Some(index)) => Err(ArchiveError::BadLocation {
                 reason: format!(
@@ -517,8 +522,10 @@ impl Archive {
 
     #[cfg(feature = "shared-archive")]
     fn shared(objects: &str, index_url: &str, create: bool) -> Result<Archive, ArchiveError> {
-        let url = s3::S3Url::parse(objects).map_err(|reason| ArchiveError::BadLocation { reason })?;
-        let store = s3::S3Store::from_env(&url).map_err(|reason| ArchiveError::BadLocation { reason })?;
+        let url =
+            s3::S3Url::parse(objects).map_err(|reason| ArchiveError::BadLocation { reason })?;
+        let store =
+            s3::S3Store::from_env(&url).map_err(|reason| ArchiveError::BadLocation { reason })?;
         let shown = PathBuf::from(pg::shown_url(index_url));
         let idx_err = |context: &str| {
             let shown = shown.clone();
@@ -530,7 +537,9 @@ impl Archive {
             }
         };
         let pgi = pg::PgIndex::connect(index_url).map_err(idx_err("cannot connect"))?;
-        let v = pgi.version().map_err(idx_err("cannot read the schema version"))?;
+        let v = pgi
+            .version()
+            .map_err(idx_err("cannot read the schema version"))?;
         if v > SCHEMA_VERSION {
             return Err(ArchiveError::NewerSchema {
                 path: shown,
@@ -542,8 +551,9 @@ impl Archive {
             return Err(ArchiveError::NoSchema { location: shown });
         }
         if v < SCHEMA_VERSION {
-            pgi.migrate(&now()?)
-                .map_err(idx_err("cannot create or migrate the schema (this needs the owner of the database)"))?;
+            pgi.migrate(&now()?).map_err(idx_err(
+                "cannot create or migrate the schema (this needs the owner of the database)",
+            ))?;
         }
         Ok(Archive {
             root: PathBuf::from(url.to_string()),
@@ -602,7 +612,10 @@ impl Archive {
     fn backfill_revisions(&self, conn: &mut rusqlite::Connection) -> Result<(), ArchiveError> {
         let rows = index::all(conn).map_err(|e| self.db("cannot read the rows", e))?;
         let mut found = Vec::new();
-        for r in rows.iter().filter(|r| r.kind == "plan" && r.revision.is_none()) {
+        for r in rows
+            .iter()
+            .filter(|r| r.kind == "plan" && r.revision.is_none())
+        {
             let Ok(bytes) = self.store.read(&r.sha256) else {
                 continue; // `verify` reports the missing object
             };
@@ -612,7 +625,12 @@ impl Archive {
             let files = crate::verify::signed_embedded_files(&bytes, &report).unwrap_or_default();
             let c = classify(&files);
             if c.revision.is_some() {
-                found.push((r.sha256.clone(), c.revision, c.supersedes_sha256, c.supersedes_file));
+                found.push((
+                    r.sha256.clone(),
+                    c.revision,
+                    c.supersedes_sha256,
+                    c.supersedes_file,
+                ));
             }
         }
         index::backfill_revisions(conn, &found).map_err(|e| self.db("cannot fill in revisions", e))
@@ -785,7 +803,12 @@ impl Archive {
     /// The add protocol proper: mark the add in progress, store the object
     /// durably, then insert the row and clear the mark in one transaction.
     /// `false` when another process archived the same bytes first.
-    fn commit(&self, bytes: &[u8], record: &Record, extra: &Extra<'_>) -> Result<bool, ArchiveError> {
+    fn commit(
+        &self,
+        bytes: &[u8],
+        record: &Record,
+        extra: &Extra<'_>,
+    ) -> Result<bool, ArchiveError> {
         let sha256 = &record.sha256;
         if self
             .index
@@ -913,7 +936,9 @@ impl Archive {
             return match store::copy_checked(&src, &sha, out) {
                 Ok(_) => Ok(record),
                 Err(store::CopyError::Read(p, source)) => Err(ArchiveError::Io { path: p, source }),
-                Err(store::CopyError::Write(p, source)) => Err(ArchiveError::Io { path: p, source }),
+                Err(store::CopyError::Write(p, source)) => {
+                    Err(ArchiveError::Io { path: p, source })
+                }
                 Err(store::CopyError::Mismatch { actual }) => {
                     Err(ArchiveError::Corrupt { path: src, actual })
                 }

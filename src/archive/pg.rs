@@ -192,7 +192,10 @@ fn row_to_record(r: &Row) -> (i64, Record) {
     )
 }
 
-fn signatures(c: &mut impl GenericClient, id: i64) -> Result<Vec<SignatureRecord>, postgres::Error> {
+fn signatures(
+    c: &mut impl GenericClient,
+    id: i64,
+) -> Result<Vec<SignatureRecord>, postgres::Error> {
     let rows = c.query(
         "SELECT field, signer_name, signer_title, signer_organization, cert_sha256, signing_time, trust \
          FROM signatures WHERE document_id = $1 ORDER BY position",
@@ -400,9 +403,7 @@ impl Index for PgIndex {
             &[],
         )?;
         for table in schema::RECORD_TABLES {
-            let found = rows
-                .iter()
-                .find(|r| r.get::<_, String>(0) == *table);
+            let found = rows.iter().find(|r| r.get::<_, String>(0) == *table);
             match found {
                 None => out.push(format!(
                     "the append-only trigger on {table} is missing: rows can be changed"

@@ -74,7 +74,12 @@ impl S3Url {
 
 impl std::fmt::Display for S3Url {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "s3://{}/{}", self.bucket, self.prefix.trim_end_matches('/'))
+        write!(
+            f,
+            "s3://{}/{}",
+            self.bucket,
+            self.prefix.trim_end_matches('/')
+        )
     }
 }
 
@@ -205,7 +210,9 @@ impl S3Store {
         mut resp: ureq::http::Response<ureq::Body>,
     ) -> StoreError {
         let status = resp.status();
-        let body = self.read_body(key, &mut resp, 64 * 1024).unwrap_or_default();
+        let body = self
+            .read_body(key, &mut resp, 64 * 1024)
+            .unwrap_or_default();
         let text = String::from_utf8_lossy(&body);
         let tag = |t: &str| {
             let open = format!("<{t}>");
@@ -218,7 +225,10 @@ impl S3Store {
             (Some(c), None) => c,
             _ => status.to_string(),
         };
-        self.remote(key, format!("{what} refused (HTTP {}): {detail}", status.as_u16()))
+        self.remote(
+            key,
+            format!("{what} refused (HTTP {}): {detail}", status.as_u16()),
+        )
     }
 
     fn send_err(&self, key: &str, e: ureq::Error) -> StoreError {
@@ -288,7 +298,10 @@ impl S3Store {
     }
 
     fn read_key(&self, key: &str) -> Result<Vec<u8>, StoreError> {
-        let url = self.bucket.get_object(self.credentials.as_ref(), key).sign(SIGNED_FOR);
+        let url = self
+            .bucket
+            .get_object(self.credentials.as_ref(), key)
+            .sign(SIGNED_FOR);
         let mut resp = self
             .agent
             .get(url.as_str())

@@ -202,11 +202,18 @@ pub fn run(a: Args) -> ExitCode {
                                 say!("  problem: {p}");
                             }
                             if s.problems.is_empty() {
-                                say!("check it with `cip archive --archive {} --index … verify`", s.to.display());
+                                say!(
+                                    "check it with `cip archive --archive {} --index … verify`",
+                                    s.to.display()
+                                );
                             }
                         }
                     }
-                    if s.problems.is_empty() { exit::ok() } else { exit::failed() }
+                    if s.problems.is_empty() {
+                        exit::ok()
+                    } else {
+                        exit::failed()
+                    }
                 }
                 Err(e) => error(&e),
             }
@@ -587,7 +594,11 @@ fn print_record(r: &Record) {
 fn print_chains(chains: &[Chain], listed: &[Record]) {
     let shown: Vec<&Chain> = chains
         .iter()
-        .filter(|c| c.links.iter().any(|l| listed.iter().any(|r| r.sha256 == l.sha256)))
+        .filter(|c| {
+            c.links
+                .iter()
+                .any(|l| listed.iter().any(|r| r.sha256 == l.sha256))
+        })
         .collect();
     if shown.is_empty() {
         return;

@@ -119,7 +119,12 @@ impl Backend {
                     .expect("create database");
                 let owner = with_db(&admin, &db);
                 let role = format!("app_{db}");
-                let app = owner.replacen("postgres://postgres@", &format!("postgres://{role}:app-secret@"), 1);
+                let host = owner
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.rsplit_once('@'))
+                    .map(|(_, host)| host.to_string())
+                    .expect("CIP_TEST_PG is postgres://USER[:PASSWORD]@HOST:PORT/DB");
+                let app = format!("postgres://{role}:app-secret@{host}");
                 let prefix = unique(tag).replace('_', "-");
                 Backend {
                     kind,
