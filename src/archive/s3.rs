@@ -235,7 +235,7 @@ impl S3Store {
         // ureq's errors name the URL, which carries the signature: print the
         // kind only.
         let kind = match e {
-            ureq::Error::Io(io) => io.kind().to_string(),
+            ureq::Error::Io(io) => io.to_string(),
             ureq::Error::Timeout(t) => format!("timed out ({t})"),
             ureq::Error::HostNotFound => "host not found".into(),
             ureq::Error::ConnectionFailed => "connection failed".into(),

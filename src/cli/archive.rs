@@ -141,6 +141,9 @@ fn open(dir: &Location) -> Result<Archive, ExitCode> {
 }
 
 pub fn run(a: Args) -> ExitCode {
+    if let Cmd::Migrate { from, to, format } = a.command {
+        return migrate(a.archive.as_deref(), a.index.as_deref(), from, to, format);
+    }
     let dir = match location(&a) {
         Ok(l) => l,
         Err(c) => return c,
@@ -163,61 +166,6 @@ pub fn run(a: Args) -> ExitCode {
             }
             Err(e) => error(&e),
         },
-        Cmd::Migrate { from, to, format } => {
-            let to = match to {
-                Some(t) => match Location::from_args(Some(&t), a.index.as_deref()) {
-                    Ok(l) => l,
-                    Err(e) => return error(&e),
-                },
-                None => dir,
-            };
-            if !matches!(to, Location::Shared { .. }) {
-                return error(&ArchiveError::BadLocation {
-                    reason: "migrate copies into a shared archive: --to s3://BUCKET/PREFIX --index postgres://…".into(),
-                });
-            }
-            let src = match Archive::open(&from) {
-                Ok(a) => a,
-                Err(e) => return error(&e),
-            };
-            let dst = match open(&to) {
-                Ok(a) => a,
-                Err(c) => return c,
-            };
-            match src.migrate_to(&dst) {
-                Ok(s) => {
-                    match format {
-                        Format::Json => print_json(&s),
-                        Format::Human => {
-                            say!(
-                                "migrated {} to {}: {} row(s) in the source, {} copied, {} already there, {} not copied",
-                                s.from.display(),
-                                s.to.display(),
-                                s.rows,
-                                s.copied,
-                                s.already_there,
-                                s.problems.len()
-                            );
-                            for p in &s.problems {
-                                say!("  problem: {p}");
-                            }
-                            if s.problems.is_empty() {
-                                say!(
-                                    "check it with `cip archive --archive {} --index … verify`",
-                                    s.to.display()
-                                );
-                            }
-                        }
-                    }
-                    if s.problems.is_empty() {
-                        exit::ok()
-                    } else {
-                        exit::failed()
-                    }
-                }
-                Err(e) => error(&e),
-            }
-        }
         Cmd::Add {
             files,
             trust,
@@ -344,6 +292,7 @@ pub fn run(a: Args) -> ExitCode {
                 Err(e) => error(&e),
             }
         }
+        Cmd::Migrate { .. } => exit::unreadable(), // handled above
         Cmd::Backup { dest } => {
             let ar = match open(&dir) {
                 Ok(a) => a,
@@ -370,6 +319,70 @@ pub fn run(a: Args) -> ExitCode {
                 Err(e) => error(&e),
             }
         }
+    }
+}
+
+/// `migrate`: `--to` (else `--archive` / `CIP_ARCHIVE`) with `--index`
+/// (else `CIP_INDEX`) must name a shared archive.
+fn migrate(
+    archive: Option<&str>,
+    index: Option<&str>,
+    from: PathBuf,
+    to: Option<String>,
+    format: Format,
+) -> ExitCode {
+    let to = match Location::from_args(to.as_deref().or(archive), index) {
+        Ok(l) => l,
+        Err(e) => return error(&e),
+    };
+
+    if !matches!(to, Location::Shared { .. }) {
+        return error(&ArchiveError::BadLocation {
+            reason:
+                "migrate copies into a shared archive: --to s3://BUCKET/PREFIX --index postgres://…"
+                    .into(),
+        });
+    }
+    let src = match Archive::open(&from) {
+        Ok(a) => a,
+        Err(e) => return error(&e),
+    };
+    let dst = match open(&to) {
+        Ok(a) => a,
+        Err(c) => return c,
+    };
+    match src.migrate_to(&dst) {
+        Ok(s) => {
+            match format {
+                Format::Json => print_json(&s),
+                Format::Human => {
+                    say!(
+                        "migrated {} to {}: {} row(s) in the source, {} copied, {} already there, {} not copied",
+                        s.from.display(),
+                        s.to.display(),
+                        s.rows,
+                        s.copied,
+                        s.already_there,
+                        s.problems.len()
+                    );
+                    for p in &s.problems {
+                        say!("  problem: {p}");
+                    }
+                    if s.problems.is_empty() {
+                        say!(
+                            "check it with `cip archive --archive {} --index … verify`",
+                            s.to.display()
+                        );
+                    }
+                }
+            }
+            if s.problems.is_empty() {
+                exit::ok()
+            } else {
+                exit::failed()
+            }
+        }
+        Err(e) => error(&e),
     }
 }
 
@@ -568,6 +581,15 @@ fn print_record(r: &Record) {
     say!("  trust:       {}", r.trust);
     if let Some(p) = &r.plan_toml_sha256 {
         say!("  plan.toml:   sha256 {p}");
+    }
+    if let Some(rev) = r.revision {
+        match (&r.supersedes_sha256, &r.supersedes_file) {
+            (Some(h), f) => say!(
+                "  revision:    {rev}, supersedes {h}{}",
+                f.as_deref().map(|f| format!(" ({f})")).unwrap_or_default()
+            ),
+            (None, _) => say!("  revision:    {rev}"),
+        }
     }
     for (i, s) in r.signatures.iter().enumerate() {
         say!(
