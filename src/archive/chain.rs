@@ -61,7 +61,9 @@ fn short(h: &str) -> &str {
 /// company), in the order their first revision was archived.
 pub fn chains(rows: &[Record]) -> Vec<Chain> {
     let by_hash: BTreeMap<&str, &Record> = rows.iter().map(|r| (r.sha256.as_str(), r)).collect();
-    let mut groups: Vec<((Option<String>, Option<String>), Vec<&Record>)> = Vec::new();
+    // (assessment report, company) -> its plans, in order of first appearance.
+    type Key = (Option<String>, Option<String>);
+    let mut groups: Vec<(Key, Vec<&Record>)> = Vec::new();
     for r in rows.iter().filter(|r| r.kind == "plan") {
         let key = (r.assessment_report.clone(), r.company.clone());
         match groups.iter_mut().find(|(k, _)| *k == key) {

@@ -388,10 +388,10 @@ pub fn integrity(conn: &Connection) -> rusqlite::Result<Vec<String>> {
 /// Fills the revision columns of plans archived before they existed (read
 /// from each plan's signed plan.toml by the caller), once, in the
 /// migration that adds them.
-pub fn backfill_revisions(
-    conn: &mut Connection,
-    rows: &[(String, Option<i64>, Option<String>, Option<String>)],
-) -> rusqlite::Result<()> {
+/// (sha256, revision, supersedes_sha256, supersedes_file) of one plan.
+pub type RevisionFill = (String, Option<i64>, Option<String>, Option<String>);
+
+pub fn backfill_revisions(conn: &mut Connection, rows: &[RevisionFill]) -> rusqlite::Result<()> {
     retry(|| {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (sha, rev, sup_sha, sup_file) in rows {

@@ -22,7 +22,7 @@ use super::{Record, SignatureRecord};
 
 const RETRIES: u32 = 20;
 /// Serialises schema migrations between processes (any constant will do).
-const MIGRATION_LOCK: i64 = 0x6369_705f_6d69_67;
+const MIGRATION_LOCK: i64 = 0x0063_6970_5f6d_6967;
 
 /// A PostgreSQL error in words: the server's message (and detail), or the
 /// client's.
