@@ -337,6 +337,37 @@ fn an_object_whose_bytes_do_not_match_its_key_is_reported(kind: Kind) {
     assert_eq!(code(&o), 2, "{}", text(&o));
     assert!(text(&o).contains("does not match its hash"), "{}", text(&o));
     assert!(!out.exists());
+
+    // Other bytes already stored under the key of a file being added: the
+    // put finds the key taken, compares, and the add is refused.
+    let f3 = signed_plan(t.path(), "3.pdf", &k, "Acme", "CA-1", 3);
+    let s3 = sha_of(&f3);
+    match kind {
+        Kind::Folder => {
+            let obj = b.dir.join("objects").join(&s3[..2]).join(&s3[2..]);
+            std::fs::create_dir_all(obj.parent().unwrap()).unwrap();
+            std::fs::write(&obj, &forged).unwrap();
+        }
+        Kind::Shared => assert_eq!(RawS3::new().put(&b.key(&s3), &forged).status, 200),
+    }
+    let o = run(b.cmd().arg("add").arg(&f3));
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!(
+            "{}/{} does not match its hash",
+            &s3[..2],
+            &s3[2..]
+        )),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(
+        b.sql(&format!(
+            "SELECT count(*) FROM documents WHERE sha256 = '{s3}'"
+        )),
+        "0"
+    );
+    assert_eq!(b.sql("SELECT count(*) FROM pending"), "0");
 }
 
 /// Object Lock, as moto implements it: the conditional put cip sends is
