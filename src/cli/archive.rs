@@ -18,18 +18,9 @@ use cip::keys;
 
 use super::{Format, exit};
 
+/// The help text (examples, environment) is on the `archive` command in
+/// `cli/mod.rs`, which replaces one given here.
 #[derive(ClapArgs)]
-#[command(
-    after_help = "The archive is --archive DIR, else $CIP_ARCHIVE, else ./cip-archive. \
-A shared archive is --archive s3://BUCKET/PREFIX with --index postgres://USER@HOST:PORT/DB \
-(or $CIP_ARCHIVE and $CIP_INDEX); S3 credentials and endpoint come from AWS_ACCESS_KEY_ID, \
-AWS_SECRET_ACCESS_KEY, AWS_REGION and AWS_ENDPOINT_URL, the retention of new objects from \
-CIP_ARCHIVE_RETENTION_DAYS (default 2192, six years). \
-There is no delete or edit command: the archive is append-only.\n\n\
-Examples:\n  cip archive init\n  cip archive add acme-signed.pdf --trust cfo-cert.pem\n  \
-cip archive --archive s3://office-archive/cip --index postgres://cip@db.office/cip list\n  \
-cip archive migrate --from ./cip-archive --to s3://office-archive/cip --index postgres://cip@db.office/cip"
-)]
 pub struct Args {
     /// Archive folder, or s3://BUCKET/PREFIX for a shared archive
     /// (default: $CIP_ARCHIVE, else ./cip-archive).
