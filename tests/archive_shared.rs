@@ -393,6 +393,38 @@ fn shared_locked_objects_cannot_be_deleted_or_overwritten() {
     assert_eq!(got.status, 200);
     assert_eq!(got.body, original);
     let locked = got.version_id.expect("a versioned bucket");
+    // Compliance mode, retained six years (2192 days) from the add.
+    let retain_days = |lock: Option<(String, String)>| {
+        let (mode, until) = lock.expect("the object carries a lock");
+        assert_eq!(mode, "COMPLIANCE");
+        let until = chrono::DateTime::parse_from_rfc3339(&until)
+            .or_else(|_| chrono::DateTime::parse_from_rfc2822(&until))
+            .unwrap_or_else(|e| panic!("{until}: {e}"));
+        (until.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours() as f64 / 24.0
+    };
+    let days = retain_days(got.lock);
+    assert!((2191.0..=2192.0).contains(&days), "{days}");
+    // The period is configurable; a bad value is refused before any write.
+    let f30 = signed_plan(t.path(), "30.pdf", &k, "Acme", "CA-1", 30);
+    let o = run(b
+        .cmd()
+        .env("CIP_ARCHIVE_RETENTION_DAYS", "30")
+        .arg("add")
+        .arg(&f30));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let days = retain_days(s3.get(&b.key(&sha_of(&f30)), None).lock);
+    assert!((29.0..=30.0).contains(&days), "{days}");
+    let o = run(b
+        .cmd()
+        .env("CIP_ARCHIVE_RETENTION_DAYS", "forever")
+        .arg("list"));
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    assert!(
+        text(&o)
+            .contains("CIP_ARCHIVE_RETENTION_DAYS=\"forever\": the retention is a number of days"),
+        "{}",
+        text(&o)
+    );
 
     assert_eq!(s3.put_if_absent(&key, b"other bytes").status, 412);
     let del = s3.delete(&key, Some(&locked));

@@ -250,6 +250,8 @@ pub struct RawS3 {
 pub struct RawAnswer {
     pub status: u16,
     pub version_id: Option<String>,
+    /// `x-amz-object-lock-mode` and `x-amz-object-lock-retain-until-date`.
+    pub lock: Option<(String, String)>,
     pub body: Vec<u8>,
 }
 
@@ -279,11 +281,20 @@ impl RawS3 {
             .get("x-amz-version-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let header = |n: &str| {
+            r.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let lock =
+            header("x-amz-object-lock-mode").zip(header("x-amz-object-lock-retain-until-date"));
         let status = r.status().as_u16();
         let body = r.body_mut().read_to_vec().unwrap_or_default();
         RawAnswer {
             status,
             version_id,
+            lock,
             body,
         }
     }
