@@ -1,15 +1,20 @@
 //! The archive of signed copies: an append-only, content-addressed store of
-//! signed PDFs (plans and letters) with a SQLite index, that can be copied,
-//! backed up and checked years later without a server.
+//! signed PDFs (plans and letters) with an index, that can be copied,
+//! backed up and checked years later. Two back ends behind one interface
+//! (`backend`): a folder that needs no server, and a shared archive for an
+//! office (S3 with Object Lock for the objects, PostgreSQL for the index).
 //!
 //! ```text
 //! DIR/objects/ab/cdef…   the files, named by SHA-256, read-only
 //! DIR/index.sqlite       what each file is, who signed it and when (WAL)
 //! DIR/tmp/               objects being written (ignored by verify)
+//!
+//! s3://BUCKET/PREFIX/objects/ab/cdef…   the same, under Object Lock
+//! postgres://…                          the same tables (`schema`)
 //! ```
 //!
 //! An add verifies the file (as `cip verify`), records an add "in progress",
-//! writes and fsyncs the object, then commits the row and clears the mark in
+//! writes the object durably, then commits the row and clears the mark in
 //! one transaction. A process killed at any point leaves the archive
 //! consistent: at most a temp file, or an object whose add is marked in
 //! progress, which `verify` notes and a re-run of the add completes.
