@@ -6,6 +6,7 @@
 
 pub struct Migration {
     pub sqlite: &'static str,
+    #[cfg_attr(not(feature = "shared-archive"), allow(dead_code))]
     pub postgres: &'static str,
 }
 
@@ -14,6 +15,7 @@ pub struct Migration {
 pub const PG_WRITER_ROLE: &str = "cip_writer";
 
 /// The tables whose rows are records (never updated or deleted).
+#[cfg_attr(not(feature = "shared-archive"), allow(dead_code))]
 pub const RECORD_TABLES: &[&str] = &["documents", "signatures", "trust_anchors", "schema_version"];
 
 pub const MIGRATIONS: &[Migration] = &[
