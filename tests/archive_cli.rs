@@ -36,7 +36,7 @@ fn add_list_show_get_verify() {
             &ar.join("index.sqlite"),
             "SELECT max(version) FROM schema_version"
         ),
-        "1"
+        cip::archive::SCHEMA_VERSION.to_string()
     );
 
     let plan = signed_plan(
@@ -473,6 +473,69 @@ fn a_plan_made_by_cip_render_is_archived_as_a_plan() {
         0
     );
     assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(&pdf).unwrap());
+    let o = run(archive_cmd(&ar).arg("verify"));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+}
+
+/// An archive made before revision chains (schema version 1) is migrated
+/// when opened, and its plans' revisions are read from their signed
+/// plan.toml, so their chains are listed and checked like new ones.
+#[test]
+fn a_version_1_index_is_migrated_and_its_revisions_filled_in() {
+    let t = tempfile::tempdir().unwrap();
+    let ar = t.path().join("ar");
+    init(&ar);
+    let k = make_key(t.path(), "k", "Robert Chen", "CFO");
+    let r1 = signed_plan(t.path(), "r1.pdf", &k, "Acme", "CA-1", 1);
+    let h1 = sha256_hex(&std::fs::read(&r1).unwrap());
+    let toml = format!(
+        "{}revision = 2\nsupersedes = {{ file = \"r1.pdf\", sha256 = \"{h1}\" }}\n",
+        plan_toml("Acme", "CA-1", 2)
+    );
+    let plan = toml.into_bytes();
+    let manifest = format!(
+        r#"{{"plan_toml_sha256": "{}", "documents": []}}"#,
+        sha256_hex(&plan)
+    );
+    let pdf = pdf_with_files(
+        "revision 2",
+        &[
+            ("plan.toml", plan, "Source"),
+            ("manifest.json", manifest.into_bytes(), "Data"),
+        ],
+    );
+    let r2 = t.path().join("r2.pdf");
+    std::fs::write(&r2, sign_bytes(&pdf, &k)).unwrap();
+    let o = run(archive_cmd(&ar).arg("add").arg(&r1).arg(&r2));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    // Back to version 1, as an older cip left it.
+    let db = ar.join("index.sqlite");
+    sqlite3(
+        &db,
+        "ALTER TABLE documents DROP COLUMN plan_revision; \
+         ALTER TABLE documents DROP COLUMN supersedes_sha256; \
+         ALTER TABLE documents DROP COLUMN supersedes_file; \
+         DELETE FROM schema_version WHERE version > 1;",
+    );
+    let o = run(archive_cmd(&ar).args(["list", "--format", "json"]));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    assert_eq!(
+        sqlite3(&db, "SELECT max(version) FROM schema_version"),
+        cip::archive::SCHEMA_VERSION.to_string()
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let revs: Vec<(i64, Option<&str>)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_i64().unwrap(),
+                r["supersedes_sha256"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(revs, [(1, None), (2, Some(h1.as_str()))]);
     let o = run(archive_cmd(&ar).arg("verify"));
     assert_eq!(code(&o), 0, "{}", text(&o));
 }

@@ -368,9 +368,15 @@ fn archives_that_must_not_be_touched() {
     let newer = t.path().join("newer");
     init(&newer);
     run(archive_cmd(&newer).arg("add").arg(&f1));
+    let (cur, next) = (
+        cip::archive::SCHEMA_VERSION,
+        cip::archive::SCHEMA_VERSION + 1,
+    );
     sqlite3(
         &newer.join("index.sqlite"),
-        "INSERT INTO schema_version (version, applied_at) VALUES (2, '2030-01-01T00:00:00Z')",
+        &format!(
+            "INSERT INTO schema_version (version, applied_at) VALUES ({next}, '2030-01-01T00:00:00Z')"
+        ),
     );
     let before = snapshot(&newer);
     for args in [
@@ -381,7 +387,9 @@ fn archives_that_must_not_be_touched() {
         let o = run(archive_cmd(&newer).args(&args));
         assert_eq!(code(&o), 2, "{}", text(&o));
         assert!(
-            text(&o).contains("schema version 2, newer than this cip understands (1)"),
+            text(&o).contains(&format!(
+                "schema version {next}, newer than this cip understands ({cur})"
+            )),
             "{}",
             text(&o)
         );

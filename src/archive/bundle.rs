@@ -114,6 +114,14 @@ pub(super) fn export(
     let mut documents = Vec::new();
     for rec in rows {
         let file = bundle_name(&rec);
+        if a.is_shared() {
+            // From a remote store: read whole and checked, then written.
+            let bytes = a.read_object(&rec.sha256)?;
+            let out = dir.join(&file);
+            crate::atomic::write(&out, &bytes).map_err(io_err(&out))?;
+            documents.push(BundleEntry { file, record: rec });
+            continue;
+        }
         let src = store::object_path(a.root(), &rec.sha256);
         match store::copy_checked(&src, &rec.sha256, &dir.join(&file)) {
             Ok(_) => {}

@@ -9,6 +9,8 @@ use der::Decode as _;
 use serde::Serialize;
 use x509_cert::Certificate;
 
+use super::backend::Found;
+use super::chain::LinkState;
 use super::classify::{Classified, classify};
 use super::{Archive, ArchiveError, BackupSummary, Record, SignatureRecord, index, io_err, store};
 pub use crate::verify::judge;
@@ -67,6 +69,9 @@ pub(super) fn record_from(
         original_name,
         added_at,
         trust: overall_trust(&signatures),
+        revision: class.revision,
+        supersedes_sha256: class.supersedes_sha256.clone(),
+        supersedes_file: class.supersedes_file.clone(),
         signatures,
     }
 }
@@ -89,6 +94,12 @@ pub enum ProblemKind {
     RecordMismatch,
     /// Recorded as trusted, no longer trusted by the recorded anchors.
     TrustDowngraded,
+    /// A revised plan whose predecessor (the file it supersedes) is not in
+    /// the archive, or a revision after 1 that names none.
+    ChainGap,
+    /// A revised plan names, as the file it supersedes, a hash that is not
+    /// the archived previous revision of the same plan.
+    ChainMismatch,
     /// SQLite's integrity check failed, or a row cannot be read.
     IndexCorrupt,
     /// An object or bundle file cannot be read.
@@ -252,6 +263,16 @@ pub(super) fn recheck(
             class.plan_toml_sha256,
             rec.plan_toml_sha256.clone(),
         ),
+        (
+            "revision",
+            class.revision.map(|r| r.to_string()),
+            rec.revision.map(|r| r.to_string()),
+        ),
+        (
+            "supersedes",
+            class.supersedes_sha256,
+            rec.supersedes_sha256.clone(),
+        ),
     ];
     for (name, actual, recorded) in fields {
         if actual != recorded {
@@ -311,37 +332,44 @@ pub(super) fn parse_anchors(ders: &[Vec<u8>], out: &mut VerifyArchiveReport) -> 
 }
 
 pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, ArchiveError> {
-    let conn = a.read_conn()?;
     let mut out = VerifyArchiveReport {
         location: a.root.clone(),
         ..Default::default()
     };
-    match index::integrity(&conn) {
-        Ok(v) => {
-            for p in v {
-                out.push(ProblemKind::IndexCorrupt, None, Some(&a.index_path()), p);
-            }
-        }
-        Err(e) => return Err(a.db("integrity check failed", e)),
+    for p in a
+        .index
+        .integrity()
+        .map_err(a.ix("integrity check failed"))?
+    {
+        out.push(
+            ProblemKind::IndexCorrupt,
+            None,
+            Some(&a.index.location()),
+            p,
+        );
     }
-    let rows = index::all(&conn).map_err(|e| a.db("cannot read the rows", e))?;
-    let pending: BTreeSet<String> = index::pending(&conn)
-        .map_err(|e| a.db("cannot read the adds in progress", e))?
+    let rows = a.index.all().map_err(a.ix("cannot read the rows"))?;
+    let pending: BTreeSet<String> = a
+        .index
+        .pending()
+        .map_err(a.ix("cannot read the adds in progress"))?
         .into_iter()
         .collect();
-    let ders = index::trust_anchors(&conn).map_err(|e| a.db("cannot read the trust anchors", e))?;
-    drop(conn);
+    let ders = a
+        .index
+        .trust_anchors()
+        .map_err(a.ix("cannot read the trust anchors"))?;
     let anchors = parse_anchors(&ders, &mut out);
     out.rows = rows.len();
 
-    let found = store::walk(&a.root).map_err(io_err(&a.root.join(store::OBJECTS)))?;
+    let found = a.store.list().map_err(super::store_err)?;
     let mut objects: BTreeMap<String, PathBuf> = BTreeMap::new();
     for f in found {
         match f {
-            store::Found::Object { sha256, path } => {
+            Found::Object { sha256, path } => {
                 objects.insert(sha256, path);
             }
-            store::Found::Unexpected { path } => out.push(
+            Found::Unexpected { path } => out.push(
                 ProblemKind::UnexpectedFile,
                 None,
                 Some(&path),
@@ -358,7 +386,7 @@ pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, Archive
             out.push(
                 ProblemKind::MissingObject,
                 Some(&rec.sha256),
-                Some(&store::object_path(&a.root, &rec.sha256)),
+                Some(&a.store.object_location(&rec.sha256)),
                 format!(
                     "the row ({}, {}, added {}) has no object",
                     rec.kind, rec.original_name, rec.added_at
@@ -366,7 +394,7 @@ pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, Archive
             );
             continue;
         };
-        let bytes = match store::read_file(path) {
+        let bytes = match a.store.read(&rec.sha256) {
             Ok(b) => b,
             Err(e) => {
                 out.push(
@@ -389,15 +417,17 @@ pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, Archive
             continue;
         }
         recheck(&bytes, rec, Some(&anchors), path, &mut out);
-        note_writable(path, &mut out);
+        if let Some(n) = a.store.object_note(&rec.sha256) {
+            out.notes.push(n);
+        }
     }
     for (sha, path) in &objects {
         if seen.contains(sha) {
             continue;
         }
-        let hash_note = match store::hash_file(path) {
-            Ok((h, _)) if h == *sha => String::new(),
-            Ok((h, _)) => format!(" (and its content hashes to {h})"),
+        let hash_note = match a.store.read(sha) {
+            Ok(b) if store::sha256_hex(&b) == *sha => String::new(),
+            Ok(b) => format!(" (and its content hashes to {})", store::sha256_hex(&b)),
             Err(e) => format!(" (and it cannot be read: {e})"),
         };
         if pending.contains(sha) && hash_note.is_empty() {
@@ -420,18 +450,34 @@ pub(super) fn verify_archive(a: &Archive) -> Result<VerifyArchiveReport, Archive
             ));
         }
     }
-    let temps = store::temp_files(&a.root);
-    if !temps.is_empty() {
-        out.notes.push(format!(
-            "{} temporary file(s) in tmp/ from adds or backups in progress or interrupted (ignored; removed by the next add or backup)",
-            temps.len()
-        ));
+    for chain in super::chains(&rows) {
+        for l in &chain.links {
+            let kind = match l.state {
+                LinkState::Gap => ProblemKind::ChainGap,
+                LinkState::Mismatch => ProblemKind::ChainMismatch,
+                LinkState::First | LinkState::Linked => continue,
+            };
+            out.push(
+                kind,
+                Some(&l.sha256),
+                None,
+                format!(
+                    "{} / {}: {}",
+                    chain.company.as_deref().unwrap_or("-"),
+                    chain.assessment_report.as_deref().unwrap_or("-"),
+                    l.detail.as_deref().unwrap_or("")
+                ),
+            );
+        }
     }
-    for p in legacy_backup_temps(&a.root) {
-        out.notes.push(format!(
-            "{}: the snapshot of a backup in progress or interrupted (ignored; removed by the next backup to this folder, or delete it)",
-            p.display()
-        ));
+    out.notes.extend(a.store.notes());
+    if a.folder {
+        for p in legacy_backup_temps(&a.root) {
+            out.notes.push(format!(
+                "{}: the snapshot of a backup in progress or interrupted (ignored; removed by the next backup to this folder, or delete it)",
+                p.display()
+            ));
+        }
     }
     Ok(out.finish())
 }
@@ -469,17 +515,6 @@ fn legacy_backup_temps(dir: &Path) -> Vec<PathBuf> {
         .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
         .map(|e| e.path())
         .collect()
-}
-
-fn note_writable(path: &Path, out: &mut VerifyArchiveReport) {
-    if let Ok(m) = fs::metadata(path) {
-        if !m.permissions().readonly() {
-            out.notes.push(format!(
-                "{} is writable (objects are kept read-only)",
-                path.display()
-            ));
-        }
-    }
 }
 
 pub(super) fn backup(a: &Archive, dest: &Path) -> Result<BackupSummary, ArchiveError> {

@@ -19,6 +19,10 @@ pub struct Classified {
     pub company: Option<String>,
     pub assessment_report: Option<String>,
     pub plan_toml_sha256: Option<String>,
+    /// A plan's `[plan] revision` (1 when absent) and what it supersedes.
+    pub revision: Option<i64>,
+    pub supersedes_sha256: Option<String>,
+    pub supersedes_file: Option<String>,
     /// Why a field could not be read (e.g. an unparsable `plan.toml`).
     pub notes: Vec<String>,
 }
@@ -47,7 +51,13 @@ pub fn classify(files: &[(String, Vec<u8>)]) -> Classified {
         c.kind = "plan";
         match crate::model::parse_bytes(PLAN_TOML, PathBuf::new(), bytes.clone()) {
             Ok(p) => {
+                c.revision = Some(p.revision());
                 c.company = non_empty(p.header.company.map(|f| f.value));
+                if let Some(sup) = &p.header.supersedes {
+                    c.supersedes_sha256 = non_empty(sup.sha256.as_ref().map(|f| f.value.clone()))
+                        .map(|h| h.to_ascii_lowercase());
+                    c.supersedes_file = non_empty(sup.file.as_ref().map(|f| f.value.clone()));
+                }
                 c.assessment_report = non_empty(p.header.assessment_report.map(|f| f.value));
             }
             Err(e) => c
@@ -57,6 +67,10 @@ pub fn classify(files: &[(String, Vec<u8>)]) -> Classified {
     }
     if let Some(bytes) = find(LETTER_JSON) {
         c.kind = "letter";
+        // Revisions are a plan's: a letter quoting a plan is not one.
+        c.revision = None;
+        c.supersedes_sha256 = None;
+        c.supersedes_file = None;
         match serde_json::from_slice::<LetterJson>(bytes) {
             Ok(l) => {
                 c.letter_kind = non_empty(l.kind);
@@ -87,6 +101,17 @@ mod tests {
         assert_eq!(plan.company.as_deref(), Some("Acme Imports, Inc."));
         assert_eq!(plan.assessment_report.as_deref(), Some("CA-2026-NY-0412"));
         assert_eq!(plan.plan_toml_sha256, Some(sha256_hex(PLAN.as_bytes())));
+        assert_eq!(plan.revision, Some(1));
+        assert_eq!(plan.supersedes_sha256, None);
+
+        let rev2 = format!(
+            "{PLAN}revision = 2\nsupersedes = {{ file = \"acme.pdf\", sha256 = \"{}\" }}\n",
+            "AB".repeat(32)
+        );
+        let rev2 = classify(&[("plan.toml".into(), rev2.into_bytes())]);
+        assert_eq!(rev2.revision, Some(2));
+        assert_eq!(rev2.supersedes_sha256, Some("ab".repeat(32)));
+        assert_eq!(rev2.supersedes_file.as_deref(), Some("acme.pdf"));
 
         let letter = classify(&[(
             "letter.json".into(),

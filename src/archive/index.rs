@@ -6,64 +6,20 @@
 //! upgrade to a writer and fail with "database is locked"), the busy timeout
 //! is long, and a busy error that still comes through is retried.
 
-use std::path::Path;
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+use super::backend::{Index, IndexError};
 use super::{Record, SignatureRecord};
 
 pub const INDEX: &str = "index.sqlite";
 
-/// Migrations: `MIGRATIONS[i]` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r#"
-CREATE TABLE schema_version (
-    version    INTEGER NOT NULL PRIMARY KEY,
-    applied_at TEXT NOT NULL
-);
-CREATE TABLE documents (
-    id                INTEGER PRIMARY KEY,
-    sha256            TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
-    size              INTEGER NOT NULL,
-    kind              TEXT NOT NULL CHECK (kind IN ('plan', 'letter', 'other')),
-    letter_kind       TEXT,
-    company           TEXT,
-    assessment_report TEXT,
-    plan_toml_sha256  TEXT,
-    original_name     TEXT NOT NULL,
-    added_at          TEXT NOT NULL,
-    trust             TEXT NOT NULL,
-    verify_report     TEXT NOT NULL
-);
-CREATE INDEX documents_company ON documents (company);
-CREATE INDEX documents_added_at ON documents (added_at);
-CREATE TABLE signatures (
-    document_id         INTEGER NOT NULL REFERENCES documents (id),
-    position            INTEGER NOT NULL,
-    field               TEXT NOT NULL,
-    signer_name         TEXT,
-    signer_title        TEXT,
-    signer_organization TEXT,
-    cert_sha256         TEXT,
-    signing_time        TEXT,
-    trust               TEXT NOT NULL,
-    PRIMARY KEY (document_id, position)
-);
-CREATE TABLE trust_anchors (
-    cert_sha256 TEXT NOT NULL PRIMARY KEY,
-    der         BLOB NOT NULL,
-    added_at    TEXT NOT NULL
-);
-CREATE TABLE pending (
-    sha256     TEXT NOT NULL PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    pid        INTEGER NOT NULL
-);
-"#];
-
-/// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub use super::schema::SCHEMA_VERSION;
+use super::schema::{COLUMNS, INSERT_COLUMNS, MIGRATIONS};
 
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 const RETRIES: u32 = 20;
@@ -207,7 +163,7 @@ pub fn migrate(conn: &mut Connection, now: &str) -> rusqlite::Result<()> {
                 return Ok(true);
             }
             let idx = usize::try_from(v).unwrap_or(0);
-            tx.execute_batch(MIGRATIONS[idx])?;
+            tx.execute_batch(MIGRATIONS[idx].sqlite)?;
             tx.execute(
                 "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
                 params![v + 1, now],
@@ -247,9 +203,6 @@ pub fn by_prefix(conn: &Connection, prefix: &str, limit: i64) -> rusqlite::Resul
     rows.collect()
 }
 
-const COLUMNS: &str = "id, sha256, size, kind, letter_kind, company, assessment_report, \
-plan_toml_sha256, original_name, added_at, trust";
-
 fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Record)> {
     let size: i64 = r.get(2)?;
     Ok((
@@ -265,6 +218,9 @@ fn row_to_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Record)> {
             original_name: r.get(8)?,
             added_at: r.get(9)?,
             trust: r.get(10)?,
+            revision: r.get(11)?,
+            supersedes_sha256: r.get(12)?,
+            supersedes_file: r.get(13)?,
             signatures: Vec::new(),
         },
     ))
@@ -354,11 +310,7 @@ pub fn clear_pending(conn: &mut Connection, sha256: &str) -> rusqlite::Result<()
     })
 }
 
-/// What `insert` writes besides the record itself.
-pub struct Extra<'a> {
-    pub verify_report_json: &'a str,
-    pub anchors: &'a [(String, Vec<u8>)],
-}
+pub use super::backend::Extra;
 
 /// Inserts the row (or finds that another process did) and clears the
 /// pending mark, in one transaction. Returns `false` when the row existed.
@@ -372,9 +324,10 @@ pub fn insert(conn: &mut Connection, rec: &Record, extra: &Extra<'_>) -> rusqlit
         )?;
         if !exists {
             tx.execute(
-                "INSERT INTO documents (sha256, size, kind, letter_kind, company, assessment_report, \
-                 plan_toml_sha256, original_name, added_at, trust, verify_report) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                &format!(
+                    "INSERT INTO documents ({INSERT_COLUMNS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+                ),
                 params![
                     rec.sha256,
                     i64::try_from(rec.size).unwrap_or(i64::MAX),
@@ -386,6 +339,9 @@ pub fn insert(conn: &mut Connection, rec: &Record, extra: &Extra<'_>) -> rusqlit
                     rec.original_name,
                     rec.added_at,
                     rec.trust,
+                    rec.revision,
+                    rec.supersedes_sha256,
+                    rec.supersedes_file,
                     extra.verify_report_json,
                 ],
             )?;
@@ -427,4 +383,101 @@ pub fn integrity(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let rows = st.query_map([], |r| r.get::<_, String>(0))?;
     let v: Vec<String> = rows.collect::<rusqlite::Result<_>>()?;
     Ok(v.into_iter().filter(|s| s != "ok").collect())
+}
+
+/// Fills the revision columns of plans archived before they existed (read
+/// from each plan's signed plan.toml by the caller), once, in the
+/// migration that adds them.
+/// (sha256, revision, supersedes_sha256, supersedes_file) of one plan.
+pub type RevisionFill = (String, Option<i64>, Option<String>, Option<String>);
+
+pub fn backfill_revisions(conn: &mut Connection, rows: &[RevisionFill]) -> rusqlite::Result<()> {
+    retry(|| {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (sha, rev, sup_sha, sup_file) in rows {
+            tx.execute(
+                "UPDATE documents SET plan_revision = ?2, supersedes_sha256 = ?3, supersedes_file = ?4 \
+                 WHERE sha256 = ?1 AND plan_revision IS NULL",
+                params![sha, rev, sup_sha, sup_file],
+            )?;
+        }
+        tx.commit()
+    })
+}
+
+/// `index.sqlite` in an archive folder, as an [`Index`]. Reads open their
+/// own connection; adds share one write connection, kept open so that many
+/// adds in a row do not each pay for a checkpoint.
+#[derive(Debug)]
+pub struct SqliteIndex {
+    root: PathBuf,
+    writer: RefCell<Option<Connection>>,
+}
+
+impl SqliteIndex {
+    pub fn new(root: &Path) -> SqliteIndex {
+        SqliteIndex {
+            root: root.to_path_buf(),
+            writer: RefCell::new(None),
+        }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.root.join(INDEX)
+    }
+
+    pub fn read_conn(&self) -> rusqlite::Result<Connection> {
+        let writable = super::ensure_writable(&self.root).is_ok();
+        open_read(&self.path(), writable)
+    }
+
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, IndexError> {
+        let mut w = self.writer.borrow_mut();
+        if w.is_none() {
+            *w = Some(open_write(&self.path())?);
+        }
+        match w.as_mut() {
+            Some(conn) => Ok(f(conn)?),
+            None => Err(IndexError::Other("no connection".into())),
+        }
+    }
+}
+
+impl Index for SqliteIndex {
+    fn location(&self) -> PathBuf {
+        self.path()
+    }
+    fn find(&self, sha256: &str) -> Result<Option<Record>, IndexError> {
+        Ok(find(&self.read_conn()?, sha256)?)
+    }
+    fn by_prefix(&self, prefix: &str, limit: i64) -> Result<Vec<String>, IndexError> {
+        Ok(by_prefix(&self.read_conn()?, prefix, limit)?)
+    }
+    fn all(&self) -> Result<Vec<Record>, IndexError> {
+        Ok(all(&self.read_conn()?)?)
+    }
+    fn verify_report(&self, sha256: &str) -> Result<Option<String>, IndexError> {
+        Ok(verify_report(&self.read_conn()?, sha256)?)
+    }
+    fn pending(&self) -> Result<Vec<String>, IndexError> {
+        Ok(pending(&self.read_conn()?)?)
+    }
+    fn trust_anchors(&self) -> Result<Vec<Vec<u8>>, IndexError> {
+        Ok(trust_anchors(&self.read_conn()?)?)
+    }
+    fn begin_pending(&self, sha256: &str, now: &str) -> Result<Option<Record>, IndexError> {
+        self.with_writer(|c| begin_pending(c, sha256, now))
+    }
+    fn clear_pending(&self, sha256: &str) -> Result<(), IndexError> {
+        self.with_writer(|c| clear_pending(c, sha256))
+    }
+    fn insert(&self, rec: &Record, extra: &Extra<'_>) -> Result<bool, IndexError> {
+        self.with_writer(|c| insert(c, rec, extra))
+    }
+    fn integrity(&self) -> Result<Vec<String>, IndexError> {
+        Ok(integrity(&self.read_conn()?)?)
+    }
 }

@@ -31,21 +31,7 @@ pub fn object_path(root: &Path, sha256: &str) -> PathBuf {
     root.join(OBJECTS).join(a).join(b)
 }
 
-/// What happened when an object was stored.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Put {
-    Written,
-    /// An identical object was already there.
-    Present,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
-    #[error("the object {path} already exists but its content does not match its name")]
-    Conflict { path: PathBuf },
-}
+pub use super::backend::{Found, Put, StoreError};
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
@@ -138,7 +124,7 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// Archived files are PDFs cip verified, so never larger than it reads one.
-const MAX_FILE_BYTES: u64 = crate::intake::MAX_PLAN_PDF_BYTES;
+pub(crate) const MAX_FILE_BYTES: u64 = crate::intake::MAX_PLAN_PDF_BYTES;
 const WHAT: &str = "an archived PDF";
 
 /// Reads a file to archive, an archived object or a bundle member. A device
@@ -150,15 +136,6 @@ pub fn read_file(path: &Path) -> io::Result<Vec<u8>> {
 /// SHA-256 and size of a file, streamed, within the same bound.
 pub fn hash_file(path: &Path) -> io::Result<(String, u64)> {
     Ok(files::hash_bounded(path, MAX_FILE_BYTES, WHAT)?)
-}
-
-/// An entry found while walking `objects/`.
-#[derive(Debug)]
-pub enum Found {
-    /// A file at `objects/ab/cdef…` whose path spells a SHA-256.
-    Object { sha256: String, path: PathBuf },
-    /// Anything else (a file or folder that has no business there).
-    Unexpected { path: PathBuf },
 }
 
 /// Every entry of `objects/`, sorted.

@@ -5,27 +5,31 @@
 //! found problems, `add` refused a file); 2 the archive or an input could
 //! not be used at all.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args as ClapArgs, Subcommand};
 
 use cip::archive::{
-    self, AddOptions, AddOutcome, Archive, ArchiveError, Filter, Record, VerifyArchiveReport,
+    self, AddOptions, AddOutcome, Archive, ArchiveError, Chain, Filter, LinkState, Location,
+    Record, VerifyArchiveReport,
 };
 use cip::keys;
 
 use super::{Format, exit};
 
+/// The help text (examples, environment) is on the `archive` command in
+/// `cli/mod.rs`, which replaces one given here.
 #[derive(ClapArgs)]
-#[command(
-    after_help = "The archive folder is --archive DIR, else $CIP_ARCHIVE, else ./cip-archive. \
-There is no delete or edit command: the archive is append-only."
-)]
 pub struct Args {
-    /// Archive folder (default: $CIP_ARCHIVE, else ./cip-archive).
-    #[arg(long, global = true, value_name = "DIR")]
-    archive: Option<PathBuf>,
+    /// Archive folder, or s3://BUCKET/PREFIX for a shared archive
+    /// (default: $CIP_ARCHIVE, else ./cip-archive).
+    #[arg(long, global = true, value_name = "DIR|s3://BUCKET/PREFIX")]
+    archive: Option<String>,
+    /// The index of a shared archive: postgres://USER@HOST:PORT/DB
+    /// (default: $CIP_INDEX; the password from the URL or PGPASSWORD).
+    #[arg(long, global = true, value_name = "postgres://…")]
+    index: Option<String>,
     #[command(subcommand)]
     command: Cmd,
 }
@@ -105,14 +109,23 @@ enum Cmd {
         /// Destination folder: new, empty, or an earlier backup to update.
         dest: PathBuf,
     },
+    /// Copy a folder archive into a shared one (S3 + PostgreSQL), checking
+    /// each file; run it again after an interruption to complete it.
+    Migrate {
+        /// The folder archive to copy.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The shared archive (default: --archive / $CIP_ARCHIVE); its
+        /// index is --index / $CIP_INDEX.
+        #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
-fn archive_dir(a: &Args) -> PathBuf {
-    a.archive
-        .clone()
-        .or_else(|| std::env::var_os(archive::ENV_ARCHIVE).map(PathBuf::from))
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| PathBuf::from(archive::DEFAULT_DIR))
+fn location(a: &Args) -> Result<Location, ExitCode> {
+    Location::from_args(a.archive.as_deref(), a.index.as_deref()).map_err(|e| error(&e))
 }
 
 fn error(e: &ArchiveError) -> ExitCode {
@@ -120,16 +133,32 @@ fn error(e: &ArchiveError) -> ExitCode {
     exit::unreadable()
 }
 
-fn open(dir: &Path) -> Result<Archive, ExitCode> {
-    Archive::open(dir).map_err(|e| error(&e))
+fn open(dir: &Location) -> Result<Archive, ExitCode> {
+    Archive::open_at(dir).map_err(|e| error(&e))
 }
 
 pub fn run(a: Args) -> ExitCode {
-    let dir = archive_dir(&a);
+    if let Cmd::Migrate { from, to, format } = a.command {
+        return migrate(a.archive.as_deref(), a.index.as_deref(), from, to, format);
+    }
+    let dir = match location(&a) {
+        Ok(l) => l,
+        Err(c) => return c,
+    };
     match a.command {
-        Cmd::Init => match Archive::init(&dir) {
-            Ok(_) => {
-                say!("created archive {}", dir.display());
+        Cmd::Init => match Archive::init_at(&dir) {
+            Ok(ar) if ar.is_shared() => {
+                say!(
+                    "shared archive {} with index {} is ready (schema version {}); grant the role {} to the people who add files",
+                    ar.root().display(),
+                    ar.index_location().display(),
+                    archive::SCHEMA_VERSION,
+                    archive::PG_WRITER_ROLE
+                );
+                exit::ok()
+            }
+            Ok(ar) => {
+                say!("created archive {}", ar.root().display());
                 exit::ok()
             }
             Err(e) => error(&e),
@@ -159,7 +188,16 @@ pub fn run(a: Args) -> ExitCode {
                 Ok(rows) => {
                     match format {
                         Format::Json => print_json(&rows),
-                        Format::Human => print_list(&rows),
+                        Format::Human => {
+                            print_list(&rows);
+                            // The chains of the plans listed (a filter
+                            // narrows them; their links are checked
+                            // against the whole archive).
+                            match ar.chains() {
+                                Ok(c) => print_chains(&c, &rows),
+                                Err(e) => return error(&e),
+                            }
+                        }
                     }
                     exit::ok()
                 }
@@ -263,6 +301,7 @@ pub fn run(a: Args) -> ExitCode {
                 Err(e) => error(&e),
             }
         }
+        Cmd::Migrate { .. } => exit::unreadable(), // handled above
         Cmd::Backup { dest } => {
             let ar = match open(&dir) {
                 Ok(a) => a,
@@ -292,6 +331,70 @@ pub fn run(a: Args) -> ExitCode {
     }
 }
 
+/// `migrate`: `--to` (else `--archive` / `CIP_ARCHIVE`) with `--index`
+/// (else `CIP_INDEX`) must name a shared archive.
+fn migrate(
+    archive: Option<&str>,
+    index: Option<&str>,
+    from: PathBuf,
+    to: Option<String>,
+    format: Format,
+) -> ExitCode {
+    let to = match Location::from_args(to.as_deref().or(archive), index) {
+        Ok(l) => l,
+        Err(e) => return error(&e),
+    };
+
+    if !matches!(to, Location::Shared { .. }) {
+        return error(&ArchiveError::BadLocation {
+            reason:
+                "migrate copies into a shared archive: --to s3://BUCKET/PREFIX --index postgres://…"
+                    .into(),
+        });
+    }
+    let src = match Archive::open(&from) {
+        Ok(a) => a,
+        Err(e) => return error(&e),
+    };
+    let dst = match open(&to) {
+        Ok(a) => a,
+        Err(c) => return c,
+    };
+    match src.migrate_to(&dst) {
+        Ok(s) => {
+            match format {
+                Format::Json => print_json(&s),
+                Format::Human => {
+                    say!(
+                        "migrated {} to {}: {} row(s) in the source, {} copied, {} already there, {} not copied",
+                        s.from.display(),
+                        s.to.display(),
+                        s.rows,
+                        s.copied,
+                        s.already_there,
+                        s.problems.len()
+                    );
+                    for p in &s.problems {
+                        say!("  problem: {p}");
+                    }
+                    if s.problems.is_empty() {
+                        say!(
+                            "check it with `cip archive --archive {} --index … verify`",
+                            s.to.display()
+                        );
+                    }
+                }
+            }
+            if s.problems.is_empty() {
+                exit::ok()
+            } else {
+                exit::failed()
+            }
+        }
+        Err(e) => error(&e),
+    }
+}
+
 fn load_trust(paths: &[PathBuf]) -> Result<Vec<x509_cert::Certificate>, ExitCode> {
     let mut v = Vec::new();
     for p in paths {
@@ -307,7 +410,7 @@ fn load_trust(paths: &[PathBuf]) -> Result<Vec<x509_cert::Certificate>, ExitCode
 }
 
 fn add(
-    dir: &Path,
+    dir: &Location,
     files: &[PathBuf],
     trust: &[PathBuf],
     require_trusted: bool,
@@ -488,6 +591,15 @@ fn print_record(r: &Record) {
     if let Some(p) = &r.plan_toml_sha256 {
         say!("  plan.toml:   sha256 {p}");
     }
+    if let Some(rev) = r.revision {
+        match (&r.supersedes_sha256, &r.supersedes_file) {
+            (Some(h), f) => say!(
+                "  revision:    {rev}, supersedes {h}{}",
+                f.as_deref().map(|f| format!(" ({f})")).unwrap_or_default()
+            ),
+            (None, _) => say!("  revision:    {rev}"),
+        }
+    }
     for (i, s) in r.signatures.iter().enumerate() {
         say!(
             "  signature {}: {} — {}{}",
@@ -505,6 +617,52 @@ fn print_record(r: &Record) {
             s.cert_sha256.as_deref().unwrap_or("-"),
             s.trust
         );
+    }
+}
+
+/// Each plan's revision chain: revision, hash, file, and what it
+/// supersedes; a break is marked in words.
+fn print_chains(chains: &[Chain], listed: &[Record]) {
+    let shown: Vec<&Chain> = chains
+        .iter()
+        .filter(|c| {
+            c.links
+                .iter()
+                .any(|l| listed.iter().any(|r| r.sha256 == l.sha256))
+        })
+        .collect();
+    if shown.is_empty() {
+        return;
+    }
+    say!("");
+    say!("revision chains");
+    for c in shown {
+        say!(
+            "  {} — {}",
+            c.company.as_deref().unwrap_or("-"),
+            c.assessment_report.as_deref().unwrap_or("-")
+        );
+        for l in &c.links {
+            let sup = match (&l.supersedes_sha256, &l.supersedes_file) {
+                (Some(h), Some(f)) => format!("  supersedes {} ({f})", &h[..h.len().min(12)]),
+                (Some(h), None) => format!("  supersedes {}", &h[..h.len().min(12)]),
+                _ => String::new(),
+            };
+            say!(
+                "    revision {:<3} {:12}  {}  added {}{sup}",
+                l.revision,
+                &l.sha256[..l.sha256.len().min(12)],
+                l.original_name,
+                l.added_at
+            );
+            if let Some(d) = &l.detail {
+                let word = match l.state {
+                    LinkState::Mismatch => "HASH MISMATCH",
+                    _ => "GAP",
+                };
+                say!("      {word}: {d}");
+            }
+        }
     }
 }
 

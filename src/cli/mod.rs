@@ -78,9 +78,16 @@ enum Command {
         after_help = "Examples:\n  cip status samples/acme.toml --today 2027-04-10\n  cip status --all plans/"
     )]
     Status(status::Args),
-    /// The archive of signed copies: init, add, list, show, get, verify, export, backup.
+    /// The archive of signed copies: init, add, list, show, get, verify, export, backup, migrate.
     #[command(
-        after_help = "Examples:\n  cip archive init\n  cip archive add acme-signed.pdf --trust cfo-cert.pem\n  cip archive verify"
+        after_help = "The archive is --archive DIR, else $CIP_ARCHIVE, else ./cip-archive. A shared archive is \
+--archive s3://BUCKET/PREFIX with --index postgres://USER@HOST:PORT/DB (or $CIP_ARCHIVE and $CIP_INDEX); \
+S3 credentials and endpoint come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION and \
+AWS_ENDPOINT_URL, the Object Lock retention of new objects from CIP_ARCHIVE_RETENTION_DAYS (default 2192, \
+six years). There is no delete or edit command: the archive is append-only.\n\n\
+Examples:\n  cip archive init\n  cip archive add acme-signed.pdf --trust cfo-cert.pem\n  cip archive verify\n  \
+cip archive --archive s3://office-cip/archive --index postgres://alice@db.office/cip list\n  \
+cip archive migrate --from ./cip-archive --to s3://office-cip/archive --index postgres://alice@db.office/cip"
     )]
     Archive(archive::Args),
     /// Issue the account manager's letter on a plan (TOML or signed PDF), or a batch of them.
