@@ -152,7 +152,15 @@ pub async fn portfolio(
     let filter = param(&q, "q").unwrap_or("").trim().to_lowercase();
     let paths = workspace_plans(&st.cfg.root);
     // `cip status --all`'s own computation and order.
-    let p = status::portfolio(&paths, status::load, today(&st), &Threshold::default());
+    // The row names the file by the plan's source name, which for a PDF is
+    // "x.pdf (plan.toml)": name it by its path, for the links.
+    let load = |path: &Path| {
+        status::load(path).map(|(mut plan, case)| {
+            plan.source.name = path.display().to_string();
+            (plan, case)
+        })
+    };
+    let p = status::portfolio(&paths, load, today(&st), &Threshold::default());
     let rows: Vec<Row> = p
         .plans
         .into_iter()
@@ -542,8 +550,11 @@ fn annotate(v: &mut serde_json::Value, slots: &std::collections::BTreeMap<String
                     );
                 }
             }
-            for (_, x) in m.iter_mut() {
-                annotate(x, slots);
+            // Not into the findings just added: they have paths too.
+            for (k, x) in m.iter_mut() {
+                if k != "findings" && k != "validation_findings" {
+                    annotate(x, slots);
+                }
             }
         }
         serde_json::Value::Array(a) => {
