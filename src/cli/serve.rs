@@ -53,9 +53,10 @@ pub fn run(a: Args) -> ExitCode {
     let root = cfg.root.display().to_string();
     let open = a.open;
     let result = cip::serve::run(cfg, SocketAddr::new(a.listen, a.port), |url| {
-        say!("cip serve: serving {root}");
+        say!("cip serve: serving {root} (Ctrl-C stops the server)");
+        println!("the token in the address keeps other users out; open:");
+        // The address last, so a reader can stop at it.
         println!("open {url}");
-        println!("(the token in the address keeps other users out; Ctrl-C stops the server)");
         let _ = std::io::stdout().flush();
         if open {
             // The desktop's opener; a failure only means opening it by hand.
