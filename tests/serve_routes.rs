@@ -777,3 +777,75 @@ fn unknown_pages_and_bad_input_are_errors_not_panics() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text().contains("error: "));
 }
+
+#[test]
+fn a_letter_is_previewed_then_issued_recorded_and_archived() {
+    let ws = workspace();
+    cip::archive::Archive::init(&ws.root.join(cip::archive::DEFAULT_DIR)).expect("init");
+    // The case page offers the bundled kinds.
+    let page = get(&ws.root, "/case?plan=acme.toml").text();
+    assert!(
+        page.contains("<option value=\"acceptance\">"),
+        "kinds offered"
+    );
+    let keys = tempfile::tempdir().expect("tmp");
+    let k = common::make_key(keys.path(), "am", cip::keys::Algorithm::P256);
+    let form = |action: &str, kind: &str| {
+        vec![
+            s("csrf", CSRF),
+            s("plan", "acme.toml"),
+            s("kind", kind),
+            s("from", "am.toml"),
+            s("action", action),
+            s("key", &k.key.display().to_string()),
+            s("cert", &k.cert.display().to_string()),
+        ]
+    };
+    // An extension letter needs the request in the letter data: refused
+    // with the library's message, nothing written.
+    let r = post_form(&ws.root, "/letter", &form("issue", "extension"));
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(r.text().contains("error: "), "{}", r.text());
+    assert!(
+        !ws.root.join("letters").exists(),
+        "a refused letter writes nothing"
+    );
+    let r = post_form(&ws.root, "/letter", &form("preview", "acceptance"));
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.body.starts_with(b"%PDF-"));
+    assert!(
+        !ws.root.join("letters").exists(),
+        "a preview writes nothing"
+    );
+    let r = post_form(&ws.root, "/letter", &form("issue", "acceptance"));
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let loc = r.headers[header::LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(loc.contains("recorded%20the%20decision"), "{loc}");
+    assert!(loc.contains("archived%20%28SHA-256"), "{loc}");
+    // The same letter twice on one day does not replace the first.
+    let r = post_form(&ws.root, "/letter", &form("issue", "acceptance"));
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    let letters: Vec<_> = std::fs::read_dir(ws.root.join("letters"))
+        .expect("letters/")
+        .collect();
+    assert_eq!(letters.len(), 1);
+    let case = std::fs::read_to_string(ws.root.join("acme.case.toml")).expect("case file");
+    assert_eq!(case.matches("[[acceptance]]").count(), 1, "{case}");
+    let archive = get(&ws.root, "/archive?q=acme").text();
+    assert!(archive.contains("(acceptance)"), "{archive}");
+    // The case page now says it was accepted (read back from the record).
+    let page = get(&ws.root, "/case?plan=acme.toml").text();
+    assert!(!page.contains("not recorded"), "acceptance shown");
+    // Unknown kinds and profiles outside the workspace are refused.
+    let r = post_form(&ws.root, "/letter", &form("issue", "love-letter"));
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let mut outside = form("issue", "acceptance");
+    outside[3].1 = "../am.toml".into();
+    assert_eq!(
+        post_form(&ws.root, "/letter", &outside).status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -162,6 +162,7 @@ pub fn router(cfg: Config) -> Result<Router, ServeError> {
         .route("/case", get(pages::case))
         .route("/pdf", get(pages::pdf))
         .route("/drop", post(pages::drop_pdf))
+        .route("/letter", post(pages::letter))
         .route("/edit", get(pages::edit).post(pages::save))
         .route("/edit/check", post(pages::live_check))
         .route("/edit/step", post(pages::add_step))

@@ -95,7 +95,7 @@ fn pairs(body: &Bytes) -> Vec<(String, String)> {
 
 /// The plans of the workspace: `.toml` plans (with a `[plan]` table) and
 /// signed `.pdf` plans, in the folder and one level below (not `docs/`,
-/// not the archive), sorted. Case files and profiles are not plans.
+/// `letters/` or the archive), sorted. Case files and profiles are not plans.
 fn workspace_plans(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut dirs = vec![(root.to_path_buf(), 0)];
@@ -111,7 +111,11 @@ fn workspace_plans(root: &Path) -> Vec<PathBuf> {
                 continue;
             }
             if ft.is_dir() {
-                if depth == 0 && name != "docs" && name != crate::archive::DEFAULT_DIR {
+                if depth == 0
+                    && name != "docs"
+                    && name != LETTERS
+                    && name != crate::archive::DEFAULT_DIR
+                {
                     dirs.push((p, depth + 1));
                 }
                 continue;
@@ -233,10 +237,13 @@ impl From<&Finding> for Shown {
 pub async fn case(State(st): State<Shared>, Query(q): Query<Vec<(String, String)>>) -> Res {
     let rel = param(&q, "plan").unwrap_or("");
     let path = inside(&st, rel)?;
-    let loaded = status::load_with(&path, None).map_err(|e| bad(&st, e))?;
+    // Read as `cip letter` reads a plan (a PDF verified first, its record
+    // beside it), so the findings are the ones a letter would speak of.
+    let loaded = crate::letter::PlanInput::load(&path, &st.cfg.trust).map_err(|e| bad(&st, e))?;
     let today = today(&st);
     let s = status::compute(&loaded.plan, &loaded.case, today, &Threshold::default());
-    let findings: Vec<Shown> = check::check(&loaded.plan).iter().map(Shown::from).collect();
+    let findings: Vec<Shown> = loaded.findings().iter().map(Shown::from).collect();
+    let warnings = loaded.warnings();
     let timeline = crate::documents::timeline::timeline(&loaded.plan, Some(today), TIMELINE_WIDTH);
     let svgs = svg::drawings(
         &timeline,
@@ -252,10 +259,13 @@ pub async fn case(State(st): State<Shared>, Query(q): Query<Vec<(String, String)
     ctx.insert("rel", rel);
     ctx.insert("s", &s);
     ctx.insert("findings", &findings);
+    ctx.insert("warnings", &warnings);
     ctx.insert("svgs", &svgs);
     ctx.insert("record", &record);
     ctx.insert("source", &loaded.plan.source.text);
     ctx.insert("editable", &rel.to_ascii_lowercase().ends_with(".toml"));
+    ctx.insert("kinds", &letter_kinds());
+    ctx.insert("note", &param(&q, "note"));
     Ok(page(&st, "case.html", ctx))
 }
 
@@ -930,4 +940,143 @@ pub async fn archive_verify(State(st): State<Shared>) -> Res {
 
 pub async fn not_found(State(st): State<Shared>) -> Response {
     refuse(&st, StatusCode::NOT_FOUND, "error: no such page")
+}
+
+// ---------------------------------------------------------------------------
+// Letters (the account manager's), issued as `cip letter KIND --record` does
+
+/// Where issued letters are written.
+const LETTERS: &str = "letters";
+
+/// The bundled letter kinds, for the case page's form.
+fn letter_kinds() -> Vec<String> {
+    crate::letter::Templates::bundled()
+        .map(|t| t.kinds())
+        .unwrap_or_default()
+}
+
+/// Preview (the letter PDF inline, nothing written) or issue: written to
+/// `letters/`, signed when a key is named, its decision appended to the
+/// plan's case file (`PLAN.case.toml`), and added to the archive when the
+/// workspace has one.
+pub async fn letter(State(st): State<Shared>, body: Bytes) -> Res {
+    use crate::letter::{AmProfile, Issuer, Kind, LetterData, LetterOptions, PlanInput, Templates};
+    let f = pairs(&body);
+    let rel = param(&f, "plan").unwrap_or("").to_string();
+    let path = inside(&st, &rel)?;
+    let kind = Kind::parse(param(&f, "kind").unwrap_or(""));
+    let templates = Templates::bundled().map_err(|e| bad(&st, e))?;
+    if !templates.kinds().iter().any(|k| k == kind.as_str()) {
+        return Err(bad(
+            &st,
+            format!(
+                "no letter kind `{kind}` (kinds: {})",
+                templates.kinds().join(", ")
+            ),
+        ));
+    }
+    let am_path = inside(&st, param(&f, "from").unwrap_or("am.toml"))?;
+    let am = AmProfile::load(&am_path).map_err(|e| bad(&st, e))?;
+    let data = match param(&f, "data").map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => LetterData::load(&inside(&st, d)?).map_err(|e| bad(&st, e))?,
+        None => LetterData::default(),
+    };
+    let key = param(&f, "key").unwrap_or("").trim();
+    let cert = param(&f, "cert").unwrap_or("").trim();
+    let signer = if key.is_empty() && cert.is_empty() {
+        None
+    } else {
+        Some(
+            keys::load_signer(Path::new(key), Path::new(cert))
+                .map_err(|e| bad(&st, format!("cannot sign: {e}")))?,
+        )
+    };
+    let issuer = Issuer {
+        kind,
+        am: &am,
+        data: &data,
+        templates: &templates,
+        options: LetterOptions {
+            date: Some(today(&st)),
+            ..LetterOptions::default()
+        },
+        signer: signer.as_ref().map(|s| (s, sign::SignOptions::default())),
+    };
+    let input = PlanInput::load(&path, &st.cfg.trust).map_err(|e| bad(&st, e))?;
+    let letter = issuer.issue(&input).map_err(|e| {
+        refuse(
+            &st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("error: {e}"),
+        )
+    })?;
+    if param(&f, "action") == Some("preview") {
+        return Ok((
+            [
+                (header::CONTENT_TYPE, "application/pdf"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "inline; filename=\"letter-preview.pdf\"",
+                ),
+            ],
+            letter.pdf,
+        )
+            .into_response());
+    }
+    let dir = st.cfg.root.join(LETTERS);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| bad(&st, format!("cannot create {LETTERS}/: {e}")))?;
+    let name = format!(
+        "{}-{}-{}.pdf",
+        crate::letter::batch::slug(&letter.meta.company),
+        letter.meta.kind,
+        letter.meta.date
+    );
+    let out = dir.join(&name);
+    if out.exists() {
+        return Err(refuse(
+            &st,
+            StatusCode::CONFLICT,
+            &format!(
+                "error: {LETTERS}/{name} exists already: a letter of this kind was issued today"
+            ),
+        ));
+    }
+    crate::atomic::write(&out, &letter.pdf)
+        .map_err(|e| bad(&st, format!("cannot write {LETTERS}/{name}: {e}")))?;
+    let mut notes = vec![format!(
+        "wrote {LETTERS}/{name} ({}{})",
+        letter.meta.title,
+        if signer.is_some() { ", signed" } else { "" }
+    )];
+    let record_to = input
+        .case_path
+        .clone()
+        .unwrap_or_else(|| crate::model::case::default_path(&path));
+    if issuer
+        .record(&input, &letter, &record_to, &name)
+        .map_err(|e| bad(&st, e))?
+    {
+        notes.push(format!(
+            "recorded the decision in {}",
+            rel_of(&st, &record_to)
+        ));
+    }
+    if let Ok(a) = open_archive(&st) {
+        let opts = crate::archive::AddOptions {
+            trust: st.cfg.trust.clone(),
+            require_trusted: false,
+        };
+        match a.add(&out, &opts) {
+            Ok(o) => notes.push(format!("archived (SHA-256 {})", o.record().sha256)),
+            Err(e) => notes.push(format!("not archived: {e}")),
+        }
+    }
+    notes.extend(letter.warnings.iter().map(|w| format!("warning: {w}")));
+    Ok(Redirect::to(&format!(
+        "/case?plan={}&note={}",
+        url_encode(&rel),
+        url_encode(&notes.join("; "))
+    ))
+    .into_response())
 }

@@ -42,7 +42,7 @@ with sync_playwright() as p:
     tester = page.locator('[name="deficiency[0].validation.tester"]')
     tester.fill("")
     expect(page.locator(TESTER)).to_contain_text("validation-tester-missing")
-    tester.scroll_into_view_if_needed()
+    tester.evaluate("e => e.scrollIntoView({block: 'center'})")
     page.screenshot(path=os.path.join(shots, "02-editor-live-finding.png"))
     tester.fill("Internal Audit Department")
     expect(page.locator(TESTER)).to_have_text("")
