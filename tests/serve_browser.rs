@@ -53,6 +53,7 @@ fn the_company_and_the_account_manager_in_chromium() {
         }
     }
     let k = common::make_key(tmp.path(), "cfo", cip::keys::Algorithm::Ed25519);
+    cip::archive::Archive::init(&ws.join(cip::archive::DEFAULT_DIR)).expect("archive init");
 
     let mut child = Command::new(common::cip_bin())
         .arg("serve")
@@ -100,6 +101,7 @@ fn the_company_and_the_account_manager_in_chromium() {
         "02-editor-live-finding.png",
         "06-am-case.png",
         "08-portfolio-after.png",
+        "09-archive.png",
     ] {
         assert!(shots.join(name).exists(), "{name} saved");
     }

@@ -100,6 +100,19 @@ with sync_playwright() as p:
     expect(page.locator("svg.timeline").first).to_be_visible()
     shot(page, "06-am-case.png")
 
+    # Issue the acceptance letter, signed; it is recorded and archived.
+    page.locator("#kind").select_option("acceptance")
+    page.locator("#lkey").fill(key)
+    page.locator("#lcert").fill(cert)
+    page.locator('button[name="action"][value="issue"]').click()
+    expect(page.locator(".note")).to_contain_text("recorded the decision")
+    expect(page.locator(".note")).to_contain_text("archived (SHA-256")
+    page.goto(base + "/archive?q=acme")
+    expect(page.locator("table.grid")).to_contain_text("(acceptance)")
+    shot(page, "09-archive.png")
+    page.locator('form[action="/archive/verify"] button').click()
+    expect(page.locator(".verdict")).to_contain_text("archive verifies")
+
     # A forged copy is clearly marked and not kept.
     data = bytearray(open(signed, "rb").read())
     i = data.find(b"/Producer")
