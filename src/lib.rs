@@ -24,6 +24,7 @@ pub mod pdf;
 pub mod pdfbytes;
 pub mod render;
 pub mod revision;
+pub mod serve;
 pub mod sign;
 pub mod status;
 pub mod timestamp;

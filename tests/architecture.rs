@@ -91,6 +91,7 @@ const LAYERS: &[&[&str]] = &[
     &["render", "sign", "revision"],
     &["status", "archive", "init"],
     &["letter"],
+    &["serve"],
     &["cli", "main", "lib"],
 ];
 

@@ -11,6 +11,7 @@ mod init;
 mod letter;
 mod ltv;
 mod render;
+mod serve;
 pub mod sign;
 mod status;
 
@@ -95,6 +96,11 @@ cip archive migrate --from ./cip-archive --to s3://office-cip/archive --index po
         after_help = "Examples:\n  cip letter acceptance --plan acme-signed.pdf --trust cfo-cert.pem --from samples/am.toml -o acceptance.pdf\n  cip letter --list"
     )]
     Letter(Box<letter::Args>),
+    /// A local web app over a workspace: plan editor, case view, portfolio, archive.
+    #[command(
+        after_help = "Examples:\n  cip serve plans/            # prints http://127.0.0.1:8470/?token=...\n  cip serve . --port 0 --trust cfo-cert.pem --open\n  cip serve . --listen 0.0.0.0   # a shared office machine; the token is still required"
+    )]
+    Serve(serve::Args),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.
     #[command(
         after_help = "Examples:\n  cip completions bash > ~/.local/share/bash-completion/completions/cip\n  cip completions zsh > ~/.zfunc/_cip"
@@ -131,6 +137,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Status(a) => status::run(a),
         Command::Archive(a) => archive::run(a),
         Command::Letter(a) => letter::run(*a),
+        Command::Serve(a) => serve::run(a),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "cip", &mut std::io::stdout());
