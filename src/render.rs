@@ -31,6 +31,11 @@ pub struct RenderOptions {
     pub date_style: crate::model::DateStyle,
 }
 
+/// The signature's reason when a rendered plan is signed without one
+/// (`cip render --sign`, the web app's sign button).
+pub const PLAN_SIGNING_REASON: &str =
+    "Compliance Improvement Plan approved and transmitted at the corporate level";
+
 /// The superseded submission as the changes page needs it.
 #[derive(Debug, Clone)]
 pub struct PreviousSubmission {

@@ -104,9 +104,11 @@ fn maybe_sign(a: &Args, pdf: Vec<u8>) -> Result<Vec<u8>, String> {
     let signer =
         super::sign::open_signer(key, a.cert.as_deref(), &a.unlock).map_err(|e| e.to_string())?;
     let opts = cip::sign::SignOptions {
-        reason: Some(a.reason.clone().unwrap_or_else(|| {
-            "Compliance Improvement Plan approved and transmitted at the corporate level".into()
-        })),
+        reason: Some(
+            a.reason
+                .clone()
+                .unwrap_or_else(|| render::PLAN_SIGNING_REASON.into()),
+        ),
         location: a.location.clone(),
         time: a.time,
         invisible: a.invisible,

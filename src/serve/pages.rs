@@ -836,9 +836,7 @@ pub async fn sign(State(st): State<Shared>, body: Bytes) -> Res {
         .map_err(|e| bad(&st, format!("cannot sign: {e}")))?;
     let r = render::render_file(&path, &render_opts(false)).map_err(|e| render_error(&st, e))?;
     let opts = sign::SignOptions {
-        reason: Some(
-            "Compliance Improvement Plan approved and transmitted at the corporate level".into(),
-        ),
+        reason: Some(render::PLAN_SIGNING_REASON.into()),
         location: None,
         time: None,
         invisible: false,
