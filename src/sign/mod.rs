@@ -9,9 +9,11 @@
 
 mod appearance;
 mod ltv;
+mod publish;
 mod stamp;
 
 pub use ltv::{DssSummary, ValidationData, add_dss, add_dss_file};
+pub use publish::{Output, Publish, PublishError, publish};
 pub use stamp::{add_doc_timestamp, add_doc_timestamp_file, sign_pdf_timestamped};
 
 use std::path::Path;
