@@ -693,15 +693,6 @@ fn check_crypto(
     Ok(())
 }
 
-fn name_attr(cert: &Certificate, oid: der::asn1::ObjectIdentifier) -> Option<String> {
-    cert.tbs_certificate()
-        .subject()
-        .iter()
-        .find(|a| a.oid == oid)
-        .and_then(|a| std::str::from_utf8(a.value.value()).ok())
-        .map(str::to_string)
-}
-
 fn is_self_signed(cert: &Certificate) -> bool {
     let tbs = cert.tbs_certificate();
     tbs.subject() == tbs.issuer() && verifies_cert(cert, cert)
@@ -712,10 +703,10 @@ fn signer_report(cert: &Certificate, self_signed: bool) -> SignerReport {
     let der = cert.to_der().unwrap_or_default();
     let v = tbs.validity();
     SignerReport {
-        name: name_attr(cert, db::rfc4519::CN),
-        title: name_attr(cert, db::rfc4519::TITLE),
-        organization: name_attr(cert, db::rfc4519::O),
-        email: name_attr(cert, db::rfc3280::EMAIL_ADDRESS),
+        name: crate::keys::subject_attr(cert, db::rfc4519::CN),
+        title: crate::keys::subject_attr(cert, db::rfc4519::TITLE),
+        organization: crate::keys::subject_attr(cert, db::rfc4519::O),
+        email: crate::keys::subject_attr(cert, db::rfc3280::EMAIL_ADDRESS),
         subject: tbs.subject().to_string(),
         issuer: tbs.issuer().to_string(),
         serial: hex::encode(tbs.serial_number().as_bytes()),
