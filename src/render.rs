@@ -10,6 +10,7 @@ use crate::documents::plan::{PlanOptions, plan_document};
 use crate::documents::{Attachment, Block, Paper, Relationship};
 use crate::manifest::{self, Manifest, ManifestError};
 use crate::model::{LoadError, Plan, date};
+use crate::sign::{self, Output, PublishError};
 
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
@@ -55,6 +56,14 @@ pub enum RenderError {
     Manifest(#[from] ManifestError),
     #[error("cannot typeset the plan: {0}")]
     Pdf(#[from] crate::pdf::WriteError),
+    /// Refused output path, or signing or writing failed; with the check
+    /// report when the plan was rendered, for its warnings.
+    #[error("{source}")]
+    Publish {
+        report: Option<Box<Report>>,
+        #[source]
+        source: PublishError,
+    },
 }
 
 /// What `render` made: the PDF and the check report it was made with.
@@ -79,6 +88,64 @@ pub fn render_file(path: &Path, opts: &RenderOptions) -> Result<Rendered, Render
         report,
         manifest,
     })
+}
+
+/// `cip render [--sign]` and the web app's sign button: load, check and
+/// render the plan file, sign it when a signer is given (the plan's reason
+/// unless the options give one), and write it to `output`, never over the
+/// plan or one of its supporting documents. `Rendered::pdf` is what was
+/// written.
+pub fn render_to(
+    plan_path: &Path,
+    output: &Path,
+    opts: &RenderOptions,
+    signer: Option<(&crate::keys::Signer, &sign::SignOptions)>,
+) -> Result<Rendered, RenderError> {
+    let unrendered = |source| RenderError::Publish {
+        report: None,
+        source,
+    };
+    let mut out = Output::new(output.to_path_buf()).input("the plan itself", plan_path);
+    // Before rendering: refusing costs nothing, rendering does.
+    out.refuse_clash().map_err(unrendered)?;
+    let rendered = render_file(plan_path, opts)?;
+    let base = plan_path.parent().unwrap_or(Path::new(""));
+    for doc in rendered
+        .manifest
+        .documents
+        .iter()
+        .filter_map(|d| d.path.as_ref())
+    {
+        let path = base.join(doc);
+        out = out.input(format!("a supporting document ({})", path.display()), &path);
+    }
+    let how = sign::Publish {
+        signer,
+        default_reason: Some(PLAN_SIGNING_REASON.into()),
+        default_location: None,
+        output: Some(&out),
+    };
+    match sign::publish(rendered.pdf, &how) {
+        Ok(pdf) => Ok(Rendered { pdf, ..rendered }),
+        Err(source) => Err(RenderError::Publish {
+            report: Some(Box::new(rendered.report)),
+            source,
+        }),
+    }
+}
+
+/// Where `cip render` writes by default: the plan's name with `.pdf`.
+pub fn default_output(plan_path: &Path) -> PathBuf {
+    plan_path.with_extension("pdf")
+}
+
+/// Where the web app's sign button writes: `PLAN-signed.pdf` beside the plan.
+pub fn signed_output(plan_path: &Path) -> PathBuf {
+    let stem = plan_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    plan_path.with_file_name(format!("{stem}-signed.pdf"))
 }
 
 /// Render a loaded plan (no check: the caller decided).
@@ -188,16 +255,4 @@ fn mime_for(name: &str) -> &'static str {
         "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         _ => "application/octet-stream",
     }
-}
-
-/// The supporting document that `out` would overwrite, if any: documents
-/// are resolved under the plan's folder, as the manifest was built.
-pub fn clashing_document(out: &Path, plan_path: &Path, manifest: &Manifest) -> Option<PathBuf> {
-    let base = plan_path.parent().unwrap_or(Path::new(""));
-    manifest
-        .documents
-        .iter()
-        .filter_map(|d| d.path.as_ref())
-        .map(|p| base.join(p))
-        .find(|p| crate::model::files::same_file(out, p))
 }

@@ -88,7 +88,9 @@ const LAYERS: &[&[&str]] = &[
     &["documents", "verify"],
     &["layout", "intake"],
     &["pdf"],
-    &["render", "sign", "revision"],
+    &["sign", "revision"],
+    // Above `sign`: rendering a plan ends with signing and writing it.
+    &["render"],
     &["status", "archive", "init"],
     &["letter"],
     &["serve"],

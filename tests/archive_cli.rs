@@ -539,3 +539,30 @@ fn a_version_1_index_is_migrated_and_its_revisions_filled_in() {
     let o = run(archive_cmd(&ar).arg("verify"));
     assert_eq!(code(&o), 0, "{}", text(&o));
 }
+
+/// The verdict of a batch is its worst file: a file that cannot be read at
+/// all (exit 2) outweighs a refused one (exit 1); the good ones are added.
+#[test]
+fn a_batch_exits_with_its_worst_file() {
+    let t = tempfile::tempdir().unwrap();
+    let ar = t.path().join("ar");
+    let k = make_key(t.path(), "k", "Robert Chen", "CFO");
+    init(&ar);
+    let junk = t.path().join("junk.pdf");
+    std::fs::write(&junk, b"hello").unwrap();
+    let missing = t.path().join("missing.pdf");
+    let good = signed_plan(t.path(), "good.pdf", &k, "Acme", "CA-1", 1);
+    let o = run(archive_cmd(&ar)
+        .arg("add")
+        .arg(&junk)
+        .arg(&missing)
+        .arg(&good));
+    assert_eq!(code(&o), 2, "{}", text(&o));
+    let o = run(archive_cmd(&ar).arg("add").arg(&good).arg(&junk));
+    assert_eq!(code(&o), 1, "{}", text(&o));
+    assert!(text(&o).contains("already archived"), "{}", text(&o));
+    let o = run(archive_cmd(&ar).arg("add").arg(&good));
+    assert_eq!(code(&o), 0, "{}", text(&o));
+    let o = run(archive_cmd(&ar).args(["list", "--format", "json"]));
+    assert_eq!(json(&o).as_array().unwrap().len(), 1);
+}

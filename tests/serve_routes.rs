@@ -853,3 +853,58 @@ fn a_letter_is_previewed_then_issued_recorded_and_archived() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The sign button opens keys as `cip render --sign --key` does: a
+/// PKCS#12 file holds its certificate, so the certificate field may stay
+/// empty (a PEM key without one is refused with the reason).
+#[test]
+fn the_sign_button_takes_a_pkcs12_file_without_a_certificate() {
+    let ws = workspace();
+    let keys = tempfile::tempdir().expect("tmp");
+    let k = common::make_key(keys.path(), "cfo", cip::keys::Algorithm::P256);
+    let p12 = keys.path().join("cfo.p12");
+    let out = common::run(
+        std::process::Command::new(common::tool("openssl"))
+            .args(["pkcs12", "-export", "-inkey"])
+            .arg(&k.key)
+            .arg("-in")
+            .arg(&k.cert)
+            .arg("-out")
+            .arg(&p12)
+            .args(["-passout", "pass:"]),
+    );
+    assert!(out.status.success(), "{}", common::text(&out));
+    let r = post_form(
+        &ws.root,
+        "/edit/sign",
+        &[
+            s("csrf", CSRF),
+            s("plan", "acme.toml"),
+            s("key", &p12.display().to_string()),
+            s("cert", ""),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let signed = std::fs::read(ws.root.join("acme-signed.pdf")).expect("signed written");
+    let report = cip::verify::verify_pdf(
+        &signed,
+        &cip::verify::VerifyOptions {
+            trust: cip::keys::load_certificates(&k.cert).expect("cert"),
+            docs_dir: None,
+        },
+    )
+    .expect("verifies");
+    assert!(report.ok(), "{report:?}");
+    let r = post_form(
+        &ws.root,
+        "/edit/sign",
+        &[
+            s("csrf", CSRF),
+            s("plan", "acme.toml"),
+            s("key", &k.key.display().to_string()),
+            s("cert", ""),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("needs its certificate"), "{}", r.text());
+}

@@ -20,6 +20,7 @@
 //! progress, which `verify` notes and a re-run of the add completes.
 //! There is no delete and no edit.
 
+mod add_all;
 mod backend;
 mod bundle;
 mod chain;
@@ -45,6 +46,7 @@ use x509_cert::Certificate;
 
 use crate::verify::{VerifyOptions, VerifyReport};
 
+pub use add_all::{AddSummary, AddVerdict};
 pub use backend::{Extra, Found, Index, IndexError, ObjectStore, Put, StoreError};
 pub use bundle::{BUNDLE_INDEX, BundleEntry, BundleIndex, ExportSummary, verify_bundle};
 pub use chain::{Chain, ChainLink, LinkState, chains};

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::{Args as ClapArgs, Subcommand};
 
 use cip::archive::{
-    self, AddOptions, AddOutcome, Archive, ArchiveError, Chain, Filter, LinkState, Location,
-    Record, VerifyArchiveReport,
+    self, AddOptions, AddOutcome, AddVerdict, Archive, ArchiveError, Chain, Filter, LinkState,
+    Location, Record, VerifyArchiveReport,
 };
 use cip::keys;
 
@@ -428,13 +428,11 @@ fn add(
         trust: anchors,
         require_trusted,
     };
-    let mut refused = 0usize;
-    let mut broken = 0usize;
+    let added = ar.add_all(files, &opts);
     let mut json = Vec::new();
-    for f in files {
-        let result = ar.add(f, &opts);
+    for (f, result) in &added.files {
         match format {
-            Format::Json => json.push(match &result {
+            Format::Json => json.push(match result {
                 Ok(o) => serde_json::json!({"file": f, "result": o}),
                 Err(ArchiveError::Refused {
                     reasons, report, ..
@@ -444,7 +442,7 @@ fn add(
                 }),
                 Err(e) => serde_json::json!({"file": f, "result": {"outcome": "error", "error": e.to_string()}}),
             }),
-            Format::Human => match &result {
+            Format::Human => match result {
                 Ok(AddOutcome::Added { record, notes }) => {
                     say!("added {}  {}", f.display(), summary(record));
                     for n in notes {
@@ -487,21 +485,14 @@ fn add(
                 Err(e) => super::term::print_error(e),
             },
         }
-        match result {
-            Ok(_) => {}
-            Err(ArchiveError::Refused { .. }) => refused += 1,
-            Err(_) => broken += 1,
-        }
     }
     if format == Format::Json {
         print_json(&json);
     }
-    if broken > 0 {
-        exit::unreadable()
-    } else if refused > 0 {
-        exit::failed()
-    } else {
-        exit::ok()
+    match added.verdict() {
+        AddVerdict::Unusable => exit::unreadable(),
+        AddVerdict::Refused => exit::failed(),
+        AddVerdict::Done => exit::ok(),
     }
 }
 

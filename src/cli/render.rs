@@ -96,32 +96,28 @@ pub struct Args {
     trust: Vec<PathBuf>,
 }
 
-/// Sign freshly rendered bytes when `--sign` was given.
-fn maybe_sign(a: &Args, pdf: Vec<u8>) -> Result<Vec<u8>, String> {
+/// The signer and options of `--sign`, opened before rendering.
+fn signing(a: &Args) -> Result<Option<(cip::keys::Signer, cip::sign::SignOptions)>, String> {
     let (true, Some(key)) = (a.sign, &a.key) else {
-        return Ok(pdf);
+        return Ok(None);
     };
     let signer =
         super::sign::open_signer(key, a.cert.as_deref(), &a.unlock).map_err(|e| e.to_string())?;
     let opts = cip::sign::SignOptions {
-        reason: Some(
-            a.reason
-                .clone()
-                .unwrap_or_else(|| render::PLAN_SIGNING_REASON.into()),
-        ),
+        reason: a.reason.clone(),
         location: a.location.clone(),
         time: a.time,
         invisible: a.invisible,
         tsa: super::ltv::make_tsa(a.tsa.as_deref(), a.tsa_cert.as_deref())?,
     };
-    cip::sign::sign_pdf(&pdf, &signer, &opts).map_err(|e| e.to_string())
+    Ok(Some((signer, opts)))
 }
 
 pub fn run(a: Args) -> ExitCode {
     let output = a
         .output
         .clone()
-        .unwrap_or_else(|| a.plan.with_extension("pdf"));
+        .unwrap_or_else(|| render::default_output(&a.plan));
     let paper = match a.paper {
         PaperArg::Letter => Paper::Letter,
         PaperArg::A4 => Paper::A4,
@@ -145,14 +141,15 @@ pub fn run(a: Args) -> ExitCode {
         today: a.today,
         date_style: a.date_style.into(),
     };
-    if cip::model::files::same_file(&output, &a.plan) {
-        tell!(
-            "error: the output {} is the plan itself; choose another output path",
-            output.display()
-        );
-        return exit::failed();
-    }
-    let rendered = match render::render_file(&a.plan, &opts) {
+    let signing = match signing(&a) {
+        Ok(s) => s,
+        Err(e) => {
+            tell!("error: cannot sign: {e}");
+            return exit::failed();
+        }
+    };
+    let signer = signing.as_ref().map(|(s, o)| (s, o));
+    let rendered = match render::render_to(&a.plan, &output, &opts, signer) {
         Ok(r) => r,
         Err(RenderError::Refused(report)) => {
             check::print_human(&report);
@@ -163,6 +160,13 @@ pub fn run(a: Args) -> ExitCode {
             eprintln!("{}", check::render_load_error(&e));
             return exit::unreadable();
         }
+        Err(RenderError::Publish { report, source }) => {
+            if let Some(r) = report.filter(|r| r.warnings() > 0 || r.has_errors()) {
+                check::print_human(&r);
+            }
+            tell!("error: {source}");
+            return exit::failed();
+        }
         Err(e) => {
             super::term::print_error(&e);
             return exit::failed();
@@ -171,35 +175,10 @@ pub fn run(a: Args) -> ExitCode {
     if rendered.report.warnings() > 0 || rendered.report.has_errors() {
         check::print_human(&rendered.report);
     }
-    if let Some(doc) = render::clashing_document(&output, &a.plan, &rendered.manifest) {
-        tell!(
-            "error: the output {} is a supporting document ({}); choose another output path",
-            output.display(),
-            doc.display()
-        );
-        return exit::failed();
-    }
-    let pdf = match maybe_sign(&a, rendered.pdf) {
-        Ok(p) => p,
-        Err(e) => {
-            tell!("error: cannot sign: {e}");
-            return exit::failed();
-        }
-    };
-    if let Some(dir) = output.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            tell!("error: cannot create {}: {e}", dir.display());
-            return exit::failed();
-        }
-    }
-    if let Err(e) = cip::atomic::write(&output, &pdf) {
-        tell!("error: cannot write {}: {e}", output.display());
-        return exit::failed();
-    }
     say!(
         "wrote {} ({} bytes{}{})",
         output.display(),
-        pdf.len(),
+        rendered.pdf.len(),
         if a.draft { ", DRAFT" } else { "" },
         if a.sign { ", signed" } else { "" }
     );

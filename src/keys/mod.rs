@@ -934,3 +934,16 @@ fn extensions(spki: &SubjectPublicKeyInfoOwned) -> der::Result<Vec<Extension>> {
         )?,
     ])
 }
+
+/// A certificate subject's attribute as text (CN, title, O, e-mail; as
+/// UTF8String, PrintableString, IA5String, ...): the one reader for the
+/// signature appearance and the verification report, so both show the
+/// same name.
+pub fn subject_attr(cert: &Certificate, oid: ObjectIdentifier) -> Option<String> {
+    cert.tbs_certificate()
+        .subject()
+        .iter()
+        .find(|atv| atv.oid == oid)
+        .and_then(|atv| std::str::from_utf8(atv.value.value()).ok())
+        .map(str::to_string)
+}

@@ -500,21 +500,18 @@ impl Issuer<'_> {
         meta.warnings = warnings.clone();
         meta.override_ = override_;
         let doc = letter_document(&ctx, &md, &meta, plan, self.options.paper);
-        let mut pdf = crate::pdf::render(&doc).map_err(|source| LetterError::Pdf {
+        let pdf = crate::pdf::render(&doc).map_err(|source| LetterError::Pdf {
             file: file.clone(),
             source,
         })?;
-        if let Some((signer, opts)) = &self.signer {
-            let mut opts = opts.clone();
-            if opts.reason.is_none() {
-                opts.reason = Some(format!("{} issued by the Account Manager", ctx.kind_title));
-            }
-            if opts.location.is_none() {
-                opts.location = Some(self.am.office.clone());
-            }
-            pdf = sign::sign_pdf(&pdf, signer, &opts)
-                .map_err(|source| LetterError::Sign { file, source })?;
+        let pdf = sign::Publish {
+            signer: self.signer.as_ref().map(|(s, o)| (*s, o)),
+            default_reason: Some(format!("{} issued by the Account Manager", ctx.kind_title)),
+            default_location: Some(self.am.office.clone()),
+            output: None,
         }
+        .sign(pdf)
+        .map_err(|source| LetterError::Sign { file, source })?;
         Ok(Letter {
             pdf,
             markdown: md,

@@ -355,22 +355,21 @@ pub fn issue(
         opts.paper,
         opts.kind,
     );
-    let mut pdf = crate::pdf::render(&doc).map_err(|source| LetterError::Pdf {
+    let pdf = crate::pdf::render(&doc).map_err(|source| LetterError::Pdf {
         file: file.clone(),
         source,
     })?;
-    if let Some((signer, sopts)) = &opts.signer {
-        let mut sopts = sopts.clone();
-        if sopts.reason.is_none() {
-            sopts.reason = Some(format!(
-                "{} \u{2014} {}",
-                opts.kind.title(),
-                or_dash(&ctx.company.name)
-            ));
-        }
-        pdf = sign::sign_pdf(&pdf, signer, &sopts)
-            .map_err(|source| LetterError::Sign { file, source })?;
+    let pdf = sign::Publish {
+        signer: opts.signer.as_ref().map(|(s, o)| (*s, o)),
+        default_reason: Some(format!(
+            "{} \u{2014} {}",
+            opts.kind.title(),
+            or_dash(&ctx.company.name)
+        )),
+        ..sign::Publish::default()
     }
+    .sign(pdf)
+    .map_err(|source| LetterError::Sign { file, source })?;
     Ok(Transmittal {
         pdf,
         markdown: md,

@@ -826,31 +826,22 @@ pub async fn sign(State(st): State<Shared>, body: Bytes) -> Res {
     let (path, _, _) = open_plan(&st, &rel)?;
     let key = param(&f, "key").unwrap_or("").trim();
     let cert = param(&f, "cert").unwrap_or("").trim();
-    if key.is_empty() || cert.is_empty() {
+    if key.is_empty() {
         return Err(bad(
             &st,
             "name the key and the certificate (paths on this machine)",
         ));
     }
-    let signer = keys::load_signer(Path::new(key), Path::new(cert))
+    // As `cip render --sign --key`: a key file (with its certificate), a
+    // PKCS#12 file or a pkcs11: URI; no terminal to ask a secret on.
+    let cert = Some(Path::new(cert)).filter(|c| !c.as_os_str().is_empty());
+    let signer = keys::open_signer(Path::new(key), cert, &keys::KeyOptions::default())
         .map_err(|e| bad(&st, format!("cannot sign: {e}")))?;
-    let r = render::render_file(&path, &render_opts(false)).map_err(|e| render_error(&st, e))?;
-    let opts = sign::SignOptions {
-        reason: Some(render::PLAN_SIGNING_REASON.into()),
-        location: None,
-        time: None,
-        invisible: false,
-        tsa: None,
-    };
-    let signed = sign::sign_pdf(&r.pdf, &signer, &opts)
-        .map_err(|e| bad(&st, format!("cannot sign: {e}")))?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let out = path.with_file_name(format!("{stem}-signed.pdf"));
-    crate::atomic::write(&out, &signed)
-        .map_err(|e| bad(&st, format!("cannot write {}: {e}", out.display())))?;
+    let out = render::signed_output(&path);
+    let opts = sign::SignOptions::default();
+    let signed = render::render_to(&path, &out, &render_opts(false), Some((&signer, &opts)))
+        .map_err(|e| render_error(&st, e))?
+        .pdf;
     let out_rel = rel_of(&st, &out);
     Ok(back_to_editor(
         &rel,

@@ -8,28 +8,14 @@ use const_oid::db;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, FixedOffset};
-use der::asn1::ObjectIdentifier;
 use sha2::{Digest, Sha256};
-use x509_cert::Certificate;
 
 use crate::fonts::FontFace;
-use crate::keys::Signer;
+use crate::keys::{self, Signer};
 use crate::pdf::FontSubset;
 use crate::pdfbytes::{Dict, ObjRef, Object, Update};
 
 const FACE: FontFace = FontFace::Regular;
-
-pub const CN: ObjectIdentifier = db::rfc4519::CN;
-
-/// A subject attribute as text (UTF8String, PrintableString, ...).
-pub fn subject_field(cert: &Certificate, oid: ObjectIdentifier) -> Option<String> {
-    cert.tbs_certificate()
-        .subject()
-        .iter()
-        .find(|atv| atv.oid == oid)
-        .and_then(|atv| std::str::from_utf8(atv.value.value()).ok())
-        .map(str::to_string)
-}
 
 /// Short fingerprint for display: the first 8 bytes of the SHA-256, grouped.
 pub fn short_fingerprint(cert_der: &[u8]) -> String {
@@ -41,8 +27,8 @@ pub fn short_fingerprint(cert_der: &[u8]) -> String {
 /// line, or broken after the name when that fits a larger type size.
 fn layouts(signer: &Signer, time: DateTime<FixedOffset>) -> Vec<Vec<String>> {
     let cert = signer.certificate();
-    let name = subject_field(cert, CN).unwrap_or_else(|| "unknown signer".into());
-    let title = subject_field(cert, db::rfc4519::TITLE).filter(|t| !t.is_empty());
+    let name = keys::subject_attr(cert, db::rfc4519::CN).unwrap_or_else(|| "unknown signer".into());
+    let title = keys::subject_attr(cert, db::rfc4519::TITLE).filter(|t| !t.is_empty());
     let der = signer.chain_der().first().map_or(&[][..], Vec::as_slice);
     let tail = [
         format!("Date: {}", time.format("%Y-%m-%d %H:%M:%S %:z")),

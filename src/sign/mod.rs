@@ -9,9 +9,11 @@
 
 mod appearance;
 mod ltv;
+mod publish;
 mod stamp;
 
 pub use ltv::{DssSummary, ValidationData, add_dss, add_dss_file};
+pub use publish::{Output, Publish, PublishError, publish};
 pub use stamp::{add_doc_timestamp, add_doc_timestamp_file, sign_pdf_timestamped};
 
 use std::path::Path;
@@ -185,7 +187,9 @@ impl SigDictBody {
             b"M",
             Object::Str(crate::pdfbytes::date::format(time).into_bytes()),
         );
-        if let Some(name) = appearance::subject_field(signer.certificate(), appearance::CN) {
+        if let Some(name) =
+            crate::keys::subject_attr(signer.certificate(), const_oid::db::rfc4519::CN)
+        {
             d.set(b"Name", text_string(&name));
         }
         if let Some(r) = &opts.reason {

@@ -8,12 +8,18 @@
 //! certificates; and later revisions are judged by what they change.
 //! Nothing here panics on hostile input: problems become report entries.
 
+mod byte_range;
+mod certificates;
 mod changes;
+mod judge;
 mod manifest;
+mod report;
 mod timestamps;
 
 pub use changes::{ChangeKind, LaterChanges};
+pub use judge::judge;
 pub use manifest::{DocumentCheck, FileCheck, ManifestReport, ManifestStatus};
+pub use report::{SignatureReport, SignerReport, Trust, VerifyError, VerifyOptions, VerifyReport};
 pub use timestamps::{DocTimestampReport, DssReport, LongTermOptions, TimestampReport};
 
 use const_oid::db;
@@ -26,164 +32,14 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
+use byte_range::{byte_range, contents};
+use certificates::{is_self_signed, signer_report, time_str, to_chrono, trust};
+
 use crate::cms::{self, DigestAlg, ParsedCms};
 use crate::pdfbytes::{Dict, Object, Pdf, PdfError, SigField, XrefEntry, decode_text};
 
 /// A `/Contents` larger than this is refused outright.
 pub const MAX_CONTENTS: usize = 1 << 20;
-
-#[derive(Clone, Debug, Default)]
-pub struct VerifyOptions {
-    /// Trust anchors: a signer is trusted when its certificate or an issuer
-    /// in its chain is one of these.
-    pub trust: Vec<Certificate>,
-    /// Folder with the supporting documents, compared with the manifest.
-    pub docs_dir: Option<PathBuf>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    #[error("unreadable PDF: {0}")]
-    Pdf(#[from] PdfError),
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct VerifyReport {
-    pub file_size: usize,
-    pub revisions: usize,
-    pub signatures: Vec<SignatureReport>,
-    /// Document timestamps (`/DocTimeStamp`), oldest first.
-    pub document_timestamps: Vec<DocTimestampReport>,
-    /// The Document Security Store (long-term validation data), if any.
-    pub dss: Option<DssReport>,
-    /// The time validity was judged at: `--at`, else the time of the run.
-    pub evaluated_at: String,
-    /// The end of the revision whose embedded files (plan, manifest, letter
-    /// data) are the signed content: the first signed revision. `None` for
-    /// an unsigned file, whose content is the whole file.
-    pub content_revision_end: Option<usize>,
-    pub manifest: ManifestReport,
-    /// Problems of the file as a whole (e.g. signed revisions that embed
-    /// different plans).
-    pub problems: Vec<String>,
-    pub ok: bool,
-}
-
-impl VerifyReport {
-    /// Every signature valid and trusted, nothing but signatures added after
-    /// each, at least one signature, and the manifest matching (or absent).
-    pub fn ok(&self) -> bool {
-        self.ok
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct SignerReport {
-    pub name: Option<String>,
-    pub title: Option<String>,
-    pub organization: Option<String>,
-    pub email: Option<String>,
-    pub subject: String,
-    pub issuer: String,
-    pub serial: String,
-    pub cert_sha256: String,
-    pub not_before: String,
-    pub not_after: String,
-    pub self_signed: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Trust {
-    Trusted,
-    /// Valid, self-signed, and not among the trust anchors.
-    UntrustedSelfSigned,
-    /// Valid, but no chain to a trust anchor.
-    Untrusted,
-    /// Not judged because the signature is not valid.
-    NotChecked,
-}
-
-impl std::fmt::Display for Trust {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Trust::Trusted => "trusted",
-            Trust::UntrustedSelfSigned => "valid but untrusted (self-signed)",
-            Trust::Untrusted => "valid but untrusted (no chain to a --trust certificate)",
-            Trust::NotChecked => "not checked",
-        })
-    }
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct SignatureReport {
-    pub field: String,
-    pub signer: Option<SignerReport>,
-    pub signing_time: Option<String>,
-    pub algorithm: Option<String>,
-    pub digest_algorithm: Option<DigestAlg>,
-    pub sub_filter: Option<String>,
-    pub reason: Option<String>,
-    pub location: Option<String>,
-    pub byte_range: Option<[u64; 4]>,
-    /// End of the revision this signature signs.
-    pub signed_revision_end: Option<usize>,
-    pub covers_whole_revision: bool,
-    pub covers_whole_file: bool,
-    /// The CMS message digest equals the digest of the signed bytes.
-    pub intact: bool,
-    /// The CMS signature verifies with the certificate's public key.
-    pub signature_verified: bool,
-    pub cert_valid_at_signing_time: bool,
-    /// All of the above.
-    pub valid: bool,
-    pub trusted: bool,
-    pub trust: Trust,
-    pub later_changes: LaterChanges,
-    /// The signature timestamp (PAdES B-T), if any.
-    pub timestamp: Option<TimestampReport>,
-    /// The time the certificate's validity was judged at, and why that
-    /// time: "timestamp", "document timestamp", "--at date" or "claimed
-    /// signing time".
-    pub validity_judged_at: Option<String>,
-    pub validity_basis: Option<String>,
-    /// The DSS has a /VRI entry for this signature.
-    pub vri: bool,
-    pub problems: Vec<String>,
-    pub ok: bool,
-}
-
-impl SignatureReport {
-    fn new(field: &str) -> Self {
-        SignatureReport {
-            field: field.to_string(),
-            signer: None,
-            signing_time: None,
-            algorithm: None,
-            digest_algorithm: None,
-            sub_filter: None,
-            reason: None,
-            location: None,
-            byte_range: None,
-            signed_revision_end: None,
-            covers_whole_revision: false,
-            covers_whole_file: false,
-            intact: false,
-            signature_verified: false,
-            cert_valid_at_signing_time: false,
-            valid: false,
-            trusted: false,
-            trust: Trust::NotChecked,
-            later_changes: LaterChanges::none(),
-            timestamp: None,
-            validity_judged_at: None,
-            validity_basis: None,
-            vri: false,
-            problems: Vec::new(),
-            ok: false,
-        }
-    }
-}
 
 /// Verifies every signature in `pdf` and its manifest. `Err` only when the
 /// file cannot be read as a PDF at all.
@@ -587,55 +443,6 @@ fn vri_keys(doc: &Pdf<'_>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The two signed ranges and the hole, checked against the file and the
-/// position of the `/Contents` string.
-fn byte_range(bytes: &[u8], sig: &Dict) -> Result<([Range<usize>; 2], Range<usize>), String> {
-    let br: Vec<i64> = sig
-        .get(b"ByteRange")
-        .and_then(Object::as_array)
-        .ok_or("no /ByteRange")?
-        .iter()
-        .map(|o| o.as_int().ok_or("non-integer in /ByteRange"))
-        .collect::<Result<_, _>>()?;
-    let [a, b, c, d] = br[..] else {
-        return Err("/ByteRange must have exactly four numbers".into());
-    };
-    let us = |v: i64| usize::try_from(v).map_err(|_| "negative number in /ByteRange".to_string());
-    let (a, b, c, d) = (us(a)?, us(b)?, us(c)?, us(d)?);
-    if a != 0 {
-        return Err("/ByteRange does not start at the beginning of the file".into());
-    }
-    let first_end = b;
-    let second_end = c.checked_add(d).ok_or("/ByteRange overflows")?;
-    if first_end > c {
-        return Err("/ByteRange ranges overlap".into());
-    }
-    if second_end > bytes.len() {
-        return Err("/ByteRange reaches beyond the end of the file".into());
-    }
-    let span = sig.span(b"Contents").ok_or("no /Contents")?;
-    if span != (first_end..c) {
-        return Err("the /ByteRange hole is not exactly the /Contents string".into());
-    }
-    if bytes.get(first_end) != Some(&b'<')
-        || c.checked_sub(1).and_then(|i| bytes.get(i)) != Some(&b'>')
-    {
-        return Err("/Contents is not a hexadecimal string".into());
-    }
-    Ok(([0..first_end, c..second_end], first_end..c))
-}
-
-fn contents(sig: &Dict) -> Result<&[u8], String> {
-    let c = sig
-        .get(b"Contents")
-        .and_then(Object::as_str)
-        .ok_or("/Contents is not a string")?;
-    if c.len() > MAX_CONTENTS {
-        return Err(format!("/Contents is too large ({} bytes)", c.len()));
-    }
-    Ok(c)
-}
-
 fn check_cms(
     bytes: &[u8],
     ranges: &[Range<usize>; 2],
@@ -691,195 +498,4 @@ fn check_crypto(
     r.algorithm = Some(alg.to_string());
     r.signature_verified = true;
     Ok(())
-}
-
-fn name_attr(cert: &Certificate, oid: der::asn1::ObjectIdentifier) -> Option<String> {
-    cert.tbs_certificate()
-        .subject()
-        .iter()
-        .find(|a| a.oid == oid)
-        .and_then(|a| std::str::from_utf8(a.value.value()).ok())
-        .map(str::to_string)
-}
-
-fn is_self_signed(cert: &Certificate) -> bool {
-    let tbs = cert.tbs_certificate();
-    tbs.subject() == tbs.issuer() && verifies_cert(cert, cert)
-}
-
-fn signer_report(cert: &Certificate, self_signed: bool) -> SignerReport {
-    let tbs = cert.tbs_certificate();
-    let der = cert.to_der().unwrap_or_default();
-    let v = tbs.validity();
-    SignerReport {
-        name: name_attr(cert, db::rfc4519::CN),
-        title: name_attr(cert, db::rfc4519::TITLE),
-        organization: name_attr(cert, db::rfc4519::O),
-        email: name_attr(cert, db::rfc3280::EMAIL_ADDRESS),
-        subject: tbs.subject().to_string(),
-        issuer: tbs.issuer().to_string(),
-        serial: hex::encode(tbs.serial_number().as_bytes()),
-        cert_sha256: hex::encode(Sha256::digest(&der)),
-        not_before: time_str(&v.not_before),
-        not_after: time_str(&v.not_after),
-        self_signed,
-    }
-}
-
-fn to_chrono(t: &x509_cert::time::Time) -> Option<DateTime<Utc>> {
-    let secs = i64::try_from(t.to_unix_duration().as_secs()).ok()?;
-    Utc.timestamp_opt(secs, 0).single()
-}
-
-fn time_str(t: &x509_cert::time::Time) -> String {
-    to_chrono(t).map(|t| t.to_rfc3339()).unwrap_or_default()
-}
-
-/// Whether `issuer`'s key verifies `cert`'s signature.
-fn verifies_cert(cert: &Certificate, issuer: &Certificate) -> bool {
-    let Ok(tbs) = cert.tbs_certificate().to_der() else {
-        return false;
-    };
-    let Some(sig) = cert.signature().as_bytes() else {
-        return false;
-    };
-    cms::verify_signature_with(
-        issuer.tbs_certificate().subject_public_key_info(),
-        cert.signature_algorithm(),
-        None,
-        &tbs,
-        sig,
-    )
-    .is_ok()
-}
-
-/// Walks issuer links from the signer (through the certificates in the
-/// signature and the anchors) until an anchor is reached. Every issuer on
-/// the way must be a CA and valid at the signing time.
-fn trust(
-    cert: &Certificate,
-    self_signed: bool,
-    at: DateTime<FixedOffset>,
-    pool: &[Certificate],
-    anchors: &[Certificate],
-) -> Trust {
-    let is_anchor = |c: &Certificate| anchors.iter().any(|a| a == c);
-    if is_anchor(cert) {
-        return Trust::Trusted;
-    }
-    if self_signed {
-        return Trust::UntrustedSelfSigned;
-    }
-    let mut current = cert.clone();
-    for _ in 0..8 {
-        if is_anchor(&current) {
-            return Trust::Trusted;
-        }
-        let tbs = current.tbs_certificate();
-        if tbs.subject() == tbs.issuer() {
-            return Trust::Untrusted;
-        }
-        let next = anchors.iter().chain(pool).find(|c| {
-            c.tbs_certificate().subject() == tbs.issuer()
-                && is_ca(c)
-                && crate::keys::certificate_valid_at(c, at)
-                && verifies_cert(&current, c)
-        });
-        match next {
-            Some(n) => current = n.clone(),
-            None => return Trust::Untrusted,
-        }
-    }
-    Trust::Untrusted
-}
-
-fn is_ca(cert: &Certificate) -> bool {
-    use x509_cert::ext::pkix::BasicConstraints;
-    matches!(
-        cert.tbs_certificate().get_extension::<BasicConstraints>(),
-        Ok(Some((_, bc))) if bc.ca
-    )
-}
-
-/// Whether a verified file can be relied on (archived, answered with a
-/// letter): at least one
-/// signature, every signature valid with nothing but signatures added after
-/// it, the manifest matching (or absent), and with `require_trusted` every
-/// signer trusted. `Err` lists the reasons.
-pub fn judge(report: &VerifyReport, require_trusted: bool) -> Result<(), Vec<String>> {
-    let mut reasons = Vec::new();
-    if report.signatures.is_empty() {
-        reasons.push("the file is not signed".to_string());
-    }
-    for s in &report.signatures {
-        let who = s
-            .signer
-            .as_ref()
-            .and_then(|p| p.name.clone())
-            .map(|n| format!(" ({n})"))
-            .unwrap_or_default();
-        if !s.valid {
-            let why = if s.problems.is_empty() {
-                "no detail".to_string()
-            } else {
-                s.problems.join("; ")
-            };
-            reasons.push(format!("signature {}{who} is not valid: {why}", s.field));
-            continue;
-        }
-        if !matches!(
-            s.later_changes.kind,
-            ChangeKind::None | ChangeKind::SignaturesOnly
-        ) {
-            reasons.push(format!(
-                "signature {}{who}: {} after signing",
-                s.field, s.later_changes.kind
-            ));
-        }
-        if require_trusted && !s.trusted {
-            reasons.push(format!("signature {}{who}: signer {}", s.field, s.trust));
-        }
-        if let Some(t) = s
-            .timestamp
-            .as_ref()
-            .filter(|t| require_trusted && !t.trusted)
-        {
-            reasons.push(format!(
-                "signature {}{who}: timestamp authority {}",
-                s.field, t.trust
-            ));
-        }
-        reasons.extend(
-            s.problems
-                .iter()
-                .filter(|p| p.contains("no later document timestamp"))
-                .map(|p| format!("signature {}{who}: {p}", s.field)),
-        );
-    }
-    for d in report.document_timestamps.iter().filter(|d| !d.ok) {
-        let mut why: Vec<String> = d.problems.clone();
-        why.extend(d.timestamp.problems.iter().cloned());
-        if why.is_empty() {
-            why.push(d.later_changes.kind.to_string());
-        }
-        reasons.push(format!(
-            "document timestamp {} is not valid: {}",
-            d.field,
-            why.join("; ")
-        ));
-    }
-    reasons.extend(report.problems.iter().cloned());
-    if !report.manifest.ok() {
-        let mut m = format!("manifest: {:?}", report.manifest.status).to_lowercase();
-        if !report.manifest.problems.is_empty() {
-            m.push_str(": ");
-            m.push_str(&report.manifest.problems.join("; "));
-        }
-        reasons.push(m);
-    }
-    if reasons.is_empty() {
-        Ok(())
-    } else {
-        Err(reasons)
-    }
 }
