@@ -415,6 +415,9 @@ fn human(file: &str, r: &VerifyReport) -> String {
         if s.vri {
             let _ = writeln!(o, "    validation data: in the DSS (VRI entry)");
         }
+        if let Some(rv) = &s.revocation {
+            let _ = writeln!(o, "    revocation: {}", safe(rv.summary()));
+        }
         for p in &s.problems {
             let _ = writeln!(o, "    problem: {}", safe(p));
         }

@@ -54,6 +54,8 @@ pub enum SignError {
     TooLarge { needed: usize, room: usize },
     #[error("{0}")]
     Timestamp(#[from] crate::timestamp::TimestampError),
+    #[error("{0}")]
+    Revocation(#[from] crate::timestamp::revocation::RevocationError),
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,

@@ -10,10 +10,12 @@
 
 mod changes;
 mod manifest;
+mod revocation;
 mod timestamps;
 
 pub use changes::{ChangeKind, LaterChanges};
 pub use manifest::{DocumentCheck, FileCheck, ManifestReport, ManifestStatus};
+pub use revocation::{RevocationReport, RevocationStatus};
 pub use timestamps::{DocTimestampReport, DssReport, LongTermOptions, TimestampReport};
 
 use const_oid::db;
@@ -149,6 +151,9 @@ pub struct SignatureReport {
     pub validity_basis: Option<String>,
     /// The DSS has a /VRI entry for this signature.
     pub vri: bool,
+    /// What the DSS's CRLs say about the signer's certificate (`None`
+    /// when the file carries no CRLs).
+    pub revocation: Option<RevocationReport>,
     pub problems: Vec<String>,
     pub ok: bool,
 }
@@ -179,6 +184,7 @@ impl SignatureReport {
             validity_judged_at: None,
             validity_basis: None,
             vri: false,
+            revocation: None,
             problems: Vec::new(),
             ok: false,
         }
@@ -201,6 +207,7 @@ struct Context<'a> {
     at: Option<DateTime<FixedOffset>>,
     docs: &'a [DocTimestampReport],
     dss_certs: &'a [Certificate],
+    dss_crls: &'a [crate::timestamp::revocation::Crl],
     vri_keys: &'a [String],
 }
 
@@ -215,6 +222,7 @@ pub fn verify_pdf_at(
     let fields = crate::pdfbytes::signature_fields(&doc)?;
     let (dss, dss_certs) = timestamps::read_dss(&doc);
     let vri_keys = vri_keys(&doc);
+    let dss_crls = revocation::read_dss_crls(&doc);
     let eval = lt.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     // Document timestamps first: they prove when the signatures they cover
     // existed.
@@ -241,6 +249,7 @@ pub fn verify_pdf_at(
         at: lt.at,
         docs: &document_timestamps,
         dss_certs: &dss_certs,
+        dss_crls: &dss_crls,
         vri_keys: &vri_keys,
     };
     let mut signatures = Vec::new();
@@ -570,6 +579,24 @@ fn check_signature(
     r.trust = trust(cert, self_signed, at, &pool, &opts.trust);
     r.trusted = r.trust == Trust::Trusted;
     r.later_changes = changes::analyse(doc, end);
+    // Revocation is judged at a proven time only; a signer's own claim
+    // proves nothing, so without one it is judged at the evaluation time.
+    let (rev_at, rev_basis) = match (basis, ctx.at) {
+        ("timestamp" | "document timestamp", _) => (at, basis),
+        (_, Some(a)) => (a, "--at date"),
+        (_, None) => (Utc::now().fixed_offset(), "now"),
+    };
+    r.revocation = revocation::check(
+        cert,
+        &pool,
+        &opts.trust,
+        ctx.dss_crls,
+        rev_at.with_timezone(&Utc),
+        rev_basis,
+    );
+    if let Some(why) = r.revocation.as_ref().and_then(|v| v.invalidates()) {
+        return Err(why);
+    }
     Ok(())
 }
 
