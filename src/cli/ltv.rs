@@ -310,19 +310,9 @@ pub fn run_renew(ar: &cip::archive::Archive, a: &RenewArgs) -> ExitCode {
 }
 
 /// `cip archive verify`: the files whose proof of time lapses within a
-/// year (newest timestamp's TSA certificate expiring, a weak algorithm, or
-/// no timestamp at all), so they can be renewed in time.
-pub fn print_lapsing(ar: &cip::archive::Archive) {
-    use cip::archive::renew::{self, RenewOptions};
-    let opts = RenewOptions {
-        before_days: 365,
-        trust: Vec::new(),
-        now: chrono::Utc::now(),
-    };
-    let Ok((due, _, _)) = renew::due(ar, &opts) else {
-        return;
-    };
-    let lapsing: Vec<_> = due.iter().filter(|c| c.reason != "no timestamp").collect();
+/// year (newest timestamp's TSA certificate expiring, or a weak
+/// algorithm), so they can be renewed in time.
+pub fn print_lapsing(lapsing: &[cip::archive::renew::Candidate]) {
     if lapsing.is_empty() {
         return;
     }
@@ -338,4 +328,18 @@ pub fn print_lapsing(ar: &cip::archive::Archive) {
             safe(&c.reason)
         );
     }
+}
+
+/// `cip archive verify --format json`: the report with the same list as
+/// `proof_lapsing_within_a_year` (each file's sha256, name, when its proof
+/// expires and why).
+pub fn with_lapsing<T: serde::Serialize>(
+    report: &T,
+    lapsing: &[cip::archive::renew::Candidate],
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+    if let (Some(obj), Ok(list)) = (v.as_object_mut(), serde_json::to_value(lapsing)) {
+        obj.insert("proof_lapsing_within_a_year".into(), list);
+    }
+    v
 }
