@@ -96,6 +96,28 @@ fn ltv_add_fetches_the_distribution_points_crl_and_pyhanko_checks_revocation() {
     let (ok, report) = pyhanko(&lta, &ca, &["--force-revinfo"]);
     assert!(ok, "pyHanko with revocation checking:\n{report}");
     assert!(!report.contains("revoked"), "{report}");
+    // `cip sign --ltv` does both steps at once.
+    let (key, cert) = pki.signer("cdp2", 365);
+    let one = pki.path("cdp-one-step.pdf");
+    let o = cip(&[
+        "sign",
+        s(&pki.path("in.pdf")),
+        "--key",
+        s(&key),
+        "--cert",
+        s(&cert),
+        "--tsa",
+        &tsa.url(""),
+        "--ltv",
+        "-o",
+        s(&one),
+    ]);
+    assert!(o.status.success(), "cip sign --ltv: {}", text(&o));
+    let (o, j) = verify_json(&one, &ca);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(j["dss"]["crls"], 1, "{j}");
+    assert_eq!(j["signatures"][0]["vri"], true, "{j}");
+    assert_eq!(j["signatures"][0]["revocation"]["status"], "good", "{j}");
     // The same without revocation data, for contrast.
     let bare = pki.path("cdp-bare.pdf");
     let o = cip(&["ltv", "add", s(&bt), "--no-fetch", "-o", s(&bare)]);
@@ -148,6 +170,25 @@ fn a_fetch_failure_names_the_url_and_writes_nothing_unless_no_fetch() {
     assert_eq!(o.status.code(), Some(1), "{t}");
     assert!(t.contains(&format!("cannot fetch the CRL at {url}")), "{t}");
     assert!(t.contains("--no-fetch"), "{t}");
+    assert!(!out.exists());
+    let (key, cert) = (pki.path("gone.key"), pki.path("gone.pem"));
+    let o = cip(&[
+        "sign",
+        s(&pki.path("in.pdf")),
+        "--key",
+        s(&key),
+        "--cert",
+        s(&cert),
+        "--ltv",
+        "-o",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("cannot fetch the CRL at {url}")),
+        "{}",
+        text(&o)
+    );
     assert!(!out.exists());
     // --no-fetch, or revocation data given: no fetching.
     let o = cip(&["ltv", "add", s(&bt), "--no-fetch", "-o", s(&out)]);
