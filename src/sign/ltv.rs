@@ -177,9 +177,12 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
     Ok((upd.write().bytes, summary))
 }
 
+/// A signature's `/Contents` and the DER certificates it carries.
+type SignatureCerts = (Vec<u8>, Vec<Vec<u8>>);
+
 /// Each signature's (and document timestamp's) `/Contents` with the
 /// certificates it carries, its signature timestamps' included.
-fn signature_certs(doc: &Pdf<'_>) -> Result<Vec<(Vec<u8>, Vec<Vec<u8>>)>, SignError> {
+fn signature_certs(doc: &Pdf<'_>) -> Result<Vec<SignatureCerts>, SignError> {
     let mut out = Vec::new();
     for field in signature_fields(doc)? {
         let Some(v) = &field.value else { continue };

@@ -114,12 +114,6 @@ impl Crl {
         .map_err(|e| format!("the CRL's signature does not verify with its issuer's key: {e}"))
     }
 
-    /// The issuer of this CRL among `pool` (the certificate whose key
-    /// verifies it), if any.
-    pub fn find_issuer<'c>(&self, pool: &'c [Certificate]) -> Option<&'c Certificate> {
-        pool.iter().find(|c| self.check_issued_by(c).is_ok())
-    }
-
     /// Whether this CRL lists `cert` (which its issuer must have issued:
     /// the caller checks the names match), and when and why.
     pub fn revocation_of(&self, cert: &Certificate) -> Option<Revoked> {
@@ -224,16 +218,25 @@ pub fn fetch_for(
                 reason,
             };
             let crl = Crl::parse(&der).map_err(bad)?;
-            let issuer = certs
+            // The certificate's issuer (by name; of several, e.g. across a
+            // CA key rollover, the one whose key verifies the CRL).
+            let issuers: Vec<&Certificate> = certs
                 .iter()
-                .find(|c| c.tbs_certificate().subject() == tbs.issuer())
-                .ok_or_else(|| {
-                    bad(format!(
-                        "its issuer {} is not among the chain's certificates (add it with --cert)",
-                        crl.issuer()
-                    ))
-                })?;
-            crl.check_issued_by(issuer).map_err(bad)?;
+                .filter(|c| c.tbs_certificate().subject() == tbs.issuer())
+                .collect();
+            let Some(first) = issuers.first() else {
+                return Err(bad(format!(
+                    "the issuer {} of {} is not among the chain's certificates (add it with --cert)",
+                    tbs.issuer(),
+                    tbs.subject()
+                )));
+            };
+            if !issuers.iter().any(|c| crl.check_issued_by(c).is_ok()) {
+                return Err(bad(crl
+                    .check_issued_by(first)
+                    .err()
+                    .unwrap_or_else(|| "the CRL does not verify".into())));
+            }
             if !out.iter().any(|(_, c)| c.der == crl.der) {
                 out.push((url, crl));
             }
