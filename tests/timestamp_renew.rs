@@ -63,6 +63,27 @@ fn an_archive_of_20_files_with_an_expiring_tsa_is_renewed() {
         t.contains("proof of time lapses within a year for 20 file(s)"),
         "{t}"
     );
+    // The JSON report carries the same list.
+    let o = cip(&[
+        "archive",
+        "--archive",
+        s(&arch),
+        "verify",
+        "--format",
+        "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let lapsing = j["proof_lapsing_within_a_year"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no lapse list: {j}"));
+    assert_eq!(lapsing.len(), 20, "{j}");
+    assert!(
+        lapsing[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("TSA certificate expires ")),
+        "{j}"
+    );
+    assert!(lapsing[0]["proof_expires"].is_string(), "{j}");
     let later = (chrono::Utc::now() + chrono::Duration::days(60))
         .format("%Y-%m-%d")
         .to_string();
@@ -98,6 +119,20 @@ fn an_archive_of_20_files_with_an_expiring_tsa_is_renewed() {
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(!t.contains("proof of time lapses"), "{t}");
+    let o = cip(&[
+        "archive",
+        "--archive",
+        s(&arch),
+        "verify",
+        "--format",
+        "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        j["proof_lapsing_within_a_year"],
+        serde_json::json!([]),
+        "{j}"
+    );
     let o = cip(&["archive", "--archive", s(&arch), "list", "--format", "json"]);
     let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let rows = list.as_array().expect("rows");

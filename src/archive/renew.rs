@@ -23,6 +23,9 @@ use crate::pdfbytes::{Pdf, revision_ends};
 use crate::timestamp::Tsa;
 use crate::verify::{LongTermOptions, VerifyOptions, VerifyReport, verify_pdf_at};
 
+/// The reason given for a file that has no timestamp at all.
+const NO_TIMESTAMP: &str = "no timestamp";
+
 #[derive(Clone, Debug)]
 pub struct RenewOptions {
     /// Renew when the newest timestamp's TSA certificate expires within
@@ -134,7 +137,7 @@ fn judge(r: &Record, report: &VerifyReport, opts: &RenewOptions) -> Option<Candi
         reason,
     };
     if newest.is_empty() {
-        return Some(candidate(None, "no timestamp".into()));
+        return Some(candidate(None, NO_TIMESTAMP.into()));
     }
     if let Some(w) = newest.iter().find_map(|t| t.weak_algorithm.clone()) {
         return Some(candidate(None, format!("weak algorithm {w}")));
@@ -146,6 +149,23 @@ fn judge(r: &Record, report: &VerifyReport, opts: &RenewOptions) -> Option<Candi
             format!("TSA certificate expires {}", expires.format("%Y-%m-%d")),
         )
     })
+}
+
+/// The files whose timestamped proof lapses within a year of `now` (the
+/// newest timestamp's TSA certificate expiring, or a weak algorithm), for
+/// `cip archive verify`. Files without any timestamp are left out: they
+/// have no proof of time to lapse (`renew --dry-run` lists them).
+pub fn lapsing(archive: &Archive, now: DateTime<Utc>) -> Result<Vec<Candidate>, ArchiveError> {
+    let opts = RenewOptions {
+        before_days: 365,
+        trust: Vec::new(),
+        now,
+    };
+    let (due, _, _) = due(archive, &opts)?;
+    Ok(due
+        .into_iter()
+        .filter(|c| c.reason != NO_TIMESTAMP)
+        .collect())
 }
 
 /// Adds a fresh document timestamp from `tsa` to every file [`due`] lists,

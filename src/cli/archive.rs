@@ -260,18 +260,23 @@ pub fn run(a: Args) -> ExitCode {
                     Err(c) => return c,
                 },
             };
-            let lapsing = match (bundle_given, format) {
-                (false, Format::Human) => open(&dir).ok(),
-                _ => None,
+            // A bundle has no archive to renew in: no lapse list.
+            let lapsing = if bundle_given {
+                None
+            } else {
+                open(&dir)
+                    .ok()
+                    .and_then(|ar| archive::renew::lapsing(&ar, chrono::Utc::now()).ok())
             };
             match report {
                 Ok(r) => {
-                    match format {
-                        Format::Json => print_json(&r),
-                        Format::Human => print_verify(&r),
+                    match (format, &lapsing) {
+                        (Format::Json, Some(l)) => print_json(&super::ltv::with_lapsing(&r, l)),
+                        (Format::Json, None) => print_json(&r),
+                        (Format::Human, _) => print_verify(&r),
                     }
-                    if let Some(ar) = lapsing {
-                        super::ltv::print_lapsing(&ar);
+                    if let (Format::Human, Some(l)) = (format, &lapsing) {
+                        super::ltv::print_lapsing(l);
                     }
                     if r.ok() { exit::ok() } else { exit::failed() }
                 }

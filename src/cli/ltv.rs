@@ -24,17 +24,34 @@ pub fn make_tsa(url: Option<&str>, cert: Option<&Path>) -> Result<Option<Tsa>, S
     Ok(Some(tsa))
 }
 
+/// `--tsa-tls-ca CERT.pem`: the certificates to trust for an https TSA
+/// instead of the public web roots.
+fn with_tls_roots(mut tsa: Tsa, path: Option<&Path>) -> Result<Tsa, String> {
+    use der::Encode as _;
+    if let Some(p) = path {
+        for c in cip::keys::load_certificates(p).map_err(|e| e.to_string())? {
+            tsa.tls_roots
+                .push(c.to_der().map_err(|e| format!("{}: {e}", p.display()))?);
+        }
+    }
+    Ok(tsa)
+}
+
 #[derive(Args, Debug)]
 pub struct TimestampArgs {
     /// The signed PDF to timestamp.
     #[arg(value_name = "FILE.pdf")]
     pub input: PathBuf,
-    /// RFC 3161 timestamp authority (http://...).
+    /// RFC 3161 timestamp authority (http://... or https://...).
     #[arg(long, value_name = "URL")]
     pub tsa: String,
     /// The TSA's certificate (or its issuer), to pin: another signer is refused.
     #[arg(long, value_name = "CERT.pem")]
     pub tsa_cert: Option<PathBuf>,
+    /// For an https TSA: trust this CA for its TLS certificate instead of
+    /// the public web roots.
+    #[arg(long, value_name = "CERT.pem")]
+    pub tsa_tls_ca: Option<PathBuf>,
     /// Write here instead of appending to FILE.pdf in place.
     #[arg(short, long, value_name = "OUT.pdf")]
     pub output: Option<PathBuf>,
@@ -44,6 +61,10 @@ pub fn run_timestamp(a: &TimestampArgs) -> ExitCode {
     let tsa = match make_tsa(Some(&a.tsa), a.tsa_cert.as_deref()) {
         Ok(Some(t)) => t,
         Ok(None) => return ExitCode::from(2),
+        Err(e) => return fail(&e),
+    };
+    let tsa = match with_tls_roots(tsa, a.tsa_tls_ca.as_deref()) {
+        Ok(t) => t,
         Err(e) => return fail(&e),
     };
     let out = a.output.clone().unwrap_or_else(|| a.input.clone());
@@ -69,7 +90,9 @@ pub struct LtvArgs {
 #[derive(Subcommand, Debug)]
 pub enum LtvCmd {
     /// Embed validation data (a /DSS): the signatures' and timestamps'
-    /// certificates, plus the given CRLs, OCSP responses and certificates.
+    /// certificates, plus the given CRLs, OCSP responses and certificates;
+    /// without --crl/--ocsp, the CRLs the certificates' distribution points
+    /// name are fetched (each checked against its issuer).
     Add {
         #[arg(value_name = "FILE.pdf")]
         input: PathBuf,
@@ -82,6 +105,10 @@ pub enum LtvCmd {
         /// More certificates (PEM: issuing CAs, the TSA's CA); repeatable.
         #[arg(long = "cert", value_name = "CERT.pem")]
         certs: Vec<PathBuf>,
+        /// Do not fetch CRLs from the certificates' distribution points
+        /// (offline: embed only the certificates and what is given).
+        #[arg(long)]
+        no_fetch: bool,
         /// Write here instead of appending to FILE.pdf in place.
         #[arg(short, long, value_name = "OUT.pdf")]
         output: Option<PathBuf>,
@@ -94,9 +121,13 @@ pub fn run_ltv(a: &LtvArgs) -> ExitCode {
         crl,
         ocsp,
         certs,
+        no_fetch,
         output,
     } = &a.cmd;
     let mut data = ValidationData::default();
+    if crl.is_empty() && ocsp.is_empty() && !no_fetch {
+        data.fetch = Some(std::time::Duration::from_secs(15));
+    }
     for p in crl {
         match read_der(p, "X509 CRL") {
             Ok(d) => data.crls.push(d),
@@ -126,6 +157,9 @@ pub fn run_ltv(a: &LtvArgs) -> ExitCode {
     let out = output.clone().unwrap_or_else(|| input.clone());
     match sign::add_dss_file(input, &out, &data) {
         Ok(s) => {
+            for url in &s.fetched {
+                println!("fetched the CRL at {} (signature checked)", safe(url));
+            }
             println!(
                 "added validation data (DSS: {} certificates, {} CRLs, {} OCSP responses, {} VRI entries) -> {}",
                 s.certs,
@@ -172,12 +206,16 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
 
 #[derive(Args, Debug)]
 pub struct RenewArgs {
-    /// RFC 3161 timestamp authority for the fresh timestamps (http://...).
+    /// RFC 3161 timestamp authority for the fresh timestamps (http:// or https://).
     #[arg(long, value_name = "URL", required_unless_present = "dry_run")]
     pub tsa: Option<String>,
     /// The TSA's certificate (or its issuer), to pin.
     #[arg(long, value_name = "CERT.pem", requires = "tsa")]
     pub tsa_cert: Option<PathBuf>,
+    /// For an https TSA: trust this CA for its TLS certificate instead of
+    /// the public web roots.
+    #[arg(long, value_name = "CERT.pem", requires = "tsa")]
+    pub tsa_tls_ca: Option<PathBuf>,
     /// Renew files whose newest timestamp's TSA certificate expires within DAYS.
     #[arg(long, value_name = "DAYS", default_value_t = 90)]
     pub before: i64,
@@ -234,6 +272,10 @@ pub fn run_renew(ar: &cip::archive::Archive, a: &RenewArgs) -> ExitCode {
         Ok(None) => return fail(&"--tsa URL is required (or --dry-run)"),
         Err(e) => return fail(&e),
     };
+    let tsa = match with_tls_roots(tsa, a.tsa_tls_ca.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return fail(&e),
+    };
     match renew::renew(ar, &tsa, &opts) {
         Ok(r) => {
             println!(
@@ -268,19 +310,9 @@ pub fn run_renew(ar: &cip::archive::Archive, a: &RenewArgs) -> ExitCode {
 }
 
 /// `cip archive verify`: the files whose proof of time lapses within a
-/// year (newest timestamp's TSA certificate expiring, a weak algorithm, or
-/// no timestamp at all), so they can be renewed in time.
-pub fn print_lapsing(ar: &cip::archive::Archive) {
-    use cip::archive::renew::{self, RenewOptions};
-    let opts = RenewOptions {
-        before_days: 365,
-        trust: Vec::new(),
-        now: chrono::Utc::now(),
-    };
-    let Ok((due, _, _)) = renew::due(ar, &opts) else {
-        return;
-    };
-    let lapsing: Vec<_> = due.iter().filter(|c| c.reason != "no timestamp").collect();
+/// year (newest timestamp's TSA certificate expiring, or a weak
+/// algorithm), so they can be renewed in time.
+pub fn print_lapsing(lapsing: &[cip::archive::renew::Candidate]) {
     if lapsing.is_empty() {
         return;
     }
@@ -296,4 +328,18 @@ pub fn print_lapsing(ar: &cip::archive::Archive) {
             safe(&c.reason)
         );
     }
+}
+
+/// `cip archive verify --format json`: the report with the same list as
+/// `proof_lapsing_within_a_year` (each file's sha256, name, when its proof
+/// expires and why).
+pub fn with_lapsing<T: serde::Serialize>(
+    report: &T,
+    lapsing: &[cip::archive::renew::Candidate],
+) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+    if let (Some(obj), Ok(list)) = (v.as_object_mut(), serde_json::to_value(lapsing)) {
+        obj.insert("proof_lapsing_within_a_year".into(), list);
+    }
+    v
 }

@@ -136,6 +136,11 @@ pub struct SignArgs {
     /// The TSA's certificate (or its issuer), to pin: another signer is refused.
     #[arg(long, value_name = "CERT.pem", requires = "tsa")]
     pub tsa_cert: Option<PathBuf>,
+    /// Embed validation data too (PAdES B-LT): the chains and the CRLs
+    /// their distribution points name, fetched now (`cip ltv add` for
+    /// given files or offline).
+    #[arg(long)]
+    pub ltv: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -227,7 +232,11 @@ pub fn run_sign(a: &SignArgs) -> ExitCode {
         invisible: a.invisible,
         tsa,
     };
-    match sign::sign_file(&a.input, &a.output, &signer, &opts) {
+    let ltv = a.ltv.then(|| sign::ValidationData {
+        fetch: Some(std::time::Duration::from_secs(15)),
+        ..sign::ValidationData::default()
+    });
+    match sign::sign_file_ltv(&a.input, &a.output, &signer, &opts, ltv.as_ref()) {
         Ok(()) => {
             println!(
                 "signed {} -> {}",
@@ -414,6 +423,9 @@ fn human(file: &str, r: &VerifyReport) -> String {
         }
         if s.vri {
             let _ = writeln!(o, "    validation data: in the DSS (VRI entry)");
+        }
+        if let Some(rv) = &s.revocation {
+            let _ = writeln!(o, "    revocation: {}", safe(rv.summary()));
         }
         for p in &s.problems {
             let _ = writeln!(o, "    problem: {}", safe(p));

@@ -409,15 +409,17 @@ pub fn may_sign_documents(cert: &Certificate) -> bool {
     }
 }
 
+/// An X.509 time (certificate validity, CRL dates) as a UTC date-time.
+pub fn x509_time(t: &Time) -> Option<DateTime<Utc>> {
+    i64::try_from(t.to_unix_duration().as_secs())
+        .ok()
+        .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+}
+
 /// Whether `at` falls within the certificate's validity period.
 pub fn certificate_valid_at(cert: &Certificate, at: DateTime<chrono::FixedOffset>) -> bool {
-    let to_utc = |t: &Time| {
-        i64::try_from(t.to_unix_duration().as_secs())
-            .ok()
-            .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
-    };
     let v = cert.tbs_certificate().validity();
-    match (to_utc(&v.not_before), to_utc(&v.not_after)) {
+    match (x509_time(&v.not_before), x509_time(&v.not_after)) {
         (Some(nb), Some(na)) => nb <= at && at <= na,
         _ => false,
     }

@@ -6,12 +6,15 @@
 //! The certificates come from the file itself (every signature's chain,
 //! every signature timestamp's and document timestamp's TSA certificate)
 //! plus any given; CRLs and OCSP responses are given by the caller
-//! (`cip ltv add --crl F --ocsp F`). An existing DSS is carried over: its
+//! (`cip ltv add --crl F --ocsp F`) or fetched from the distribution points
+//! of those certificates, each checked against its issuer before it is
+//! embedded (`timestamp::revocation`). An existing DSS is carried over: its
 //! streams are referenced again, never rewritten, and the new DSS is a new
 //! object, so the update changes only the catalog's `/DSS` entry.
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use der::Encode as _;
 use sha1::Digest as _;
@@ -30,6 +33,10 @@ pub struct ValidationData {
     pub crls: Vec<Vec<u8>>,
     /// DER OCSP responses.
     pub ocsps: Vec<Vec<u8>>,
+    /// Fetch the CRLs named by the certificates' distribution points, with
+    /// this timeout per request; `None` when offline or given revocation
+    /// data.
+    pub fetch: Option<Duration>,
 }
 
 /// What [`add_dss`] embedded.
@@ -39,6 +46,8 @@ pub struct DssSummary {
     pub crls: usize,
     pub ocsps: usize,
     pub vri: usize,
+    /// The distribution points whose CRLs were fetched and embedded.
+    pub fetched: Vec<String>,
 }
 
 /// Appends a DSS with the validation data of every signature in `pdf` and
@@ -82,6 +91,22 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
     {
         vri = v;
     }
+    let signatures = signature_certs(&doc)?;
+    let mut fetched_crls = Vec::new();
+    let mut fetched = Vec::new();
+    if let Some(timeout) = extra.fetch {
+        use der::Decode as _;
+        let chain: Vec<x509_cert::Certificate> = signatures
+            .iter()
+            .flat_map(|(_, ders)| ders)
+            .chain(&extra.certs)
+            .filter_map(|d| x509_cert::Certificate::from_der(d).ok())
+            .collect();
+        for (url, crl) in crate::timestamp::revocation::fetch_for(&chain, timeout)? {
+            fetched.push(url);
+            fetched_crls.push(crl.der);
+        }
+    }
     let extra_certs: Vec<ObjRef> = extra
         .certs
         .iter()
@@ -90,6 +115,7 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
     let crls: Vec<ObjRef> = extra
         .crls
         .iter()
+        .chain(&fetched_crls)
         .map(|c| store.add(&mut upd, Kind::Crl, c))
         .collect();
     let ocsps: Vec<ObjRef> = extra
@@ -97,27 +123,7 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
         .iter()
         .map(|c| store.add(&mut upd, Kind::Ocsp, c))
         .collect();
-    for field in signature_fields(&doc)? {
-        let Some(v) = &field.value else { continue };
-        let Ok(sig) = doc.resolve_dict(v) else {
-            continue;
-        };
-        let Some(contents) = sig.get(b"Contents").and_then(Object::as_str) else {
-            continue;
-        };
-        let Ok(parsed) = cms::parse_signed_data(contents) else {
-            continue;
-        };
-        let mut ders: Vec<Vec<u8>> = parsed
-            .certificates
-            .iter()
-            .filter_map(|c| c.to_der().ok())
-            .collect();
-        for token in &parsed.signature_time_stamps {
-            if let Ok(t) = cms::parse_signed_data(token) {
-                ders.extend(t.certificates.iter().filter_map(|c| c.to_der().ok()));
-            }
-        }
+    for (contents, ders) in &signatures {
         let mut refs: Vec<ObjRef> = ders
             .iter()
             .map(|d| store.add(&mut upd, Kind::Cert, d))
@@ -146,6 +152,7 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
         crls: store.refs(Kind::Crl).len(),
         ocsps: store.refs(Kind::Ocsp).len(),
         vri: vri.keys().count(),
+        fetched,
     };
     for (key, kind) in [
         (b"Certs".as_slice(), Kind::Cert),
@@ -168,6 +175,39 @@ pub fn add_dss(pdf: &[u8], extra: &ValidationData) -> Result<(Vec<u8>, DssSummar
     catalog.set(b"DSS", Object::Ref(dss_ref));
     upd.put(root, &Object::Dict(catalog));
     Ok((upd.write().bytes, summary))
+}
+
+/// A signature's `/Contents` and the DER certificates it carries.
+type SignatureCerts = (Vec<u8>, Vec<Vec<u8>>);
+
+/// Each signature's (and document timestamp's) `/Contents` with the
+/// certificates it carries, its signature timestamps' included.
+fn signature_certs(doc: &Pdf<'_>) -> Result<Vec<SignatureCerts>, SignError> {
+    let mut out = Vec::new();
+    for field in signature_fields(doc)? {
+        let Some(v) = &field.value else { continue };
+        let Ok(sig) = doc.resolve_dict(v) else {
+            continue;
+        };
+        let Some(contents) = sig.get(b"Contents").and_then(Object::as_str) else {
+            continue;
+        };
+        let Ok(parsed) = cms::parse_signed_data(contents) else {
+            continue;
+        };
+        let mut ders: Vec<Vec<u8>> = parsed
+            .certificates
+            .iter()
+            .filter_map(|c| c.to_der().ok())
+            .collect();
+        for token in &parsed.signature_time_stamps {
+            if let Ok(t) = cms::parse_signed_data(token) {
+                ders.extend(t.certificates.iter().filter_map(|c| c.to_der().ok()));
+            }
+        }
+        out.push((contents.to_vec(), ders));
+    }
+    Ok(out)
 }
 
 /// [`add_dss`] on a file, written atomically to `output` (which may be

@@ -56,6 +56,8 @@ pub enum SignError {
     TooLarge { needed: usize, room: usize },
     #[error("{0}")]
     Timestamp(#[from] crate::timestamp::TimestampError),
+    #[error("{0}")]
+    Revocation(#[from] crate::timestamp::revocation::RevocationError),
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,
@@ -141,6 +143,19 @@ pub fn sign_file(
     signer: &Signer,
     opts: &SignOptions,
 ) -> Result<(), SignError> {
+    sign_file_ltv(input, output, signer, opts, None)
+}
+
+/// [`sign_file`], then with `ltv` a DSS added (PAdES B-LT, see
+/// [`add_dss`]) before anything is written: a failed CRL fetch leaves no
+/// file.
+pub fn sign_file_ltv(
+    input: &Path,
+    output: &Path,
+    signer: &Signer,
+    opts: &SignOptions,
+    ltv: Option<&ValidationData>,
+) -> Result<(), SignError> {
     if crate::model::files::same_file(input, output) {
         return Err(SignError::SamePath);
     }
@@ -151,7 +166,10 @@ pub fn sign_file(
                 source: e.into(),
             }
         })?;
-    let signed = sign_pdf(&pdf, signer, opts)?;
+    let mut signed = sign_pdf(&pdf, signer, opts)?;
+    if let Some(data) = ltv {
+        signed = add_dss(&signed, data)?.0;
+    }
     // The project's one atomic writer: temp file in the same folder, fsync,
     // rename; nothing left behind on error.
     crate::atomic::write(output, &signed).map_err(|source| SignError::Write {

@@ -8,6 +8,7 @@
 //! means (a chain to the user's anchors) is decided in `verify`.
 
 mod http;
+pub mod revocation;
 
 use std::time::Duration;
 
@@ -49,8 +50,11 @@ pub enum TimestampError {
 /// A timestamp authority and how to talk to it.
 #[derive(Clone, Debug)]
 pub struct Tsa {
-    /// `http://host[:port]/path` (https is refused: see `http.rs`).
+    /// `http://host[:port]/path`, or https (see `http.rs`).
     pub url: String,
+    /// DER certificates to trust for the TSA's TLS instead of the public
+    /// web roots (`--tsa-tls-ca`: a private TSA behind a private CA).
+    pub tls_roots: Vec<Vec<u8>>,
     /// `--tsa-cert`: the token's signer must be one of these or be issued by
     /// one of them.
     pub pinned: Vec<Certificate>,
@@ -65,6 +69,7 @@ impl Tsa {
     pub fn new(url: &str) -> Self {
         Tsa {
             url: url.to_string(),
+            tls_roots: Vec::new(),
             pinned: Vec::new(),
             policy: None,
             timeout: Duration::from_secs(15),
@@ -93,7 +98,7 @@ impl Tsa {
         }
         .to_der()
         .map_err(|e| TimestampError::Encode(e.to_string()))?;
-        let body = http::post(&self.url, &req, self.timeout, self.retries)?;
+        let body = http::post(&self.url, &req, self.timeout, self.retries, &self.tls_roots)?;
         let resp = TimeStampResp::from_der(&body)
             .map_err(|e| self.bad(format!("the answer is not a TimeStampResp ({e})")))?;
         // 0 = granted, 1 = grantedWithMods (RFC 3161 2.4.2).

@@ -14,12 +14,14 @@ mod changes;
 mod judge;
 mod manifest;
 mod report;
+mod revocation;
 mod timestamps;
 
 pub use changes::{ChangeKind, LaterChanges};
 pub use judge::judge;
 pub use manifest::{DocumentCheck, FileCheck, ManifestReport, ManifestStatus};
 pub use report::{SignatureReport, SignerReport, Trust, VerifyError, VerifyOptions, VerifyReport};
+pub use revocation::{RevocationReport, RevocationStatus};
 pub use timestamps::{DocTimestampReport, DssReport, LongTermOptions, TimestampReport};
 
 use const_oid::db;
@@ -57,6 +59,7 @@ struct Context<'a> {
     at: Option<DateTime<FixedOffset>>,
     docs: &'a [DocTimestampReport],
     dss_certs: &'a [Certificate],
+    dss_crls: &'a [crate::timestamp::revocation::Crl],
     vri_keys: &'a [String],
 }
 
@@ -71,6 +74,7 @@ pub fn verify_pdf_at(
     let fields = crate::pdfbytes::signature_fields(&doc)?;
     let (dss, dss_certs) = timestamps::read_dss(&doc);
     let vri_keys = vri_keys(&doc);
+    let dss_crls = revocation::read_dss_crls(&doc);
     let eval = lt.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     // Document timestamps first: they prove when the signatures they cover
     // existed.
@@ -97,6 +101,7 @@ pub fn verify_pdf_at(
         at: lt.at,
         docs: &document_timestamps,
         dss_certs: &dss_certs,
+        dss_crls: &dss_crls,
         vri_keys: &vri_keys,
     };
     let mut signatures = Vec::new();
@@ -426,6 +431,24 @@ fn check_signature(
     r.trust = trust(cert, self_signed, at, &pool, &opts.trust);
     r.trusted = r.trust == Trust::Trusted;
     r.later_changes = changes::analyse(doc, end);
+    // Revocation is judged at a proven time only; a signer's own claim
+    // proves nothing, so without one it is judged at the evaluation time.
+    let (rev_at, rev_basis) = match (basis, ctx.at) {
+        ("timestamp" | "document timestamp", _) => (at, basis),
+        (_, Some(a)) => (a, "--at date"),
+        (_, None) => (Utc::now().fixed_offset(), "now"),
+    };
+    r.revocation = revocation::check(
+        cert,
+        &pool,
+        &opts.trust,
+        ctx.dss_crls,
+        rev_at.with_timezone(&Utc),
+        rev_basis,
+    );
+    if let Some(why) = r.revocation.as_ref().and_then(|v| v.invalidates()) {
+        return Err(why);
+    }
     Ok(())
 }
 

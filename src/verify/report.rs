@@ -119,6 +119,9 @@ pub struct SignatureReport {
     pub validity_basis: Option<String>,
     /// The DSS has a /VRI entry for this signature.
     pub vri: bool,
+    /// What the DSS's CRLs say about the signer's certificate (`None`
+    /// when the file carries no CRLs).
+    pub revocation: Option<super::RevocationReport>,
     pub problems: Vec<String>,
     pub ok: bool,
 }
@@ -149,6 +152,7 @@ impl SignatureReport {
             validity_judged_at: None,
             validity_basis: None,
             vri: false,
+            revocation: None,
             problems: Vec::new(),
             ok: false,
         }

@@ -1,9 +1,11 @@
 //! A test PKI and a local RFC 3161 timestamp authority, made at run time in
 //! a temp dir (no committed keys): a root CA, a TSA certificate with the
 //! critical timeStamping EKU (and one expiring in 20 days, and a twin with
-//! a non-critical EKU), CA-issued signer certificates, a CRL, and
-//! `tests/tsa_common/server.py` (`openssl ts -reply` behind http.server on
-//! 127.0.0.1) started here and killed on drop.
+//! a non-critical EKU), CA-issued signer certificates whose CRL
+//! distribution point is the server's `/ca.crl`, the CA's CRL (re-published
+//! by `revoke`), and `tests/tsa_common/server.py` (`openssl ts -reply`
+//! behind http.server on 127.0.0.1, or https with `start_tls`) started here
+//! and killed on drop.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -35,6 +37,11 @@ extendedKeyUsage = timeStamping
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,nonRepudiation
 crlDistributionPoints = URI:http://127.0.0.1:PORT/ca.crl
+[tls]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1
 ";
 
 /// A fresh PKI and its TSA (which also serves the CRL the certificates
@@ -156,6 +163,34 @@ impl Pki {
             ),
         )
         .expect("ca.cnf");
+        let pki = Pki { dir };
+        pki.publish_crl();
+        pki
+    }
+
+    /// Revokes the signer `tag` (made by [`Pki::signer`]) now and
+    /// republishes the CA's CRL (`ca.crl`, which the server serves).
+    pub fn revoke(&self, tag: &str, reason: &str) {
+        let d = self.dir.path();
+        let cert = format!("{tag}-only.pem");
+        openssl(
+            d,
+            &[
+                "ca",
+                "-config",
+                "ca.cnf",
+                "-revoke",
+                &cert,
+                "-crl_reason",
+                reason,
+            ],
+        );
+        self.publish_crl();
+    }
+
+    /// Writes the CA's CRL from its database (ca.crl.pem and DER ca.crl).
+    pub fn publish_crl(&self) {
+        let d = self.dir.path();
         openssl(
             d,
             &["ca", "-gencrl", "-config", "ca.cnf", "-out", "ca.crl.pem"],
@@ -172,7 +207,61 @@ impl Pki {
                 "ca.crl",
             ],
         );
-        Pki { dir }
+    }
+
+    /// A TLS server certificate for 127.0.0.1 issued by the CA (tls.pem,
+    /// tls.key), for [`Tsa::start_tls`].
+    pub fn tls_cert(&self) {
+        let d = self.dir.path();
+        openssl(
+            d,
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-out",
+                "tls.key",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-key",
+                "tls.key",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-out",
+                "tls.csr",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                "tls.csr",
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-set_serial",
+                "4200",
+                "-days",
+                "30",
+                "-sha256",
+                "-extfile",
+                "ext.cnf",
+                "-extensions",
+                "tls",
+                "-out",
+                "tls.pem",
+            ],
+        );
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -261,14 +350,28 @@ fn set_private(p: &Path) {
 pub struct Tsa {
     child: Child,
     pub port: u16,
+    tls: bool,
 }
 
 impl Tsa {
     fn start(dir: &Path) -> Tsa {
+        Tsa::spawn(dir, &[])
+    }
+
+    /// The same TSA over https (the PKI's `tls.pem`: call
+    /// [`Pki::tls_cert`] first); `url` then gives https URLs.
+    pub fn start_tls(pki: &Pki) -> Tsa {
+        let mut t = Tsa::spawn(pki.dir.path(), &["--tls"]);
+        t.tls = true;
+        t
+    }
+
+    fn spawn(dir: &Path, extra: &[&str]) -> Tsa {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tsa_common/server.py");
         let mut child = Command::new(tool("python3"))
             .arg(script)
             .arg(dir)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -282,16 +385,21 @@ impl Tsa {
             .strip_prefix("PORT ")
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("the test TSA did not start: {line:?}"));
-        Tsa { child, port }
+        Tsa {
+            child,
+            port,
+            tls: false,
+        }
     }
 
     /// `mode`: "" (good), "short", "bad-nonce", "bad-imprint", "wrong-eku",
     /// "error", "reject" (see server.py).
     pub fn url(&self, mode: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
         if mode.is_empty() {
-            format!("http://127.0.0.1:{}/tsa", self.port)
+            format!("{scheme}://127.0.0.1:{}/tsa", self.port)
         } else {
-            format!("http://127.0.0.1:{}/tsa/{mode}", self.port)
+            format!("{scheme}://127.0.0.1:{}/tsa/{mode}", self.port)
         }
     }
 }

@@ -12,8 +12,10 @@ listening. The path picks a behaviour:
   /tsa/reject       a granted=false answer (status 2, rejection)
 
 and GET /ca.crl serves the CA's CRL (the certificates' distribution point).
+With a second argument `--tls` it serves https with DIR/tls.pem and tls.key.
 """
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -111,5 +113,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 server = HTTPServer(("127.0.0.1", 0), Handler)
+if sys.argv[2:] == ["--tls"]:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(DIR, "tls.pem"), os.path.join(DIR, "tls.key"))
+    server.socket = ctx.wrap_socket(server.socket, server_side=True)
 print("PORT", server.server_address[1], flush=True)
 server.serve_forever()
