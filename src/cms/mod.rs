@@ -216,8 +216,7 @@ pub fn add_unsigned_attribute(
     value_der: &[u8],
 ) -> Result<Vec<u8>, CmsError> {
     let enc = |e: der::Error| CmsError::Encode(e.to_string());
-    let len = der_total_len(content_info).ok_or_else(|| malformed("not a DER SEQUENCE"))?;
-    let ci = ContentInfo::from_der(&content_info[..len]).map_err(malformed)?;
+    let (ci, _) = ContentInfo::from_der_partial(content_info).map_err(malformed)?;
     if ci.content_type != db::rfc6268::ID_SIGNED_DATA {
         return Err(malformed("content type is not SignedData"));
     }
@@ -251,11 +250,10 @@ pub fn add_unsigned_attribute(
 /// Parses a DER `ContentInfo(SignedData)`; trailing zero padding (the rest
 /// of a `/Contents` placeholder) is allowed, anything else after it is not.
 pub fn parse_signed_data(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
-    let len = der_total_len(bytes).ok_or_else(|| malformed("not a DER SEQUENCE"))?;
-    if bytes[len..].iter().any(|&b| b != 0) {
+    let (ci, rest) = ContentInfo::from_der_partial(bytes).map_err(malformed)?;
+    if rest.iter().any(|&b| b != 0) {
         return Err(malformed("unexpected data after the CMS structure"));
     }
-    let ci = ContentInfo::from_der(&bytes[..len]).map_err(malformed)?;
     if ci.content_type != db::rfc6268::ID_SIGNED_DATA {
         return Err(malformed("content type is not SignedData"));
     }
@@ -374,29 +372,6 @@ fn sid_matches(sid: &SignerIdentifier, cert: &Certificate) -> bool {
             )
         }
     }
-}
-
-/// Length of the outermost DER TLV at the start of `b`, if it fits in `b`.
-fn der_total_len(b: &[u8]) -> Option<usize> {
-    if b.first() != Some(&0x30) {
-        return None;
-    }
-    let first = *b.get(1)?;
-    let (len, hdr) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = len << 8 | usize::from(*b.get(2 + i)?);
-        }
-        (len, 2 + n)
-    };
-    let total = hdr.checked_add(len)?;
-    (total <= b.len()).then_some(total)
 }
 
 /// Which public-key algorithm a certificate key uses (RSA keys are

@@ -18,7 +18,7 @@ use cms::encrypted_data::EncryptedData;
 use const_oid::ObjectIdentifier;
 use const_oid::db::{rfc2985, rfc5911, rfc5912, rfc7292};
 use der::asn1::{Any, OctetString, SetOfVec};
-use der::{Decode as _, Encode as _, Sequence};
+use der::{Decode, Encode as _, Header, Sequence, SliceReader, Tag};
 use hmac::{Mac as _, SimpleHmac};
 use sha2::digest::{Digest, block_api::BlockSizeUser};
 use spki::AlgorithmIdentifierOwned;
@@ -149,15 +149,11 @@ pub(super) fn looks_like_pkcs12(path: &Path, data: &[u8]) -> bool {
     if matches!(ext.as_deref(), Some("p12" | "pfx")) {
         return true;
     }
-    if data.first() != Some(&0x30) {
+    let Ok(mut reader) = SliceReader::new(data) else {
         return false;
-    }
-    let hdr = match data.get(1) {
-        Some(&l) if l < 0x80 => 2,
-        Some(&l) => 2 + usize::from(l & 0x7f),
-        None => return false,
     };
-    data.get(hdr..hdr + 3) == Some(&[0x02, 0x01, 0x03])
+    Header::decode(&mut reader).is_ok_and(|h| h.tag() == Tag::Sequence)
+        && u8::decode(&mut reader).is_ok_and(|v| v == 3)
 }
 
 /// The key and its certificate chain (signer first) from a PKCS#12 file.
@@ -525,6 +521,21 @@ mod tests {
         let items = vec![b.clone(), leaf.clone(), a.clone(), b.clone()];
         let chain = walk_issuers(items, 1, |(s, i)| (s, i));
         assert!(chain == vec![leaf, a, b], "leaf, A, B and then stop");
+    }
+
+    /// Content decides without an extension: SEQUENCE { INTEGER 3 ... } is
+    /// a PFX (here with a long-form length), version 0 is PKCS#8.
+    #[test]
+    fn pkcs12_is_recognised_by_content() {
+        let bare = Path::new("key");
+        let mut pfx = vec![0x30, 0x81, 0x83, 0x02, 0x01, 0x03];
+        pfx.resize(0x86, 0);
+        assert!(looks_like_pkcs12(bare, &pfx));
+        pfx[5] = 0;
+        assert!(!looks_like_pkcs12(bare, &pfx));
+        assert!(!looks_like_pkcs12(bare, b"-----BEGIN PRIVATE KEY-----"));
+        assert!(!looks_like_pkcs12(bare, &[0x30]));
+        assert!(looks_like_pkcs12(Path::new("id.PFX"), b""));
     }
 
     /// Vectors from RustCrypto's `pkcs12` crate tests (checked there
