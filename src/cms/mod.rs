@@ -8,7 +8,7 @@
 
 use const_oid::db;
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
-use der::{Any, Decode, Encode, Sequence, Tagged as _};
+use der::{Any, Decode, Encode, Sequence};
 use sha2::Digest as _;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::Certificate;
@@ -46,15 +46,21 @@ fn alg_id(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
     }
 }
 
-/// ESSCertIDv2 with the hash algorithm omitted (it is SHA-256, the default).
+/// ESSCertIDv2 (RFC 5035), for building and for reading back. We write
+/// the hash algorithm omitted (SHA-256, the DER default) and no
+/// issuerSerial; other signers and TSAs may give both.
 #[derive(Sequence)]
 struct EssCertIdV2 {
+    hash_algorithm: Option<AlgorithmIdentifierOwned>,
     cert_hash: OctetString,
+    issuer_serial: Option<Any>,
 }
 
+/// SigningCertificateV2 (RFC 5035); we write no policies.
 #[derive(Sequence)]
 struct SigningCertificateV2 {
     certs: Vec<EssCertIdV2>,
+    policies: Option<Any>,
 }
 
 fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
@@ -89,8 +95,11 @@ fn build_with(signer: &Signer, digest: &[u8], sign: &SignFn<'_>) -> Result<Vec<u
     let cert_der = signer.chain_der().first().cloned().unwrap_or_default();
     let signing_cert = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
+            hash_algorithm: None,
             cert_hash: OctetString::new(sha2::Sha256::digest(&cert_der).to_vec()).map_err(enc)?,
+            issuer_serial: None,
         }],
+        policies: None,
     };
     let mut attrs = SetOfVec::new();
     attrs
@@ -207,8 +216,7 @@ pub fn add_unsigned_attribute(
     value_der: &[u8],
 ) -> Result<Vec<u8>, CmsError> {
     let enc = |e: der::Error| CmsError::Encode(e.to_string());
-    let len = der_total_len(content_info).ok_or_else(|| malformed("not a DER SEQUENCE"))?;
-    let ci = ContentInfo::from_der(&content_info[..len]).map_err(malformed)?;
+    let (ci, _) = ContentInfo::from_der_partial(content_info).map_err(malformed)?;
     if ci.content_type != db::rfc6268::ID_SIGNED_DATA {
         return Err(malformed("content type is not SignedData"));
     }
@@ -242,11 +250,10 @@ pub fn add_unsigned_attribute(
 /// Parses a DER `ContentInfo(SignedData)`; trailing zero padding (the rest
 /// of a `/Contents` placeholder) is allowed, anything else after it is not.
 pub fn parse_signed_data(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
-    let len = der_total_len(bytes).ok_or_else(|| malformed("not a DER SEQUENCE"))?;
-    if bytes[len..].iter().any(|&b| b != 0) {
+    let (ci, rest) = ContentInfo::from_der_partial(bytes).map_err(malformed)?;
+    if rest.iter().any(|&b| b != 0) {
         return Err(malformed("unexpected data after the CMS structure"));
     }
-    let ci = ContentInfo::from_der(&bytes[..len]).map_err(malformed)?;
     if ci.content_type != db::rfc6268::ID_SIGNED_DATA {
         return Err(malformed("content type is not SignedData"));
     }
@@ -335,35 +342,21 @@ pub fn parse_signed_data(bytes: &[u8]) -> Result<ParsedCms, CmsError> {
 }
 
 /// The SHA-256 cert hashes listed in a signing-certificate-v2 value; entries
-/// hashed with another algorithm are skipped.
+/// hashed with another algorithm are skipped, and a value that does not
+/// decode lists none.
 fn signing_cert_hashes(value: &Any) -> Vec<Vec<u8>> {
-    let Ok(outer) = value.decode_as::<Vec<Any>>() else {
+    let Ok(v2) = value.decode_as::<SigningCertificateV2>() else {
         return Vec::new();
     };
-    let Some(certs) = outer.first().and_then(|c| c.decode_as::<Vec<Any>>().ok()) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for id in certs {
-        let Ok(parts) = id.decode_as::<Vec<Any>>() else {
-            continue;
-        };
-        match parts.first() {
-            Some(first) if first.tag() == der::Tag::OctetString => {
-                out.push(first.value().to_vec());
-            }
-            Some(first) => {
-                let is_sha256 = first
-                    .decode_as::<AlgorithmIdentifierOwned>()
-                    .is_ok_and(|a| a.oid == db::rfc5912::ID_SHA_256);
-                if let (true, Some(h)) = (is_sha256, parts.get(1)) {
-                    out.push(h.value().to_vec());
-                }
-            }
-            None => {}
-        }
-    }
-    out
+    v2.certs
+        .iter()
+        .filter(|id| {
+            id.hash_algorithm
+                .as_ref()
+                .is_none_or(|a| a.oid == db::rfc5912::ID_SHA_256)
+        })
+        .map(|id| id.cert_hash.as_bytes().to_vec())
+        .collect()
 }
 
 fn sid_matches(sid: &SignerIdentifier, cert: &Certificate) -> bool {
@@ -379,29 +372,6 @@ fn sid_matches(sid: &SignerIdentifier, cert: &Certificate) -> bool {
             )
         }
     }
-}
-
-/// Length of the outermost DER TLV at the start of `b`, if it fits in `b`.
-fn der_total_len(b: &[u8]) -> Option<usize> {
-    if b.first() != Some(&0x30) {
-        return None;
-    }
-    let first = *b.get(1)?;
-    let (len, hdr) = if first < 0x80 {
-        (usize::from(first), 2)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = len << 8 | usize::from(*b.get(2 + i)?);
-        }
-        (len, 2 + n)
-    };
-    let total = hdr.checked_add(len)?;
-    (total <= b.len()).then_some(total)
 }
 
 /// Which public-key algorithm a certificate key uses (RSA keys are
@@ -583,4 +553,44 @@ fn verify_pss(
     };
     ok.map_err(|_| "signature does not verify".to_string())?;
     Ok("RSASSA-PSS")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What we write reads back; another signer's value with the SHA-256
+    /// algorithm spelled out, a SHA-1 entry with issuerSerial (skipped) and
+    /// a bare hash, read with the same struct.
+    #[test]
+    fn signing_certificate_v2_reads_what_it_writes_and_others_write() {
+        let ours = SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                hash_algorithm: None,
+                cert_hash: OctetString::new(vec![7u8; 32]).expect("octets"),
+                issuer_serial: None,
+            }],
+            policies: None,
+        };
+        let any = Any::encode_from(&ours).expect("encode");
+        assert_eq!(signing_cert_hashes(&any), vec![vec![7u8; 32]]);
+        // As before the struct read too: algorithm, issuerSerial and
+        // policies left out.
+        assert_eq!(
+            hex::encode(any.to_der().expect("der")),
+            format!("3026302430220420{}", "07".repeat(32))
+        );
+
+        let theirs = hex::decode(
+            "304530433019300d060960864801650304020105000408abababababababab\
+             301a300906052b0e03021a05000408cdcdcdcdcdcdcdcd3003020101\
+             300a04081111111111111111",
+        )
+        .expect("hex");
+        let any = Any::from_der(&theirs).expect("der");
+        assert_eq!(
+            signing_cert_hashes(&any),
+            vec![vec![0xab; 8], vec![0x11; 8]]
+        );
+    }
 }

@@ -24,12 +24,14 @@ use chrono::{DateTime, Utc};
 use der::asn1::{
     BitString, Ia5StringRef, ObjectIdentifier as Oid, OctetString, SetOfVec, Utf8StringRef,
 };
-use der::{Any, Decode, Encode, Sequence};
+use der::{Any, Decode, Encode};
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, LineEnding};
 use sha2::{Digest, Sha256};
 use spki::{AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned};
+use spki::{DynSignatureAlgorithmIdentifier, SignatureBitStringEncoding};
 use x509_cert::Certificate;
 use x509_cert::attr::AttributeTypeAndValue;
+use x509_cert::builder::{Builder as _, CertificateBuilder, Profile as BuilderProfile};
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::{BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
 use x509_cert::name::Name;
@@ -800,27 +802,9 @@ fn write_new(path: &Path, data: &[u8], mode: u32) -> Result<(), KeyError> {
     })
 }
 
-#[derive(Sequence)]
-struct TbsCert {
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]
-    version: u8,
-    serial: SerialNumber,
-    signature: AlgorithmIdentifierOwned,
-    issuer: Name,
-    validity: Validity,
-    subject: Name,
-    spki: SubjectPublicKeyInfoOwned,
-    #[asn1(context_specific = "3", tag_mode = "EXPLICIT")]
-    extensions: Vec<Extension>,
-}
-
-#[derive(Sequence)]
-struct CertOut {
-    tbs: TbsCert,
-    alg: AlgorithmIdentifierOwned,
-    sig: BitString,
-}
-
+/// `cip keygen`'s certificate, through x509-cert's `CertificateBuilder`:
+/// issuer = subject, the extensions of [`extensions`], signed by the new
+/// key itself.
 fn self_signed(key: SecretKey, opts: &KeygenOptions) -> Result<Vec<u8>, KeyError> {
     let build = |e: &dyn std::fmt::Display| KeyError::Build(e.to_string());
     // A signer without a certificate yet: it signs its own certificate.
@@ -829,29 +813,101 @@ fn self_signed(key: SecretKey, opts: &KeygenOptions) -> Result<Vec<u8>, KeyError
         chain: Vec::new(),
         chain_der: Vec::new(),
     };
-    let spki_der = signer.public_spki()?;
-    let spki = SubjectPublicKeyInfoOwned::from_der(&spki_der).map_err(|e| build(&e))?;
-    let sig_alg = signer.signature_algorithm();
-    let subject = subject_name(opts).map_err(|e| build(&e))?;
-    let tbs = TbsCert {
-        version: 2,
-        serial: random_serial()?,
-        signature: sig_alg.clone(),
-        issuer: subject.clone(),
-        validity: validity(opts)?,
-        subject,
-        extensions: extensions(&spki).map_err(|e| build(&e))?,
-        spki,
+    let public = signer.public_spki()?;
+    let spki = SubjectPublicKeyInfoOwned::from_der(&public).map_err(|e| build(&e))?;
+    let profile = SelfSigned {
+        subject: subject_name(opts).map_err(|e| build(&e))?,
     };
-    let tbs_der = tbs.to_der().map_err(|e| build(&e))?;
-    let sig = BitString::from_bytes(&signer.sign(&tbs_der)?).map_err(|e| build(&e))?;
-    CertOut {
-        tbs,
-        alg: sig_alg,
-        sig,
+    let builder = CertificateBuilder::new(profile, random_serial()?, validity(opts)?, spki)
+        .map_err(|e| build(&e))?;
+    let cert_signer = CertSigner {
+        signer: &signer,
+        public: PublicKeyDer(public),
+        failure: std::cell::RefCell::new(None),
+    };
+    let cert = builder
+        .build::<_, RawSignature>(&cert_signer)
+        .map_err(|e| cert_signer.failure.take().unwrap_or_else(|| build(&e)))?;
+    cert.to_der().map_err(|e| build(&e))
+}
+
+/// The builder profile of a self-signed end-entity certificate.
+struct SelfSigned {
+    subject: Name,
+}
+
+impl BuilderProfile for SelfSigned {
+    fn get_issuer(&self, subject: &Name) -> Name {
+        subject.clone()
     }
-    .to_der()
-    .map_err(|e| build(&e))
+
+    fn get_subject(&self) -> Name {
+        self.subject.clone()
+    }
+
+    fn build_extensions(
+        &self,
+        spk: spki::SubjectPublicKeyInfoRef<'_>,
+        _issuer_spk: spki::SubjectPublicKeyInfoRef<'_>,
+        _tbs: &x509_cert::TbsCertificate,
+    ) -> x509_cert::builder::Result<Vec<Extension>> {
+        Ok(extensions(spk.subject_public_key.raw_bytes())?)
+    }
+}
+
+/// What `CertificateBuilder` asks of a signer, over our [`Signer`]: the
+/// public key, the signature algorithm identifier, and signing. A signing
+/// error is kept, to be returned as itself rather than as the builder's
+/// opaque one.
+struct CertSigner<'a> {
+    signer: &'a Signer,
+    public: PublicKeyDer,
+    failure: std::cell::RefCell<Option<KeyError>>,
+}
+
+/// A SubjectPublicKeyInfo already encoded (the key may be on a token).
+#[derive(Clone)]
+struct PublicKeyDer(Vec<u8>);
+
+impl EncodePublicKey for PublicKeyDer {
+    fn to_public_key_der(&self) -> spki::Result<der::Document> {
+        Ok(der::Document::try_from(self.0.as_slice())?)
+    }
+}
+
+/// A signature as our [`Signer`] returns it: the BIT STRING's bytes.
+struct RawSignature(Vec<u8>);
+
+impl SignatureBitStringEncoding for RawSignature {
+    fn to_bitstring(&self) -> der::Result<BitString> {
+        BitString::from_bytes(&self.0)
+    }
+}
+
+impl signature::Keypair for CertSigner<'_> {
+    type VerifyingKey = PublicKeyDer;
+
+    fn verifying_key(&self) -> PublicKeyDer {
+        self.public.clone()
+    }
+}
+
+impl DynSignatureAlgorithmIdentifier for CertSigner<'_> {
+    fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
+        Ok(self.signer.signature_algorithm())
+    }
+}
+
+impl signature::Signer<RawSignature> for CertSigner<'_> {
+    fn try_sign(&self, msg: &[u8]) -> Result<RawSignature, signature::Error> {
+        match self.signer.sign(msg) {
+            Ok(sig) => Ok(RawSignature(sig)),
+            Err(e) => {
+                *self.failure.borrow_mut() = Some(e);
+                Err(signature::Error::new())
+            }
+        }
+    }
 }
 
 fn random_serial() -> Result<SerialNumber, KeyError> {
@@ -904,7 +960,9 @@ fn subject_name(opts: &KeygenOptions) -> der::Result<Name> {
     Name::from_der(&rdns.to_der()?)
 }
 
-fn extensions(spki: &SubjectPublicKeyInfoOwned) -> der::Result<Vec<Extension>> {
+/// Basic constraints (not a CA) and key usage (digital signature,
+/// non-repudiation), both critical, and the subject key identifier.
+fn extensions(public_key: &[u8]) -> der::Result<Vec<Extension>> {
     let ext = |oid, critical, value: Vec<u8>| -> der::Result<Extension> {
         Ok(Extension {
             extn_id: oid,
@@ -913,7 +971,7 @@ fn extensions(spki: &SubjectPublicKeyInfoOwned) -> der::Result<Vec<Extension>> {
         })
     };
     // RFC 7093 method 1: the leftmost 160 bits of the SHA-256 of the key.
-    let ski = Sha256::digest(spki.subject_public_key.raw_bytes());
+    let ski = Sha256::digest(public_key);
     Ok(vec![
         ext(
             db::rfc5280::ID_CE_BASIC_CONSTRAINTS,

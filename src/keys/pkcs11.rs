@@ -285,22 +285,20 @@ fn ecdsa_der(raw: &[u8]) -> Result<Vec<u8>, KeyError> {
             "the token returned a malformed ECDSA signature".into(),
         ));
     }
-    let int = |b: &[u8]| {
-        der::asn1::UintRef::new(b)
-            .and_then(|u| u.to_der())
-            .map_err(|e| KeyError::Sign(e.to_string()))
-    };
-    let mut body = int(&raw[..half])?;
-    body.extend(int(&raw[half..])?);
-    let mut out = vec![0x30];
-    let len = body.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        out.extend([0x81, len as u8]);
+    let int = |b| der::asn1::UintRef::new(b).map_err(|e| KeyError::Sign(e.to_string()));
+    EcdsaSigValue {
+        r: int(&raw[..half])?,
+        s: int(&raw[half..])?,
     }
-    out.extend(body);
-    Ok(out)
+    .to_der()
+    .map_err(|e| KeyError::Sign(e.to_string()))
+}
+
+/// `ECDSA-Sig-Value` (RFC 5480 appendix A / SEC 1).
+#[derive(der::Sequence)]
+struct EcdsaSigValue<'a> {
+    r: der::asn1::UintRef<'a>,
+    s: der::asn1::UintRef<'a>,
 }
 
 /// The one slot whose token the URI names.
