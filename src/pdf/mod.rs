@@ -23,7 +23,7 @@ mod post;
 mod sfnt;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 use lopdf::{Dictionary, Document as LoDoc, Object, ObjectId, Stream, StringFormat};
 
@@ -65,9 +65,6 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, WriteError> {
 pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, WriteError> {
     let fonts = subset_fonts(laid)?;
     let mut lo = LoDoc::with_version("1.7");
-    // A classic xref table: the signer appends incremental updates, which
-    // is simplest (and most widely supported) on a classic file.
-    lo.reference_table.cross_reference_type = lopdf::xref::XrefType::CrossReferenceTable;
 
     let mut font_res = Dictionary::new();
     for f in &fonts {
@@ -97,13 +94,13 @@ pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, WriteError> {
     for page in &laid.pages {
         let mut content = Content::default();
         if laid.draft_mark.is_some() {
-            content.out.push_str("/Draft Do\n");
+            content.out.extend_from_slice(b"/Draft Do\n");
         }
         for item in &page.items {
             content.item(item, &by_face);
         }
         content.end_text();
-        let contents = lo.add_object(Stream::new(Dictionary::new(), content.out.into_bytes()));
+        let contents = lo.add_object(Stream::new(Dictionary::new(), content.out));
         let page_id = lo.add_object(Dictionary::from_iter([
             ("Type", Object::Name(b"Page".to_vec())),
             ("Parent", Object::Reference(pages_id)),
@@ -241,7 +238,7 @@ fn draft_xobject(lo: &mut LoDoc, mark: &[PathOp], laid: &Laid) -> ObjectId {
     let mut c = Content::default();
     c.fill(DRAFT_GREY);
     c.path_ops(mark);
-    c.out.push_str("f\n");
+    c.out.extend_from_slice(b"f\n");
     lo.add_object(Stream::new(
         Dictionary::from_iter([
             ("Type", Object::Name(b"XObject".to_vec())),
@@ -257,14 +254,14 @@ fn draft_xobject(lo: &mut LoDoc, mark: &[PathOp], laid: &Laid) -> ObjectId {
                 ]),
             ),
         ]),
-        c.out.into_bytes(),
+        c.out,
     ))
 }
 
 /// A page content stream, written as text, skipping redundant state changes.
 #[derive(Default)]
 struct Content {
-    out: String,
+    out: Vec<u8>,
     in_text: bool,
     font: Option<(FontFace, i64)>,
     fill: Option<Rgb>,
@@ -283,9 +280,9 @@ fn hundredths(v: f32) -> i64 {
 }
 
 /// Append a number given in hundredths, in the shortest exact notation.
-fn put(out: &mut String, h: i64) {
+fn put(out: &mut Vec<u8>, h: i64) {
     if h < 0 {
-        out.push('-');
+        out.push(b'-');
     }
     let a = h.unsigned_abs();
     let (int, frac) = (a / 100, a % 100);
@@ -301,7 +298,7 @@ fn put(out: &mut String, h: i64) {
 impl Content {
     fn num(&mut self, v: f32) {
         put(&mut self.out, hundredths(v));
-        self.out.push(' ');
+        self.out.push(b' ');
     }
     fn nums(&mut self, vs: &[f32]) {
         for v in vs {
@@ -310,40 +307,40 @@ impl Content {
     }
     fn end_text(&mut self) {
         if self.in_text {
-            self.out.push_str("ET\n");
+            self.out.extend_from_slice(b"ET\n");
             self.in_text = false;
         }
     }
     fn fill(&mut self, c: Rgb) {
         if self.fill != Some(c) {
             self.nums(&[c.0, c.1, c.2]);
-            self.out.push_str("rg\n");
+            self.out.extend_from_slice(b"rg\n");
             self.fill = Some(c);
         }
     }
     fn stroke(&mut self, s: &Stroke) {
         if self.stroke != Some(s.color) {
             self.nums(&[s.color.0, s.color.1, s.color.2]);
-            self.out.push_str("RG\n");
+            self.out.extend_from_slice(b"RG\n");
             self.stroke = Some(s.color);
         }
         let w = hundredths(s.width);
         if self.line_width != Some(w) {
             put(&mut self.out, w);
-            self.out.push_str(" w\n");
+            self.out.extend_from_slice(b" w\n");
             self.line_width = Some(w);
         }
         let dash = s.dash.map(|(a, b)| (hundredths(a), hundredths(b)));
         if self.dash != Some(dash) {
             match dash {
                 Some((a, b)) => {
-                    self.out.push('[');
+                    self.out.push(b'[');
                     put(&mut self.out, a);
-                    self.out.push(' ');
+                    self.out.push(b' ');
                     put(&mut self.out, b);
-                    self.out.push_str("] 0 d\n");
+                    self.out.extend_from_slice(b"] 0 d\n");
                 }
-                None => self.out.push_str("[] 0 d\n"),
+                None => self.out.extend_from_slice(b"[] 0 d\n"),
             }
             self.dash = Some(dash);
         }
@@ -367,23 +364,23 @@ impl Content {
     fn text(&mut self, t: &TextRun, font: &EmbeddedFont) {
         self.fill(t.color);
         if !self.in_text {
-            self.out.push_str("BT\n");
+            self.out.extend_from_slice(b"BT\n");
             self.in_text = true;
         }
         let size = hundredths(t.size);
         if self.font != Some((t.face, size)) {
-            self.out.push('/');
-            self.out.push_str(font.res);
-            self.out.push(' ');
+            self.out.push(b'/');
+            self.out.extend_from_slice(font.res.as_bytes());
+            self.out.push(b' ');
             put(&mut self.out, size);
-            self.out.push_str(" Tf\n");
+            self.out.extend_from_slice(b" Tf\n");
             self.font = Some((t.face, size));
         }
-        self.out.push_str("1 0 0 1 ");
+        self.out.extend_from_slice(b"1 0 0 1 ");
         self.nums(&[t.x, t.y]);
-        self.out.push_str("Tm ");
-        font.subset.hex(&t.text, &mut self.out);
-        self.out.push_str(" Tj\n");
+        self.out.extend_from_slice(b"Tm ");
+        font.subset.show(&t.text, &mut self.out);
+        self.out.extend_from_slice(b" Tj\n");
     }
 
     fn path_ops(&mut self, ops: &[PathOp]) {
@@ -391,15 +388,15 @@ impl Content {
             match *op {
                 PathOp::MoveTo(x, y) => {
                     self.nums(&[x, y]);
-                    self.out.push_str("m\n");
+                    self.out.extend_from_slice(b"m\n");
                 }
                 PathOp::LineTo(x, y) => {
                     self.nums(&[x, y]);
-                    self.out.push_str("l\n");
+                    self.out.extend_from_slice(b"l\n");
                 }
                 PathOp::CurveTo(a, b, c, d, e, f) => {
                     self.nums(&[a, b, c, d, e, f]);
-                    self.out.push_str("c\n");
+                    self.out.extend_from_slice(b"c\n");
                 }
             }
         }
@@ -416,9 +413,9 @@ impl Content {
                 self.end_text();
                 if let Some(op) = self.paint(*fill, stroke.as_ref()) {
                     self.nums(&[rect.x, rect.y, rect.w, rect.h]);
-                    self.out.push_str("re ");
-                    self.out.push_str(op);
-                    self.out.push('\n');
+                    self.out.extend_from_slice(b"re ");
+                    self.out.extend_from_slice(op.as_bytes());
+                    self.out.push(b'\n');
                 }
             }
             Item::Line {
@@ -431,17 +428,17 @@ impl Content {
                 self.end_text();
                 self.stroke(stroke);
                 self.nums(&[*x1, *y1]);
-                self.out.push_str("m ");
+                self.out.extend_from_slice(b"m ");
                 self.nums(&[*x2, *y2]);
-                self.out.push_str("l S\n");
+                self.out.extend_from_slice(b"l S\n");
             }
             Item::Path { ops, fill, stroke } => {
                 self.end_text();
                 if let Some(op) = self.paint(*fill, stroke.as_ref()) {
                     self.path_ops(ops);
-                    self.out.push_str("h ");
-                    self.out.push_str(op);
-                    self.out.push('\n');
+                    self.out.extend_from_slice(b"h ");
+                    self.out.extend_from_slice(op.as_bytes());
+                    self.out.push(b'\n');
                 }
             }
         }
@@ -455,9 +452,9 @@ mod tests {
     #[test]
     fn numbers_are_short_and_exact() {
         let f = |h| {
-            let mut s = String::new();
+            let mut s = Vec::new();
             put(&mut s, h);
-            s
+            String::from_utf8(s).unwrap_or_default()
         };
         assert_eq!(f(0), "0");
         assert_eq!(f(61200), "612");

@@ -92,13 +92,15 @@ pub fn finish(
         );
     }
     if !fields.is_empty() {
-        catalog.set(
-            "AcroForm",
-            Dictionary::from_iter([(
-                "Fields",
-                Object::Array(fields.into_iter().map(Object::Reference).collect()),
-            )]),
-        );
+        // An indirect form dictionary: the signer then rewrites this small
+        // object (for /SigFlags) instead of the whole catalog, 450 bytes
+        // less in every signature's update.
+        let form = lo.add_object(Dictionary::from_iter([(
+            "Fields",
+            Object::Array(fields.into_iter().map(Object::Reference).collect()),
+        )]));
+        lo.get_dictionary_mut(catalog_id)?
+            .set("AcroForm", Object::Reference(form));
     }
 
     compress(&mut lo)?;
@@ -109,8 +111,17 @@ pub fn finish(
             Object::String(ID_PLACEHOLDER.to_vec(), StringFormat::Hexadecimal),
         ],
     );
+    // Small objects in one object stream and a cross-reference stream: the
+    // sample plan shrinks by 3 KB. PDF/A-3 allows both, and the signer
+    // appends its updates in the same (stream) style.
+    let options = lopdf::SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .max_objects_per_stream(usize::MAX)
+        .compression_level(6)
+        .build();
     let mut out = Vec::new();
-    lo.save_to(&mut out)
+    lo.save_with_options(&mut out, options)
         .map_err(|e| WriteError::Structure(e.to_string()))?;
     patch_id(&mut out)?;
     Ok(out)
@@ -379,13 +390,13 @@ fn signature_fields(
 }
 
 /// Flate-compress every stream that is not compressed yet (except the XMP).
-/// Level 3: measured on a 17-page document, level 6 took 80% more time for
-/// 6% smaller output, `best` more still; level 1 (miniz's fast path) is 50%
-/// larger.
+/// Level 6 on zlib-rs: on the sample it takes no longer than miniz_oxide's
+/// level 3 did and writes 1% smaller files; level 9 adds 1.2 ms for another
+/// 0.4%.
 fn compress(lo: &mut LoDoc) -> Result<(), WriteError> {
     // One compressor for all streams: a fresh one allocates and zeroes
     // ~300 KB of tables, which cost more than the compression itself.
-    let mut z = flate2::Compress::new(Compression::new(3), true);
+    let mut z = flate2::Compress::new(Compression::new(6), true);
     for obj in lo.objects.values_mut() {
         let Object::Stream(s) = obj else { continue };
         if !s.allows_compression || s.dict.has(b"Filter") || s.content.len() < 64 {

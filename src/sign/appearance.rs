@@ -86,18 +86,18 @@ pub fn build(
     let lead = size * 1.25;
     let block = lead * (n - 1.0) + size;
     let top = (h + block) / 2.0 - size * 0.8;
-    let mut content = String::from("q\nBT\n0.05 0.1 0.35 rg\n");
-    content.push_str(&format!(
-        "/F1 {size:.2} Tf\n{lead:.2} TL\n{pad:.2} {top:.2} Td\n"
-    ));
+    let mut content = format!(
+        "q\nBT\n0.05 0.1 0.35 rg\n/F1 {size:.2} Tf\n{lead:.2} TL\n{pad:.2} {top:.2} Td\n"
+    )
+    .into_bytes();
     for (i, line) in text.iter().enumerate() {
         if i > 0 {
-            content.push_str("T* ");
+            content.extend_from_slice(b"T* ");
         }
-        subset.hex(line, &mut content);
-        content.push_str(" Tj\n");
+        subset.show(line, &mut content);
+        content.extend_from_slice(b" Tj\n");
     }
-    content.push_str("ET\nQ\n");
+    content.extend_from_slice(b"ET\nQ\n");
     let font_ref = add_font(upd, &subset);
     let mut fonts = Dict::new();
     fonts.set(b"F1", Object::Ref(font_ref));
@@ -106,7 +106,7 @@ pub fn build(
     let ap_ref = upd.alloc();
     let mut d = form_dict(w, h);
     d.set(b"Resources", Object::Dict(res));
-    upd.put_stream(ap_ref, d, content.as_bytes());
+    upd.put_stream(ap_ref, d, &content);
     let mut ap = Dict::new();
     ap.set(b"N", Object::Ref(ap_ref));
     ap
