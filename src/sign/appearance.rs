@@ -86,10 +86,9 @@ pub fn build(
     let lead = size * 1.25;
     let block = lead * (n - 1.0) + size;
     let top = (h + block) / 2.0 - size * 0.8;
-    let mut content = format!(
-        "q\nBT\n0.05 0.1 0.35 rg\n/F1 {size:.2} Tf\n{lead:.2} TL\n{pad:.2} {top:.2} Td\n"
-    )
-    .into_bytes();
+    let mut content =
+        format!("q\nBT\n0.05 0.1 0.35 rg\n/F1 {size:.2} Tf\n{lead:.2} TL\n{pad:.2} {top:.2} Td\n")
+            .into_bytes();
     for (i, line) in text.iter().enumerate() {
         if i > 0 {
             content.extend_from_slice(b"T* ");
