@@ -47,6 +47,9 @@ pub struct LaterChanges {
     pub revisions_after: usize,
     /// Signatures added by later revisions.
     pub signatures_added: usize,
+    /// A later revision added or replaced the document security store
+    /// (validation data: certificates, CRLs, OCSP responses).
+    pub validation_data_added: bool,
     pub details: Vec<String>,
 }
 
@@ -56,17 +59,47 @@ impl LaterChanges {
             kind: ChangeKind::None,
             revisions_after: 0,
             signatures_added: 0,
+            validation_data_added: false,
             details: Vec::new(),
         }
     }
 
-    /// A short human description, e.g. "a second signature only".
+    /// A short human description, e.g. "a second signature only" or "a
+    /// second signature and validation data (DSS) only": everything the
+    /// later revisions added, so the line never hides a DSS update.
     pub fn summary(&self) -> String {
-        match (self.kind, self.signatures_added) {
-            (ChangeKind::SignaturesOnly, 1) => "a second signature only".into(),
-            (ChangeKind::SignaturesOnly, n) => format!("{n} more signatures only"),
-            (k, _) => k.to_string(),
+        if self.kind != ChangeKind::SignaturesOnly {
+            return self.kind.to_string();
         }
+        let mut parts = Vec::new();
+        match self.signatures_added {
+            0 => {}
+            1 => parts.push("a second signature".to_string()),
+            n => parts.push(format!("{n} more signatures")),
+        }
+        if self.validation_data_added {
+            parts.push("validation data (DSS)".into());
+        }
+        if parts.is_empty() {
+            // Allowed signing entries (e.g. /SigFlags) without a new
+            // signature or DSS.
+            return "signing form entries only".into();
+        }
+        format!("{} only", parts.join(" and "))
+    }
+}
+
+/// The final catalog's `/DSS` is new or differs (as resolved) from the
+/// signed revision's.
+fn dss_changed(old: &Pdf<'_>, new: &Pdf<'_>) -> bool {
+    let dss = |doc: &Pdf<'_>| {
+        let catalog = doc.catalog().ok()?;
+        doc.resolve(catalog.get(b"DSS")?).ok()
+    };
+    match (dss(old), dss(new)) {
+        (_, None) => false,
+        (None, Some(_)) => true,
+        (Some(a), Some(b)) => a != b,
     }
 }
 
@@ -104,6 +137,7 @@ pub fn analyse(final_doc: &Pdf<'_>, signed_end: usize) -> LaterChanges {
         kind: ChangeKind::SignaturesOnly,
         revisions_after: 0,
         signatures_added: 0,
+        validation_data_added: false,
         details: Vec::new(),
     };
     let old = match Pdf::parse(&bytes[..signed_end]) {
@@ -170,6 +204,7 @@ pub fn analyse(final_doc: &Pdf<'_>, signed_end: usize) -> LaterChanges {
             );
         }
     }
+    out.validation_data_added = dss_changed(&old, final_doc);
     out.kind = match worst {
         Verdict::Allowed => ChangeKind::SignaturesOnly,
         Verdict::Other => ChangeKind::OtherChanges,
