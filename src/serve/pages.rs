@@ -151,6 +151,17 @@ struct Row {
     rel: String,
     phase_title: &'static str,
     editable: bool,
+    /// What the lifecycle lists first as due, and from whom.
+    due: Option<Due>,
+}
+
+/// The lifecycle's first duty of a plan, as the case page's "Next" lists it.
+#[derive(Serialize)]
+struct Due {
+    by: &'static str,
+    date: Option<chrono::NaiveDate>,
+    what: String,
+    overdue: bool,
 }
 
 pub async fn portfolio(
@@ -159,28 +170,44 @@ pub async fn portfolio(
 ) -> Response {
     let filter = param(&q, "q").unwrap_or("").trim().to_lowercase();
     let paths = workspace_plans(&st.cfg.root);
-    // `cip status --all`'s own computation and order.
-    // The row names the file by the plan's source name, which for a PDF is
-    // "x.pdf (plan.toml)": name it by its path, for the links.
-    let load = |path: &Path| {
-        status::load(path).map(|(mut plan, case)| {
-            plan.source.name = path.display().to_string();
-            (plan, case)
-        })
-    };
-    let p = status::portfolio(&paths, load, today(&st), &Threshold::default());
-    let rows: Vec<Row> = p
-        .plans
-        .into_iter()
-        .map(|row| {
-            let rel = rel_of(&st, Path::new(&row.file));
-            Row {
-                phase_title: row.phase.title(),
-                editable: rel.to_ascii_lowercase().ends_with(".toml"),
-                rel,
-                row,
+    let today = today(&st);
+    let threshold = Threshold::default();
+    // `cip status --all`'s rows (`PortfolioRow::from_state`) and order
+    // (`status::urgency`), with the lifecycle's first duty beside each.
+    let mut rows = Vec::new();
+    let mut unreadable = Vec::new();
+    for path in &paths {
+        let rel = rel_of(&st, path);
+        match status::load(path) {
+            Ok((mut plan, case)) => {
+                // The row names the file by the plan's source name, which
+                // for a PDF is "x.pdf (plan.toml)": name it by its path.
+                plan.source.name = path.display().to_string();
+                let state = crate::lifecycle::assess(&plan, &case, today, &threshold);
+                let due = state.due.first().map(|d| Due {
+                    by: d.by.as_str(),
+                    date: d.date,
+                    what: d.what.clone(),
+                    overdue: d.overdue,
+                });
+                let row = status::PortfolioRow::from_state(&plan, &state);
+                rows.push(Row {
+                    phase_title: row.phase.title(),
+                    editable: rel.to_ascii_lowercase().ends_with(".toml"),
+                    rel,
+                    row,
+                    due,
+                });
             }
-        })
+            Err(e) => unreadable.push(status::Unreadable {
+                file: rel,
+                error: e.to_string(),
+            }),
+        }
+    }
+    rows.sort_by(|a, b| status::urgency(&a.row, &b.row));
+    let rows: Vec<Row> = rows
+        .into_iter()
         .filter(|r| {
             filter.is_empty()
                 || [&r.row.company, &r.row.assessment_report, &r.rel]
@@ -188,17 +215,9 @@ pub async fn portfolio(
                     .any(|s| s.to_lowercase().contains(&filter))
         })
         .collect();
-    let unreadable: Vec<status::Unreadable> = p
-        .unreadable
-        .into_iter()
-        .map(|u| status::Unreadable {
-            file: rel_of(&st, Path::new(&u.file)),
-            error: u.error,
-        })
-        .collect();
     let mut ctx = tera::Context::new();
     ctx.insert("title", "Portfolio");
-    ctx.insert("today", &p.today.to_string());
+    ctx.insert("today", &today.to_string());
     ctx.insert("rows", &rows);
     ctx.insert("unreadable", &unreadable);
     ctx.insert("q", &filter);
@@ -248,7 +267,7 @@ pub async fn case(State(st): State<Shared>, Query(q): Query<Vec<(String, String)
         &loaded.plan,
         Some(today),
         TIMELINE_WIDTH,
-        crate::model::DateStyle::Long,
+        st.cfg.date_style,
     );
     let svgs = svg::drawings(
         &timeline,
@@ -765,10 +784,12 @@ pub async fn upload_doc(State(st): State<Shared>, m: Multipart) -> Res {
     ))
 }
 
-/// The options `cip render` uses by default (timeline page included).
-fn render_opts(draft: bool) -> render::RenderOptions {
+/// The options `cip render` uses by default (timeline page included), in
+/// the workspace's date style.
+fn render_opts(st: &Shared, draft: bool) -> render::RenderOptions {
     render::RenderOptions {
         draft,
+        date_style: st.cfg.date_style,
         date: render::source_date_epoch(),
         timeline: true,
         ..render::RenderOptions::default()
@@ -803,7 +824,8 @@ pub async fn render_draft(State(st): State<Shared>, body: Bytes) -> Res {
     let f = pairs(&body);
     let rel = param(&f, "plan").unwrap_or("").to_string();
     let (path, _, _) = open_plan(&st, &rel)?;
-    let r = render::render_file(&path, &render_opts(true)).map_err(|e| render_error(&st, e))?;
+    let r =
+        render::render_file(&path, &render_opts(&st, true)).map_err(|e| render_error(&st, e))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf"),
@@ -834,7 +856,8 @@ pub async fn sign(State(st): State<Shared>, body: Bytes) -> Res {
     }
     let signer = keys::load_signer(Path::new(key), Path::new(cert))
         .map_err(|e| bad(&st, format!("cannot sign: {e}")))?;
-    let r = render::render_file(&path, &render_opts(false)).map_err(|e| render_error(&st, e))?;
+    let r =
+        render::render_file(&path, &render_opts(&st, false)).map_err(|e| render_error(&st, e))?;
     let opts = sign::SignOptions {
         reason: Some(render::PLAN_SIGNING_REASON.into()),
         location: None,
@@ -1002,6 +1025,7 @@ pub async fn letter(State(st): State<Shared>, body: Bytes) -> Res {
         templates: &templates,
         options: LetterOptions {
             date: Some(today(&st)),
+            date_style: st.cfg.date_style,
             ..LetterOptions::default()
         },
         signer: signer.as_ref().map(|s| (s, sign::SignOptions::default())),
