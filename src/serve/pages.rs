@@ -724,6 +724,45 @@ pub async fn remove_step(State(st): State<Shared>, body: Bytes) -> Res {
     ))
 }
 
+/// Move a step up or down (`move` = `DEFICIENCY.STEP.up` or `.down`): a
+/// plain form button, so it works without the page's script; the form's
+/// other edits are saved with it.
+pub async fn move_step(State(st): State<Shared>, body: Bytes) -> Res {
+    let f = pairs(&body);
+    let (path, rel, hash, text, applied) = from_form(&st, &f)?;
+    let which = param(&f, "move").unwrap_or("");
+    let parsed = {
+        let mut it = which.split('.');
+        match (it.next(), it.next(), it.next(), it.next()) {
+            (Some(d), Some(s), Some(dir), None) => {
+                match (d.parse::<usize>(), s.parse::<usize>(), dir) {
+                    (Ok(d), Ok(s), "up") => Some((d, s, true)),
+                    (Ok(d), Ok(s), "down") => Some((d, s, false)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    };
+    let Some((d, s, up)) = parsed else {
+        return Err(bad(
+            &st,
+            format!("`move` must be DEFICIENCY.STEP.up or .down, not `{which}`"),
+        ));
+    };
+    let new = edit::move_step(&rel, &applied, d, s, up).map_err(|e| bad(&st, e))?;
+    save_checked(&st, &path, &rel, &hash, &text, &new)?;
+    Ok(back_to_editor(
+        &rel,
+        &format!(
+            "step {} moved {} and saved",
+            s + 1,
+            if up { "up" } else { "down" }
+        ),
+        &format!("#deficiency-{d}"),
+    ))
+}
+
 /// A supporting document into the plan's `docs/`, hashed, and named in
 /// the plan as a new `[[document]]`.
 pub async fn upload_doc(State(st): State<Shared>, m: Multipart) -> Res {
@@ -839,6 +878,39 @@ pub async fn render_draft(State(st): State<Shared>, body: Bytes) -> Res {
         .into_response())
 }
 
+/// The signer a form names (`key`: a key file, a PKCS#12 file or a
+/// `pkcs11:` URI; `cert`: its certificate, optional for PKCS#12 and
+/// tokens; `password`: the PKCS#12 or key password, or the token's PIN),
+/// opened as `cip sign --key` opens it. `None` when no key is named. The
+/// password is held in wiped memory for this call only and is never put
+/// into a page, a redirect or an error message.
+fn signer_from_form(st: &Shared, f: &[(String, String)]) -> Result<Option<keys::Signer>, Response> {
+    let key = param(f, "key").unwrap_or("").trim();
+    let cert = param(f, "cert").unwrap_or("").trim();
+    if key.is_empty() {
+        if cert.is_empty() {
+            return Ok(None);
+        }
+        return Err(bad(st, "a certificate was named without its key"));
+    }
+    let secret = param(f, "password")
+        .filter(|p| !p.is_empty())
+        .map(|p| zeroize::Zeroizing::new(p.to_string()));
+    let given = keys::SecretSource {
+        given: secret,
+        ..keys::SecretSource::default()
+    };
+    let opts = keys::KeyOptions {
+        password: given.clone(),
+        pin: given,
+        rsa_pss: false,
+    };
+    let cert = (!cert.is_empty()).then(|| Path::new(cert));
+    keys::open_signer(Path::new(key), cert, &opts)
+        .map(Some)
+        .map_err(|e| bad(st, format!("cannot sign: {e}")))
+}
+
 /// Render (refused with check errors, as `cip render` is) and sign with
 /// the key and certificate named by path on this machine; writes
 /// `PLAN-signed.pdf` beside the plan. The key never leaves the server.
@@ -846,16 +918,12 @@ pub async fn sign(State(st): State<Shared>, body: Bytes) -> Res {
     let f = pairs(&body);
     let rel = param(&f, "plan").unwrap_or("").to_string();
     let (path, _, _) = open_plan(&st, &rel)?;
-    let key = param(&f, "key").unwrap_or("").trim();
-    let cert = param(&f, "cert").unwrap_or("").trim();
-    if key.is_empty() || cert.is_empty() {
+    let Some(signer) = signer_from_form(&st, &f)? else {
         return Err(bad(
             &st,
-            "name the key and the certificate (paths on this machine)",
+            "name the key: a key or PKCS#12 file on this machine, or a pkcs11: URI",
         ));
-    }
-    let signer = keys::load_signer(Path::new(key), Path::new(cert))
-        .map_err(|e| bad(&st, format!("cannot sign: {e}")))?;
+    };
     let r =
         render::render_file(&path, &render_opts(&st, false)).map_err(|e| render_error(&st, e))?;
     let opts = sign::SignOptions {
@@ -880,6 +948,99 @@ pub async fn sign(State(st): State<Shared>, body: Bytes) -> Res {
         &format!("signed: wrote {out_rel} ({} bytes)", signed.len()),
         "#sign",
     ))
+}
+
+/// The transmittal letter that sends the plan to Customs (`cip letter
+/// transmittal`, the library's one implementation): on the company's
+/// letterhead (`from`, default `company.toml`), to the account manager
+/// (`to`, default `am.toml` when the workspace has one), enclosing the
+/// signed plan when `PLAN-signed.pdf` exists (else the TOML), signed when
+/// a key is named. Written to `letters/`; refused if that file exists.
+pub async fn transmit(State(st): State<Shared>, body: Bytes) -> Res {
+    use crate::letter::transmittal::{self, CompanyKind, CompanyProfile, TransmittalOptions};
+    use crate::letter::{AmProfile, PlanInput};
+    let f = pairs(&body);
+    let rel = param(&f, "plan").unwrap_or("").to_string();
+    let (path, _, _) = open_plan(&st, &rel)?;
+    let from = param(&f, "from")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("company.toml");
+    let company = CompanyProfile::load(&inside(&st, from)?).map_err(|e| bad(&st, e))?;
+    let to = match param(&f, "to").map(str::trim) {
+        Some(t) if !t.is_empty() => {
+            Some(AmProfile::load(&inside(&st, t)?).map_err(|e| bad(&st, e))?)
+        }
+        Some(_) => None,
+        None => match files::resolve(&st.cfg.root, "am.toml") {
+            Ok(p) => Some(AmProfile::load(&p).map_err(|e| bad(&st, e))?),
+            Err(_) => None,
+        },
+    };
+    let signer = signer_from_form(&st, &f)?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let signed_plan = path.with_file_name(format!("{stem}-signed.pdf"));
+    let sent = if signed_plan.is_file() {
+        signed_plan
+    } else {
+        path.clone()
+    };
+    let input = PlanInput::load(&sent, &st.cfg.trust).map_err(|e| {
+        refuse(
+            &st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("error: {e}"),
+        )
+    })?;
+    let opts = TransmittalOptions {
+        date: today(&st),
+        paper: crate::documents::Paper::default(),
+        to: to.as_ref(),
+        signer: signer.as_ref().map(|s| (s, sign::SignOptions::default())),
+        date_style: st.cfg.date_style,
+        kind: CompanyKind::Transmittal,
+    };
+    let letter = transmittal::issue(&input, &company, &opts).map_err(|e| {
+        refuse(
+            &st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("error: {e}"),
+        )
+    })?;
+    let dir = st.cfg.root.join(LETTERS);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| bad(&st, format!("cannot create {LETTERS}/: {e}")))?;
+    let name = format!(
+        "{}-transmittal-{}.pdf",
+        crate::letter::batch::slug(&letter.meta.company),
+        letter.meta.date
+    );
+    let out = dir.join(&name);
+    if out.exists() {
+        return Err(refuse(
+            &st,
+            StatusCode::CONFLICT,
+            &format!(
+                "error: {LETTERS}/{name} exists already: the plan was transmitted today; remove that letter first to send it again"
+            ),
+        ));
+    }
+    crate::atomic::write(&out, &letter.pdf)
+        .map_err(|e| bad(&st, format!("cannot write {LETTERS}/{name}: {e}")))?;
+    let mut note = format!(
+        "transmittal letter written: {LETTERS}/{name} (to {}, enclosing {} file(s): {}{})",
+        letter.meta.addressee,
+        letter.meta.enclosed.len(),
+        rel_of(&st, &sent),
+        if signer.is_some() { "; signed" } else { "" }
+    );
+    for w in input.warnings() {
+        note.push_str(&format!("; warning: {w}"));
+    }
+    Ok(back_to_editor(&rel, &note, "#transmit"))
 }
 
 /// `cip init` into the workspace, then the editor.
@@ -915,6 +1076,7 @@ pub async fn archive(State(st): State<Shared>, Query(q): Query<Vec<(String, Stri
     let mut ctx = tera::Context::new();
     ctx.insert("title", "Archive");
     ctx.insert("q", &needle);
+    ctx.insert("note", &param(&q, "note"));
     match open_archive(&st).and_then(|a| {
         a.list(&crate::archive::Filter::default())
             .map_err(|e| e.to_string())
@@ -965,6 +1127,45 @@ pub async fn archive_verify(State(st): State<Shared>) -> Res {
     Ok(page(&st, "archive.html", ctx))
 }
 
+/// Where exported bundles go, in the workspace.
+const BUNDLES: &str = "bundles";
+
+/// One company's archived files and `index.json` in a folder for the
+/// archivist (`cip archive export`, the library's own export), under
+/// `bundles/COMPANY-DATE/`; a folder that exists is refused, as the CLI
+/// refuses a non-empty one.
+pub async fn archive_export(State(st): State<Shared>, body: Bytes) -> Res {
+    let f = pairs(&body);
+    let company = param(&f, "company").unwrap_or("").trim().to_string();
+    if company.is_empty() {
+        return Err(bad(&st, "name the company whose files to export"));
+    }
+    let a = open_archive(&st).map_err(|e| bad(&st, e))?;
+    let name = format!("{}-{}", crate::letter::batch::slug(&company), today(&st));
+    let dir = st.cfg.root.join(BUNDLES).join(&name);
+    if dir.exists() {
+        return Err(refuse(
+            &st,
+            StatusCode::CONFLICT,
+            &format!("error: {BUNDLES}/{name} exists already; remove it to export again today"),
+        ));
+    }
+    let summary = a.export(&company, &dir).map_err(|e| {
+        // Nothing half-made is left behind for the next try.
+        let _ = std::fs::remove_dir(&dir);
+        refuse(
+            &st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("error: {e}"),
+        )
+    })?;
+    let note = format!(
+        "exported {} file(s) of {} to {BUNDLES}/{name}/ (check it with `cip archive verify --bundle {BUNDLES}/{name}`)",
+        summary.files, summary.company
+    );
+    Ok(Redirect::to(&format!("/archive?note={}", url_encode(&note))).into_response())
+}
+
 pub async fn not_found(State(st): State<Shared>) -> Response {
     refuse(&st, StatusCode::NOT_FOUND, "error: no such page")
 }
@@ -1008,16 +1209,7 @@ pub async fn letter(State(st): State<Shared>, body: Bytes) -> Res {
         Some(d) => LetterData::load(&inside(&st, d)?).map_err(|e| bad(&st, e))?,
         None => LetterData::default(),
     };
-    let key = param(&f, "key").unwrap_or("").trim();
-    let cert = param(&f, "cert").unwrap_or("").trim();
-    let signer = if key.is_empty() && cert.is_empty() {
-        None
-    } else {
-        Some(
-            keys::load_signer(Path::new(key), Path::new(cert))
-                .map_err(|e| bad(&st, format!("cannot sign: {e}")))?,
-        )
-    };
+    let signer = signer_from_form(&st, &f)?;
     let issuer = Issuer {
         kind,
         am: &am,
