@@ -92,6 +92,19 @@ const VALIDATION: &[(&str, &str, Kind)] = &[
     ("results_to_customs", "Results to Customs", Kind::Date),
 ];
 
+const EXTENSION: &[(&str, &str, Kind)] = &[
+    ("requested", "Requested", Kind::Date),
+    ("granted", "Granted", Kind::Date),
+    ("new_deadline", "New deadline", Kind::Date),
+    ("reason", "Reason", Kind::Long),
+];
+const FOLLOW_UP: &[(&str, &str, Kind)] = &[
+    ("requested", "Follow-up requested", Kind::Date),
+    ("started", "Review started", Kind::Date),
+    ("completed", "Review completed", Kind::Date),
+    ("outcome", "Outcome", Kind::Text),
+];
+
 /// One field of the form.
 #[derive(Debug, Clone, Serialize)]
 pub struct Field {
@@ -126,6 +139,14 @@ pub struct DocumentRow {
     pub file: String,
 }
 
+/// An extension request of the plan (`[[extension]]`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtensionRow {
+    pub path: String,
+    pub index: usize,
+    pub fields: Vec<Field>,
+}
+
 /// The whole form.
 #[derive(Debug, Clone, Serialize)]
 pub struct Form {
@@ -134,6 +155,8 @@ pub struct Form {
     pub approving: Vec<Field>,
     pub documents: Vec<DocumentRow>,
     pub deficiencies: Vec<DeficiencyForm>,
+    pub extensions: Vec<ExtensionRow>,
+    pub follow_up: Vec<Field>,
 }
 
 impl Form {
@@ -143,13 +166,18 @@ impl Form {
             "plan".to_string(),
             "responsible_official".into(),
             "approving_official".into(),
+            "follow_up".into(),
         ];
         let mut push = |fs: &[Field]| out.extend(fs.iter().map(|f| f.path.clone()));
         push(&self.header);
         push(&self.responsible);
         push(&self.approving);
+        push(&self.follow_up);
         for d in &self.documents {
             push(&d.fields);
+        }
+        for e in &self.extensions {
+            push(&e.fields);
         }
         for d in &self.deficiencies {
             push(&d.fields);
@@ -158,6 +186,7 @@ impl Form {
                 push(&s.fields);
             }
         }
+        out.extend(self.extensions.iter().map(|e| e.path.clone()));
         for d in &self.documents {
             out.push(d.path.clone());
         }
@@ -292,6 +321,19 @@ pub fn fields(doc: &DocumentMut) -> Form {
         approving: table_fields(sub("approving_official"), "approving_official", APPROVING),
         documents,
         deficiencies,
+        extensions: aot(root, "extension")
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let path = format!("extension[{i}]");
+                ExtensionRow {
+                    fields: table_fields(Some(t), &path, EXTENSION),
+                    path,
+                    index: i,
+                }
+            })
+            .collect(),
+        follow_up: table_fields(sub("follow_up"), "follow_up", FOLLOW_UP),
     }
 }
 
@@ -318,6 +360,8 @@ fn kind_of(path: &[(&str, Option<usize>)]) -> Option<Kind> {
         [("deficiency", Some(_)), _] => DEFICIENCY,
         [("deficiency", Some(_)), ("step", Some(_)), _] => STEP,
         [("deficiency", Some(_)), ("validation", None), _] => VALIDATION,
+        [("extension", Some(_)), _] => EXTENSION,
+        [("follow_up", None), _] => FOLLOW_UP,
         _ => return None,
     };
     let key = path.last()?.0;
@@ -363,6 +407,19 @@ fn value_of(kind: Kind, key: &str, text: &str) -> Option<Value> {
         Kind::Long => Some(Value::from(text.replace("\r\n", "\n").trim_end())),
         Kind::Text | Kind::Status => Some(Value::from(t)),
     }
+}
+
+/// The table the segments name, if the document has it.
+fn table_get<'a>(root: &'a Table, path: &[(&str, Option<usize>)]) -> Option<&'a Table> {
+    let mut t = root;
+    for (key, index) in path {
+        t = match (index, t.get(key)?) {
+            (None, item) => item.as_table()?,
+            (Some(i), Item::ArrayOfTables(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(t)
 }
 
 /// The table the segments before the last one name, created when missing
@@ -420,12 +477,14 @@ pub fn apply_form(
         let Some(((key, None), parents)) = segs.split_last() else {
             return Err(EditError::Unknown(path.clone()));
         };
-        let table = table_at(doc.as_table_mut(), parents, path)?;
-        let current = shown(table.get(key));
         let normal = |s: &str| s.replace("\r\n", "\n").trim().to_string();
+        // Compared before anything is created: an empty field of a table
+        // the file does not have (`[follow_up]`) adds nothing.
+        let current = shown(table_get(doc.as_table(), parents).and_then(|t| t.get(key)));
         if normal(&current) == normal(input) {
             continue;
         }
+        let table = table_at(doc.as_table_mut(), parents, path)?;
         changed = true;
         match value_of(kind, key, input) {
             None => {
@@ -470,6 +529,40 @@ pub fn add_step(name: &str, text: &str, d: usize) -> Result<String, EditError> {
             let mut a = toml_edit::ArrayOfTables::new();
             a.push(step);
             def.insert("step", Item::ArrayOfTables(a));
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// Append an extension request dated `requested` (the company asks; the
+/// decision's dates are filled in when Customs answers).
+pub fn add_extension(
+    name: &str,
+    text: &str,
+    requested: chrono::NaiveDate,
+) -> Result<String, EditError> {
+    let mut doc = parse(name, text)?;
+    let mut t = Table::new();
+    let date = crate::model::dates::iso(requested)
+        .parse::<toml_edit::Datetime>()
+        .map_err(|e| EditError::Syntax {
+            name: name.to_string(),
+            message: e.to_string(),
+        })?;
+    t.insert("requested", toml_edit::value(date));
+    match doc.as_table_mut().get_mut("extension") {
+        Some(Item::ArrayOfTables(a)) => a.push(t),
+        Some(other) => {
+            return Err(EditError::NotATable {
+                path: "extension".into(),
+                found: other.type_name().to_string(),
+            });
+        }
+        None => {
+            let mut a = toml_edit::ArrayOfTables::new();
+            a.push(t);
+            doc.as_table_mut()
+                .insert("extension", Item::ArrayOfTables(a));
         }
     }
     Ok(doc.to_string())
@@ -599,8 +692,12 @@ mod tests {
         push(&f.header);
         push(&f.responsible);
         push(&f.approving);
+        push(&f.follow_up);
         for d in &f.documents {
             push(&d.fields);
+        }
+        for e in &f.extensions {
+            push(&e.fields);
         }
         for d in &f.deficiencies {
             push(&d.fields);

@@ -194,6 +194,7 @@ pub fn router(cfg: Config) -> Result<Router, ServeError> {
         .route("/edit/step", post(pages::add_step))
         .route("/edit/step/remove", post(pages::remove_step))
         .route("/edit/step/move", post(pages::move_step))
+        .route("/edit/extension", post(pages::add_extension))
         .route("/edit/upload", post(pages::upload_doc))
         .route("/edit/render", post(pages::render_draft))
         .route("/edit/sign", post(pages::sign))

@@ -562,6 +562,14 @@ fn edit_page(st: &Shared, rel: &str, note: Option<String>) -> Res {
             "Completed",
         ],
     );
+    ctx.insert(
+        "follow_up_findings",
+        &placed
+            .slots
+            .get("follow_up")
+            .map(Vec::as_slice)
+            .unwrap_or(&[]),
+    );
     ctx.insert("placed", &placed);
     ctx.insert("hashes", &hashes);
     ctx.insert("note", &note);
@@ -721,6 +729,20 @@ pub async fn remove_step(State(st): State<Shared>, body: Bytes) -> Res {
         &rel,
         "step removed and saved",
         &format!("#deficiency-{d}"),
+    ))
+}
+
+/// A new extension request (`[[extension]]`, requested today), with the
+/// form's other edits.
+pub async fn add_extension(State(st): State<Shared>, body: Bytes) -> Res {
+    let f = pairs(&body);
+    let (path, rel, hash, text, applied) = from_form(&st, &f)?;
+    let new = edit::add_extension(&rel, &applied, today(&st)).map_err(|e| bad(&st, e))?;
+    save_checked(&st, &path, &rel, &hash, &text, &new)?;
+    Ok(back_to_editor(
+        &rel,
+        "extension request added and saved",
+        "#extensions",
     ))
 }
 
@@ -1183,6 +1205,73 @@ fn letter_kinds() -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A date field of a form (`<input type=date>` sends ISO), if filled.
+fn form_date(
+    st: &Shared,
+    f: &[(String, String)],
+    name: &str,
+) -> Result<Option<chrono::NaiveDate>, Response> {
+    match param(f, name).map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| bad(st, format!("`{name}`: `{v}` is not a date (YYYY-MM-DD)"))),
+    }
+}
+
+/// The letter data with what the case page's date pickers say: the
+/// extension decision (decision, requested, new deadline, reason), the
+/// follow-up review's date and place, the response due date. A field left
+/// empty keeps the data file's value.
+fn with_form_dates(
+    st: &Shared,
+    mut data: crate::letter::LetterData,
+    f: &[(String, String)],
+) -> Result<crate::letter::LetterData, Response> {
+    use crate::letter::profile::{Decision, ExtensionData, FollowUpData};
+    if let Some(d) = form_date(st, f, "due")? {
+        data.due = Some(d);
+    }
+    let decision = match param(f, "decision").unwrap_or("") {
+        "granted" => Some(Decision::Granted),
+        "denied" => Some(Decision::Denied),
+        "" => None,
+        other => {
+            return Err(bad(
+                st,
+                format!("`decision` is granted or denied, not `{other}`"),
+            ));
+        }
+    };
+    if let Some(decision) = decision {
+        let old = data.extension.take();
+        let reason = param(f, "reason")
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        data.extension = Some(ExtensionData {
+            decision,
+            requested: form_date(st, f, "requested")?.or(old.as_ref().and_then(|o| o.requested)),
+            new_deadline: form_date(st, f, "new_deadline")?
+                .or(old.as_ref().and_then(|o| o.new_deadline)),
+            reason: reason.or(old.and_then(|o| o.reason)),
+        });
+    }
+    if let Some(date) = form_date(st, f, "review_date")? {
+        let old = data.follow_up.take();
+        let location = param(f, "location")
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string);
+        data.follow_up = Some(FollowUpData {
+            date,
+            location: location.or(old.as_ref().and_then(|o| o.location.clone())),
+            deficiencies: old.and_then(|o| o.deficiencies),
+        });
+    }
+    Ok(data)
+}
+
 /// Preview (the letter PDF inline, nothing written) or issue: written to
 /// `letters/`, signed when a key is named, its decision appended to the
 /// plan's case file (`PLAN.case.toml`), and added to the archive when the
@@ -1209,6 +1298,7 @@ pub async fn letter(State(st): State<Shared>, body: Bytes) -> Res {
         Some(d) => LetterData::load(&inside(&st, d)?).map_err(|e| bad(&st, e))?,
         None => LetterData::default(),
     };
+    let data = with_form_dates(&st, data, &f)?;
     let signer = signer_from_form(&st, &f)?;
     let issuer = Issuer {
         kind,
