@@ -62,7 +62,11 @@ impl Reply {
 }
 
 fn send(root: &Path, req: Request<Body>) -> Reply {
-    let app = router(config(root)).expect("router");
+    send_with(config(root), req)
+}
+
+fn send_with(cfg: Config, req: Request<Body>) -> Reply {
+    let app = router(cfg).expect("router");
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
@@ -854,38 +858,290 @@ fn a_letter_is_previewed_then_issued_recorded_and_archived() {
     );
 }
 
-/// The sign button opens keys as `cip render --sign --key` does: a
-/// PKCS#12 file holds its certificate, so the certificate field may stay
-/// empty (a PEM key without one is refused with the reason).
 #[test]
-fn the_sign_button_takes_a_pkcs12_file_without_a_certificate() {
+fn every_page_writes_dates_in_the_workspace_style_and_inputs_in_iso() {
+    let ws = workspace();
+    let page = |style: cip::model::DateStyle, uri: &str| {
+        let mut c = config(&ws.root);
+        c.date_style = style;
+        let req = Request::get(uri)
+            .header(header::COOKIE, cookie())
+            .body(Body::empty())
+            .expect("request");
+        send_with(c, req).text()
+    };
+    use cip::model::DateStyle::{Iso, Long};
+    // Long (the default, as the CLI's): no ISO date in the text of the
+    // portfolio or the case page (only in machine-readable attributes).
+    let visible = |html: &str| {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out
+    };
+    let iso_in = |text: &str| {
+        let b = text.as_bytes();
+        (0..b.len().saturating_sub(9)).find(|&i| {
+            b[i..i + 10].iter().enumerate().all(|(k, c)| {
+                if k == 4 || k == 7 {
+                    *c == b'-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+        })
+    };
+    for uri in ["/", "/case?plan=acme.toml"] {
+        let html = page(Long, uri);
+        let text = visible(&html);
+        assert!(text.contains("April 10, 2027"), "{uri}: today in long form");
+        // The plan source shown read-only on the case page is the TOML itself.
+        let text = text.split("The plan as submitted").next().unwrap_or("");
+        assert_eq!(
+            iso_in(text).map(|i| &text[i.saturating_sub(60)..i + 10]),
+            None,
+            "{uri}: an ISO date in the page's text"
+        );
+        let html = page(Iso, uri);
+        assert!(visible(&html).contains("2027-04-10"), "{uri}: ISO style");
+        assert!(!html.contains("April 10, 2027"), "{uri}: one style");
+    }
+    // The editor's date pickers take and show ISO whatever the style.
+    let edit = page(Long, "/edit?plan=acme.toml");
+    assert!(
+        edit.contains(
+            "type=\"date\" id=\"plan.report_date\" name=\"plan.report_date\" value=\"2026-"
+        )
+    );
+    assert!(edit.contains("type=\"date\" id=\"deficiency[0].step[0].target\""));
+    assert!(edit.contains("type=\"date\" id=\"follow_up.requested\""));
+}
+
+#[test]
+fn the_portfolio_says_what_is_due_next_and_from_whom() {
+    let ws = workspace();
+    let html = get(&ws.root, "/").text();
+    assert!(html.contains("Due next, from whom"), "column");
+    // From the lifecycle: the first duty of each plan, the same one the
+    // case page lists first under "Next".
+    let (plan, case) = cip::status::load(&ws.root.join("acme.toml")).expect("load");
+    let st = cip::lifecycle::assess(
+        &plan,
+        &case,
+        "2027-04-10".parse().expect("d"),
+        &cip::status::Threshold::default(),
+    );
+    let first = st.due.first().expect("something is due");
+    let row_start = html.find("/case?plan=acme.toml\"").expect("row");
+    let row = &html[row_start..row_start + html[row_start..].find("</tr>").expect("end")];
+    assert!(
+        row.contains(&format!(
+            "<strong class=\"by\">{}</strong>",
+            first.by.as_str()
+        )),
+        "{row}"
+    );
+}
+
+#[test]
+fn steps_move_up_and_down_and_back_to_the_same_bytes() {
+    let ws = workspace();
+    let before = std::fs::read(ws.root.join("acme.toml")).expect("plan");
+    let html = get(&ws.root, "/edit?plan=acme.toml").text();
+    assert!(html.contains("value=\"0.1.up\"") && html.contains("value=\"0.0.down\""));
+    assert!(
+        !html.contains("value=\"0.0.up\""),
+        "the first step has no Up"
+    );
+    let mut f = form_fields(&html);
+    let action = |f: &[(String, String)], i: usize| {
+        f.iter()
+            .find(|(k, _)| k == &format!("deficiency[0].step[{i}].action"))
+            .map(|(_, v)| v.clone())
+            .expect("action")
+    };
+    let (a0, a1) = (action(&f, 0), action(&f, 1));
+    f.push(s("move", "0.0.down"));
+    let r = post_form(&ws.root, "/edit/step/move", &f);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = get(&ws.root, "/edit?plan=acme.toml").text();
+    let mut f = form_fields(&html);
+    assert_eq!((action(&f, 0), action(&f, 1)), (a1.clone(), a0.clone()));
+    let moved = std::fs::read_to_string(ws.root.join("acme.toml")).expect("plan");
+    assert_eq!(moved.len(), before.len(), "only the order changed");
+    cip::model::load_file(&ws.root.join("acme.toml")).expect("still a plan");
+    // A move past the end is refused, and writes nothing.
+    let mut past = f.clone();
+    past.push(s("move", "0.0.up"));
+    let r = post_form(&ws.root, "/edit/step/move", &past);
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    let mut junk = f.clone();
+    junk.push(s("move", "0.0.sideways"));
+    assert_eq!(
+        post_form(&ws.root, "/edit/step/move", &junk).status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws.root.join("acme.toml")).expect("plan"),
+        moved
+    );
+    // Without the CSRF token: refused.
+    let no_csrf: Vec<_> = f.iter().filter(|(k, _)| k != "csrf").cloned().collect();
+    let mut no_csrf = no_csrf;
+    no_csrf.push(s("move", "0.1.up"));
+    assert_eq!(
+        post_form(&ws.root, "/edit/step/move", &no_csrf).status,
+        StatusCode::FORBIDDEN
+    );
+    // And back: the file is byte for byte what it was.
+    f.push(s("move", "0.1.up"));
+    let r = post_form(&ws.root, "/edit/step/move", &f);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert_eq!(
+        std::fs::read(ws.root.join("acme.toml")).expect("plan"),
+        before
+    );
+    // A save with nothing changed leaves it byte-identical too.
+    let f = form_fields(&get(&ws.root, "/edit?plan=acme.toml").text());
+    assert_eq!(
+        post_form(&ws.root, "/edit", &f).status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        std::fs::read(ws.root.join("acme.toml")).expect("plan"),
+        before
+    );
+}
+
+#[test]
+fn extensions_and_follow_up_have_date_pickers_and_round_trip() {
+    let ws = workspace();
+    let html = get(&ws.root, "/edit?plan=acme.toml").text();
+    let mut f = form_fields(&html);
+    f.push(s("extension", "new"));
+    let r = post_form(&ws.root, "/edit/extension", &f);
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let html = get(&ws.root, "/edit?plan=acme.toml").text();
+    assert!(
+        html.contains("type=\"date\" id=\"extension[0].requested\" name=\"extension[0].requested\" value=\"2027-04-10\""),
+        "requested today, in a date picker"
+    );
+    let mut f = form_fields(&html);
+    for (k, v) in &mut f {
+        if k == "follow_up.requested" {
+            *v = "2027-03-01".into();
+        }
+    }
+    assert_eq!(
+        post_form(&ws.root, "/edit", &f).status,
+        StatusCode::SEE_OTHER
+    );
+    let text = std::fs::read_to_string(ws.root.join("acme.toml")).expect("plan");
+    assert!(
+        text.contains("[follow_up]\nrequested = 2027-03-01"),
+        "{text}"
+    );
+    let plan = cip::model::load_file(&ws.root.join("acme.toml")).expect("plan");
+    assert_eq!(plan.extensions.len(), 1);
+    // The AM's extension decision from the case page's date pickers.
+    let keys = tempfile::tempdir().expect("tmp");
+    let _ = keys;
+    let r = post_form(
+        &ws.root,
+        "/letter",
+        &[
+            s("csrf", CSRF),
+            s("plan", "acme.toml"),
+            s("kind", "extension"),
+            s("from", "am.toml"),
+            s("action", "preview"),
+            s("decision", "denied"),
+            s("requested", "2027-04-10"),
+            s("reason", "no significant progress by the deadline"),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert!(r.body.starts_with(b"%PDF-"));
+    let r = post_form(
+        &ws.root,
+        "/letter",
+        &[
+            s("csrf", CSRF),
+            s("plan", "acme.toml"),
+            s("kind", "extension"),
+            s("from", "am.toml"),
+            s("action", "preview"),
+            s("decision", "granted"),
+            s("new_deadline", "July 15"),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.text().contains("not a date"), "{}", r.text());
+}
+
+#[test]
+fn a_pkcs12_key_signs_with_its_password_which_is_never_echoed() {
     let ws = workspace();
     let keys = tempfile::tempdir().expect("tmp");
     let k = common::make_key(keys.path(), "cfo", cip::keys::Algorithm::P256);
     let p12 = keys.path().join("cfo.p12");
-    let out = common::run(
-        std::process::Command::new(common::tool("openssl"))
-            .args(["pkcs12", "-export", "-inkey"])
-            .arg(&k.key)
-            .arg("-in")
-            .arg(&k.cert)
-            .arg("-out")
-            .arg(&p12)
-            .args(["-passout", "pass:"]),
+    let out = std::process::Command::new("openssl")
+        .args(["pkcs12", "-export", "-inkey"])
+        .arg(&k.key)
+        .arg("-in")
+        .arg(&k.cert)
+        .arg("-out")
+        .arg(&p12)
+        .args(["-passout", "pass:correct horse battery"])
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "{}", common::text(&out));
+    let form = |password: &str| {
+        vec![
+            s("csrf", CSRF),
+            s("plan", "acme.toml"),
+            s("key", &p12.display().to_string()),
+            s("password", password),
+        ]
+    };
+    // Wrong password: the library's error, the password nowhere in it.
+    let r = post_form(&ws.root, "/edit/sign", &form("wrong horse secret"));
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.text().contains("cannot sign"), "{}", r.text());
+    assert!(!r.text().contains("wrong horse secret"));
+    assert!(!ws.root.join("acme-signed.pdf").exists());
+    // No password at all: an error, not a prompt on the server's terminal.
+    let r = post_form(&ws.root, "/edit/sign", &form(""));
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    // A certificate without its key.
     let r = post_form(
         &ws.root,
         "/edit/sign",
         &[
             s("csrf", CSRF),
             s("plan", "acme.toml"),
-            s("key", &p12.display().to_string()),
-            s("cert", ""),
+            s("cert", &k.cert.display().to_string()),
         ],
     );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // The right one: signed with the certificate from the .p12.
+    let r = post_form(&ws.root, "/edit/sign", &form("correct horse battery"));
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
-    let signed = std::fs::read(ws.root.join("acme-signed.pdf")).expect("signed written");
+    let loc = r.headers[header::LOCATION].to_str().expect("ascii");
+    assert!(!loc.contains("horse"), "{loc}");
+    assert!(!r.text().contains("horse"));
+    let signed = std::fs::read(ws.root.join("acme-signed.pdf")).expect("signed");
     let report = cip::verify::verify_pdf(
         &signed,
         &cip::verify::VerifyOptions {
@@ -895,6 +1151,159 @@ fn the_sign_button_takes_a_pkcs12_file_without_a_certificate() {
     )
     .expect("verifies");
     assert!(report.ok(), "{report:?}");
+    // The editor page after signing does not carry the password back.
+    let html = get(&ws.root, "/edit?plan=acme.toml").text();
+    assert!(!html.contains("horse"));
+    assert!(html.contains("name=\"password\" type=\"password\""));
+}
+
+#[test]
+fn transmit_writes_the_transmittal_letter_once_and_refuses_bad_input() {
+    let ws = workspace();
+    let form = |from: &str| {
+        vec![
+            s("csrf", CSRF),
+            s("plan", "acme.toml"),
+            s("from", from),
+            s("to", "am.toml"),
+        ]
+    };
+    let r = post_form(&ws.root, "/edit/transmit", &form("company.toml"));
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let loc = r.headers[header::LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(loc.contains("transmittal%20letter%20written"), "{loc}");
+    let letter = ws
+        .root
+        .join("letters/acme-imports-inc-transmittal-2027-04-10.pdf");
+    let pdf = std::fs::read(&letter).unwrap_or_else(|e| panic!("{}: {e}", letter.display()));
+    assert!(pdf.starts_with(b"%PDF-"));
+    // The library's own letter: the plan's digest is in it.
+    let plan_sha =
+        cip::model::files::sha256_hex(&std::fs::read(ws.root.join("acme.toml")).expect("plan"));
+    let out = std::process::Command::new("pdftotext")
+        .arg(&letter)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&out.stdout).replace(['\n', ' '], "");
+    assert!(
+        text.contains(&plan_sha[..16]),
+        "the plan's SHA-256 in {text}"
+    );
+    // Twice the same day: refused, the first kept.
+    let r = post_form(&ws.root, "/edit/transmit", &form("company.toml"));
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+    // A profile outside the workspace, or missing, or not a profile.
+    assert_eq!(
+        post_form(&ws.root, "/edit/transmit", &form("../company.toml")).status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_form(&ws.root, "/edit/transmit", &form("nothing.toml")).status,
+        StatusCode::FORBIDDEN
+    );
+    let r = post_form(&ws.root, "/edit/transmit", &form("acme.toml"));
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    assert!(r.text().contains("error: "), "{}", r.text());
+    // Only TOML plans are transmitted from the editor.
+    let mut pdf_plan = form("company.toml");
+    pdf_plan[1].1 = "letters/acme-imports-inc-transmittal-2027-04-10.pdf".into();
+    assert_eq!(
+        post_form(&ws.root, "/edit/transmit", &pdf_plan).status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[test]
+fn the_archivist_exports_a_bundle_that_verifies() {
+    let ws = workspace();
+    // No archive: the export says so.
+    let r = post_form(
+        &ws.root,
+        "/archive/export",
+        &[s("csrf", CSRF), s("company", "Acme")],
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text());
+    let a = cip::archive::Archive::init(&ws.root.join(cip::archive::DEFAULT_DIR)).expect("init");
+    // A signed plan in the archive.
+    let keys = tempfile::tempdir().expect("tmp");
+    let k = common::make_key(keys.path(), "cfo", cip::keys::Algorithm::Ed25519);
+    let r = post_form(
+        &ws.root,
+        "/edit/sign",
+        &[
+            s("csrf", CSRF),
+            s("plan", "acme.toml"),
+            s("key", &k.key.display().to_string()),
+            s("cert", &k.cert.display().to_string()),
+        ],
+    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    a.add(
+        &ws.root.join("acme-signed.pdf"),
+        &cip::archive::AddOptions {
+            trust: Vec::new(),
+            require_trusted: false,
+        },
+    )
+    .expect("archived");
+    let page = get(&ws.root, "/archive").text();
+    assert!(page.contains("action=\"/archive/export\""), "export form");
+    // Unknown company, empty name, no CSRF token.
+    let r = post_form(
+        &ws.root,
+        "/archive/export",
+        &[s("csrf", CSRF), s("company", "Nobody Ltd")],
+    );
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text());
+    assert!(!ws.root.join("bundles/nobody-ltd-2027-04-10").exists());
+    let r = post_form(
+        &ws.root,
+        "/archive/export",
+        &[s("csrf", CSRF), s("company", " ")],
+    );
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = post_form(&ws.root, "/archive/export", &[s("company", "Acme")]);
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The export, then the library's bundle check on it.
+    let r = post_form(
+        &ws.root,
+        "/archive/export",
+        &[s("csrf", CSRF), s("company", "acme")],
+    );
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let dirs: Vec<_> = std::fs::read_dir(ws.root.join("bundles"))
+        .expect("bundles/")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let report = cip::archive::verify_bundle(&dirs[0], &[]).expect("bundle check");
+    assert!(report.ok, "{report:?}");
+    assert!(dirs[0].join("index.json").is_file());
+    let loc = r.headers[header::LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert!(get(&ws.root, &loc).text().contains("exported 1 file(s)"));
+    // Again the same day: refused, not overwritten.
+    let r = post_form(
+        &ws.root,
+        "/archive/export",
+        &[s("csrf", CSRF), s("company", "acme")],
+    );
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text());
+}
+
+/// A PEM key without its certificate is refused with the reason (a
+/// PKCS#12 file or a token holds its certificate; a key file does not).
+#[test]
+fn the_sign_button_refuses_a_pem_key_without_its_certificate() {
+    let ws = workspace();
+    let keys = tempfile::tempdir().expect("tmp");
+    let k = common::make_key(keys.path(), "cfo", cip::keys::Algorithm::Ed25519);
     let r = post_form(
         &ws.root,
         "/edit/sign",
@@ -907,4 +1316,5 @@ fn the_sign_button_takes_a_pkcs12_file_without_a_certificate() {
     );
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(r.text().contains("needs its certificate"), "{}", r.text());
+    assert!(!ws.root.join("acme-signed.pdf").exists());
 }

@@ -30,6 +30,10 @@ pub struct Args {
     /// The day the lifecycle is judged on (YYYY-MM-DD). Default: today.
     #[arg(long, value_name = "DATE")]
     today: Option<chrono::NaiveDate>,
+    /// How the pages write dates, as `--date-style` for documents: long
+    /// ("November 20, 2026") or iso ("2026-11-20"). Date inputs are ISO.
+    #[arg(long, value_enum, default_value_t)]
+    date_style: super::render::DateStyleArg,
 }
 
 pub fn run(a: Args) -> ExitCode {
@@ -50,6 +54,7 @@ pub fn run(a: Args) -> ExitCode {
         }
     }
     cfg.today = a.today;
+    cfg.date_style = a.date_style.into();
     let root = cfg.root.display().to_string();
     let open = a.open;
     let result = cip::serve::run(cfg, SocketAddr::new(a.listen, a.port), |url| {

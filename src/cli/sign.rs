@@ -49,11 +49,13 @@ impl UnlockArgs {
                 env: self.password_env.clone(),
                 file: self.password_file.clone(),
                 interactive,
+                ..SecretSource::default()
             },
             pin: SecretSource {
                 env: self.pin_env.clone(),
                 file: None,
                 interactive,
+                ..SecretSource::default()
             },
             rsa_pss: self.rsa_pss,
         }

@@ -74,7 +74,7 @@ pub fn changes_page(
                 };
                 let mut t = vec![
                     Span::bold(subject.to_string()),
-                    Span::plain(restyle_dates(rest, style)),
+                    Span::plain(crate::model::dates::restyle(rest, style)),
                 ];
                 if c.kind == Kind::Removed {
                     t[1].style.italic = true;
@@ -96,58 +96,4 @@ pub fn changes_page(
         });
     }
     blocks
-}
-
-/// `text` with every ISO date (`2027-01-15`, not part of a longer number)
-/// written in `style`.
-fn restyle_dates(text: &str, style: DateStyle) -> String {
-    if style == DateStyle::Iso {
-        return text.to_string();
-    }
-    let b = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    let mut copied = 0;
-    while i + 10 <= b.len() {
-        let shape = b[i..i + 10].iter().enumerate().all(|(k, c)| {
-            if k == 4 || k == 7 {
-                *c == b'-'
-            } else {
-                c.is_ascii_digit()
-            }
-        });
-        let bounded = (i == 0 || !b[i - 1].is_ascii_digit())
-            && b.get(i + 10).is_none_or(|c| !c.is_ascii_digit());
-        if shape && bounded {
-            if let Ok(d) = chrono::NaiveDate::parse_from_str(&text[i..i + 10], "%Y-%m-%d") {
-                out.push_str(&text[copied..i]);
-                out.push_str(&style.write(d));
-                i += 10;
-                copied = i;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    out.push_str(&text[copied..]);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn iso_dates_in_sentences_follow_the_style() {
-        let s = "target date moved from 2027-01-15 to 2027-02-28; ref 12027-01-150, 2027-02-30";
-        assert_eq!(
-            restyle_dates(s, DateStyle::Long),
-            "target date moved from January 15, 2027 to February 28, 2027; ref 12027-01-150, 2027-02-30"
-        );
-        assert_eq!(restyle_dates(s, DateStyle::Iso), s);
-        assert_eq!(
-            restyle_dates("é 2027-01-15", DateStyle::Long),
-            "é January 15, 2027"
-        );
-    }
 }

@@ -11,16 +11,32 @@ use super::KeyError;
 /// Passwords and PINs are short; a "password file" of megabytes is a mistake.
 const MAX_SECRET_BYTES: u64 = 4096;
 
-/// Where a password or PIN comes from, in this order: the environment
-/// variable, the file, a prompt when `interactive`.
-#[derive(Clone, Debug, Default)]
+/// Where a password or PIN comes from, in this order: the value given
+/// (the web app's password field), the environment variable, the file, a
+/// prompt when `interactive`.
+#[derive(Clone, Default)]
 pub struct SecretSource {
+    /// The secret itself, typed into a form (`cip serve`): kept in memory
+    /// only, wiped when dropped, never printed (see the `Debug` below).
+    pub given: Option<Zeroizing<String>>,
     /// Name of an environment variable holding the secret.
     pub env: Option<String>,
     /// A file whose first line is the secret.
     pub file: Option<PathBuf>,
     /// Ask on the terminal (echo off) when nothing else gives it.
     pub interactive: bool,
+}
+
+// By hand, so that no log line or error report can show a given secret.
+impl std::fmt::Debug for SecretSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretSource")
+            .field("given", &self.given.as_ref().map(|_| "(hidden)"))
+            .field("env", &self.env)
+            .field("file", &self.file)
+            .field("interactive", &self.interactive)
+            .finish()
+    }
 }
 
 impl SecretSource {
@@ -32,6 +48,9 @@ impl SecretSource {
         secret: &'static str,
         what: &str,
     ) -> Result<Option<Zeroizing<String>>, KeyError> {
+        if let Some(v) = &self.given {
+            return Ok(Some(v.clone()));
+        }
         if let Some(var) = &self.env {
             return match std::env::var(var) {
                 Ok(v) => Ok(Some(Zeroizing::new(v))),

@@ -34,6 +34,41 @@ pub fn iso(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
+/// `text` with every ISO date (`2027-01-15`, not part of a longer number)
+/// written in `style`.
+pub fn restyle(text: &str, style: DateStyle) -> String {
+    if style == DateStyle::Iso {
+        return text.to_string();
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i + 10 <= b.len() {
+        let shape = b[i..i + 10].iter().enumerate().all(|(k, c)| {
+            if k == 4 || k == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+        let bounded = (i == 0 || !b[i - 1].is_ascii_digit())
+            && b.get(i + 10).is_none_or(|c| !c.is_ascii_digit());
+        if shape && bounded {
+            if let Ok(d) = NaiveDate::parse_from_str(&text[i..i + 10], "%Y-%m-%d") {
+                out.push_str(&text[copied..i]);
+                out.push_str(&style.write(d));
+                i += 10;
+                copied = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 /// Why a TOML value is not a plain calendar date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotADate {
@@ -104,5 +139,19 @@ mod tests {
         assert_eq!(conditional_period_end(d(2027, 8, 31)), d(2028, 2, 29));
         assert_eq!(conditional_period_end(d(2027, 8, 29)), d(2028, 2, 29));
         assert_eq!(conditional_period_end(d(2028, 8, 30)), d(2029, 2, 28));
+    }
+
+    #[test]
+    fn iso_dates_in_sentences_follow_the_style() {
+        let s = "target date moved from 2027-01-15 to 2027-02-28; ref 12027-01-150, 2027-02-30";
+        assert_eq!(
+            restyle(s, DateStyle::Long),
+            "target date moved from January 15, 2027 to February 28, 2027; ref 12027-01-150, 2027-02-30"
+        );
+        assert_eq!(restyle(s, DateStyle::Iso), s);
+        assert_eq!(
+            restyle("é 2027-01-15", DateStyle::Long),
+            "é January 15, 2027"
+        );
     }
 }

@@ -20,6 +20,11 @@ pub enum EditError {
     NoSuch(String),
     #[error("field `{0}` is not a field the editor writes")]
     Unknown(String),
+    #[error("`{path}` cannot be moved {direction}")]
+    NoMove {
+        path: String,
+        direction: &'static str,
+    },
     #[error("`{path}` is a {found} in the plan, not a table; edit it in the TOML file")]
     NotATable { path: String, found: String },
 }
@@ -87,6 +92,19 @@ const VALIDATION: &[(&str, &str, Kind)] = &[
     ("results_to_customs", "Results to Customs", Kind::Date),
 ];
 
+const EXTENSION: &[(&str, &str, Kind)] = &[
+    ("requested", "Requested", Kind::Date),
+    ("granted", "Granted", Kind::Date),
+    ("new_deadline", "New deadline", Kind::Date),
+    ("reason", "Reason", Kind::Long),
+];
+const FOLLOW_UP: &[(&str, &str, Kind)] = &[
+    ("requested", "Follow-up requested", Kind::Date),
+    ("started", "Review started", Kind::Date),
+    ("completed", "Review completed", Kind::Date),
+    ("outcome", "Outcome", Kind::Text),
+];
+
 /// One field of the form.
 #[derive(Debug, Clone, Serialize)]
 pub struct Field {
@@ -121,6 +139,14 @@ pub struct DocumentRow {
     pub file: String,
 }
 
+/// An extension request of the plan (`[[extension]]`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtensionRow {
+    pub path: String,
+    pub index: usize,
+    pub fields: Vec<Field>,
+}
+
 /// The whole form.
 #[derive(Debug, Clone, Serialize)]
 pub struct Form {
@@ -129,6 +155,8 @@ pub struct Form {
     pub approving: Vec<Field>,
     pub documents: Vec<DocumentRow>,
     pub deficiencies: Vec<DeficiencyForm>,
+    pub extensions: Vec<ExtensionRow>,
+    pub follow_up: Vec<Field>,
 }
 
 impl Form {
@@ -138,13 +166,18 @@ impl Form {
             "plan".to_string(),
             "responsible_official".into(),
             "approving_official".into(),
+            "follow_up".into(),
         ];
         let mut push = |fs: &[Field]| out.extend(fs.iter().map(|f| f.path.clone()));
         push(&self.header);
         push(&self.responsible);
         push(&self.approving);
+        push(&self.follow_up);
         for d in &self.documents {
             push(&d.fields);
+        }
+        for e in &self.extensions {
+            push(&e.fields);
         }
         for d in &self.deficiencies {
             push(&d.fields);
@@ -153,6 +186,7 @@ impl Form {
                 push(&s.fields);
             }
         }
+        out.extend(self.extensions.iter().map(|e| e.path.clone()));
         for d in &self.documents {
             out.push(d.path.clone());
         }
@@ -287,6 +321,19 @@ pub fn fields(doc: &DocumentMut) -> Form {
         approving: table_fields(sub("approving_official"), "approving_official", APPROVING),
         documents,
         deficiencies,
+        extensions: aot(root, "extension")
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let path = format!("extension[{i}]");
+                ExtensionRow {
+                    fields: table_fields(Some(t), &path, EXTENSION),
+                    path,
+                    index: i,
+                }
+            })
+            .collect(),
+        follow_up: table_fields(sub("follow_up"), "follow_up", FOLLOW_UP),
     }
 }
 
@@ -313,6 +360,8 @@ fn kind_of(path: &[(&str, Option<usize>)]) -> Option<Kind> {
         [("deficiency", Some(_)), _] => DEFICIENCY,
         [("deficiency", Some(_)), ("step", Some(_)), _] => STEP,
         [("deficiency", Some(_)), ("validation", None), _] => VALIDATION,
+        [("extension", Some(_)), _] => EXTENSION,
+        [("follow_up", None), _] => FOLLOW_UP,
         _ => return None,
     };
     let key = path.last()?.0;
@@ -358,6 +407,19 @@ fn value_of(kind: Kind, key: &str, text: &str) -> Option<Value> {
         Kind::Long => Some(Value::from(text.replace("\r\n", "\n").trim_end())),
         Kind::Text | Kind::Status => Some(Value::from(t)),
     }
+}
+
+/// The table the segments name, if the document has it.
+fn table_get<'a>(root: &'a Table, path: &[(&str, Option<usize>)]) -> Option<&'a Table> {
+    let mut t = root;
+    for (key, index) in path {
+        t = match (index, t.get(key)?) {
+            (None, item) => item.as_table()?,
+            (Some(i), Item::ArrayOfTables(a)) => a.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(t)
 }
 
 /// The table the segments before the last one name, created when missing
@@ -415,12 +477,14 @@ pub fn apply_form(
         let Some(((key, None), parents)) = segs.split_last() else {
             return Err(EditError::Unknown(path.clone()));
         };
-        let table = table_at(doc.as_table_mut(), parents, path)?;
-        let current = shown(table.get(key));
         let normal = |s: &str| s.replace("\r\n", "\n").trim().to_string();
+        // Compared before anything is created: an empty field of a table
+        // the file does not have (`[follow_up]`) adds nothing.
+        let current = shown(table_get(doc.as_table(), parents).and_then(|t| t.get(key)));
         if normal(&current) == normal(input) {
             continue;
         }
+        let table = table_at(doc.as_table_mut(), parents, path)?;
         changed = true;
         match value_of(kind, key, input) {
             None => {
@@ -470,6 +534,40 @@ pub fn add_step(name: &str, text: &str, d: usize) -> Result<String, EditError> {
     Ok(doc.to_string())
 }
 
+/// Append an extension request dated `requested` (the company asks; the
+/// decision's dates are filled in when Customs answers).
+pub fn add_extension(
+    name: &str,
+    text: &str,
+    requested: chrono::NaiveDate,
+) -> Result<String, EditError> {
+    let mut doc = parse(name, text)?;
+    let mut t = Table::new();
+    let date = crate::model::dates::iso(requested)
+        .parse::<toml_edit::Datetime>()
+        .map_err(|e| EditError::Syntax {
+            name: name.to_string(),
+            message: e.to_string(),
+        })?;
+    t.insert("requested", toml_edit::value(date));
+    match doc.as_table_mut().get_mut("extension") {
+        Some(Item::ArrayOfTables(a)) => a.push(t),
+        Some(other) => {
+            return Err(EditError::NotATable {
+                path: "extension".into(),
+                found: other.type_name().to_string(),
+            });
+        }
+        None => {
+            let mut a = toml_edit::ArrayOfTables::new();
+            a.push(t);
+            doc.as_table_mut()
+                .insert("extension", Item::ArrayOfTables(a));
+        }
+    }
+    Ok(doc.to_string())
+}
+
 /// Remove step `s` of deficiency `d`.
 pub fn remove_step(name: &str, text: &str, d: usize, s: usize) -> Result<String, EditError> {
     let mut doc = parse(name, text)?;
@@ -478,6 +576,67 @@ pub fn remove_step(name: &str, text: &str, d: usize, s: usize) -> Result<String,
     match def.get_mut("step") {
         Some(Item::ArrayOfTables(a)) if s < a.len() => a.remove(s),
         _ => return Err(EditError::NoSuch(path)),
+    }
+    Ok(doc.to_string())
+}
+
+/// Move step `s` of deficiency `d` one place up or down (`up`): the two
+/// steps trade places with their comments, nothing else moves. A move past
+/// either end is refused.
+pub fn move_step(
+    name: &str,
+    text: &str,
+    d: usize,
+    s: usize,
+    up: bool,
+) -> Result<String, EditError> {
+    let mut doc = parse(name, text)?;
+    let path = format!("deficiency[{d}].step[{s}]");
+    let other = if up {
+        s.checked_sub(1)
+    } else {
+        s.checked_add(1)
+    };
+    let def = table_at(doc.as_table_mut(), &[("deficiency", Some(d))], &path)?;
+    let Some(Item::ArrayOfTables(a)) = def.get_mut("step") else {
+        return Err(EditError::NoSuch(path));
+    };
+    let Some(o) = other.filter(|o| *o < a.len() && s < a.len()) else {
+        return Err(EditError::NoMove {
+            path,
+            direction: if up { "up" } else { "down" },
+        });
+    };
+    let (lo, hi) = (s.min(o), s.max(o));
+    let (Some(t_lo), Some(t_hi)) = (a.get(lo).cloned(), a.get(hi).cloned()) else {
+        return Err(EditError::NoSuch(path));
+    };
+    // The document is written in table position order: each table takes
+    // the other's place there too (its comments travel with it, as its
+    // decor), so the file shows the new order.
+    let (p_lo, p_hi) = (t_lo.position(), t_hi.position());
+    let mut new_lo = t_hi;
+    let mut new_hi = t_lo;
+    if let (Some(pl), Some(ph)) = (p_lo, p_hi) {
+        new_lo.set_position(pl);
+        new_hi.set_position(ph);
+    }
+    // Subtables of a step (none in the framework's format, but kept) keep
+    // their own positions: the move is refused rather than scrambled.
+    if [&new_lo, &new_hi].iter().any(|t| {
+        t.iter()
+            .any(|(_, v)| v.is_table() || v.is_array_of_tables())
+    }) {
+        return Err(EditError::NoMove {
+            path,
+            direction: "with its subtables; move it in the TOML file",
+        });
+    }
+    if let Some(x) = a.get_mut(lo) {
+        *x = new_lo;
+    }
+    if let Some(x) = a.get_mut(hi) {
+        *x = new_hi;
     }
     Ok(doc.to_string())
 }
@@ -533,8 +692,12 @@ mod tests {
         push(&f.header);
         push(&f.responsible);
         push(&f.approving);
+        push(&f.follow_up);
         for d in &f.documents {
             push(&d.fields);
+        }
+        for e in &f.extensions {
+            push(&e.fields);
         }
         for d in &f.deficiencies {
             push(&d.fields);
@@ -578,6 +741,31 @@ mod tests {
             .collect();
         assert_eq!(diff, [("target = 2026-12-18", "target = 2027-01-08")]);
         assert_eq!(PLAN.lines().count(), out.lines().count());
+    }
+
+    #[test]
+    fn a_step_moves_with_its_comments_and_back_gives_the_same_bytes() {
+        let text = "[plan]\ncompany = \"A\"\n\n[[deficiency]]\nid = \"D1\"\n\n# first\n[[deficiency.step]]\naction = \"one\" # 1\n\n# second\n[[deficiency.step]]\naction = \"two\"\n\n[[deficiency]]\nid = \"D2\"\n";
+        let down = move_step("p.toml", text, 0, 0, false).expect("moves");
+        assert_eq!(
+            down,
+            "[plan]\ncompany = \"A\"\n\n[[deficiency]]\nid = \"D1\"\n\n# second\n[[deficiency.step]]\naction = \"two\"\n\n# first\n[[deficiency.step]]\naction = \"one\" # 1\n\n[[deficiency]]\nid = \"D2\"\n"
+        );
+        assert_eq!(move_step("p.toml", &down, 0, 1, true).expect("back"), text);
+        assert!(matches!(
+            move_step("p.toml", text, 0, 0, true),
+            Err(EditError::NoMove { .. })
+        ));
+        assert!(matches!(
+            move_step("p.toml", text, 0, 1, false),
+            Err(EditError::NoMove { .. })
+        ));
+        assert!(move_step("p.toml", text, 1, 0, false).is_err());
+        let acme = move_step("acme.toml", PLAN, 0, 1, true).expect("acme");
+        assert_eq!(
+            move_step("acme.toml", &acme, 0, 0, false).expect("back"),
+            PLAN
+        );
     }
 
     #[test]

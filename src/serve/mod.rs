@@ -56,6 +56,10 @@ pub struct Config {
     pub token: String,
     /// CSRF token of this run.
     pub csrf: String,
+    /// How every page writes dates (one choice for the workspace, as
+    /// `--date-style` is for documents); date inputs stay ISO, as HTML's
+    /// `<input type=date>` requires.
+    pub date_style: crate::model::DateStyle,
 }
 
 /// Why the server could not start.
@@ -107,6 +111,7 @@ impl Config {
             today: None,
             token: random_token()?,
             csrf: random_token()?,
+            date_style: crate::model::DateStyle::default(),
         })
     }
 }
@@ -119,8 +124,29 @@ pub(crate) struct AppState {
 pub(crate) type Shared = Arc<AppState>;
 
 /// The templates, compiled into the binary.
-fn templates() -> Result<tera::Tera, ServeError> {
+fn templates(style: crate::model::DateStyle) -> Result<tera::Tera, ServeError> {
     let mut t = tera::Tera::new();
+    // A date (`2027-01-15`, as the library serialises it) in the
+    // workspace's style; a date-time keeps its time after the date; none
+    // is a dash.
+    t.register_filter(
+        "day",
+        move |v: &tera::Value, _: tera::Kwargs, _: &tera::State| -> String {
+            match v.as_str() {
+                Some(s) => day(s, style),
+                None if v.is_none() || v.is_undefined() => "—".to_string(),
+                None => v.to_string(),
+            }
+        },
+    );
+    // Sentences from the library (consequences, what is due) carry ISO
+    // dates: written in the style, as the documents do.
+    t.register_filter(
+        "dates",
+        move |s: &str, _: tera::Kwargs, _: &tera::State| -> String {
+            crate::model::dates::restyle(s, style)
+        },
+    );
     // Workspace paths in links (`/case?plan=...`).
     t.register_filter(
         "urlencode",
@@ -154,8 +180,8 @@ fn templates() -> Result<tera::Tera, ServeError> {
 /// The whole app as a router (tests drive it without a socket).
 pub fn router(cfg: Config) -> Result<Router, ServeError> {
     let state: Shared = Arc::new(AppState {
+        tera: templates(cfg.date_style)?,
         cfg,
-        tera: templates()?,
     });
     Ok(Router::new()
         .route("/", get(pages::portfolio))
@@ -167,12 +193,16 @@ pub fn router(cfg: Config) -> Result<Router, ServeError> {
         .route("/edit/check", post(pages::live_check))
         .route("/edit/step", post(pages::add_step))
         .route("/edit/step/remove", post(pages::remove_step))
+        .route("/edit/step/move", post(pages::move_step))
+        .route("/edit/extension", post(pages::add_extension))
         .route("/edit/upload", post(pages::upload_doc))
         .route("/edit/render", post(pages::render_draft))
         .route("/edit/sign", post(pages::sign))
+        .route("/edit/transmit", post(pages::transmit))
         .route("/new", post(pages::new_plan))
         .route("/archive", get(pages::archive))
         .route("/archive/verify", post(pages::archive_verify))
+        .route("/archive/export", post(pages::archive_export))
         .route("/static/app.js", get(static_js))
         .route("/static/style.css", get(static_css))
         .fallback(pages::not_found)
@@ -193,6 +223,25 @@ async fn static_css() -> impl IntoResponse {
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         include_str!("../../templates/serve/style.css"),
     )
+}
+
+/// `2027-01-15` (or `2027-01-15T09:30:00Z`, an archive time) in `style`;
+/// anything else as it is.
+fn day(s: &str, style: crate::model::DateStyle) -> String {
+    let (date, rest) = s.split_at(s.len().min(10));
+    let Ok(d) = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") else {
+        return s.to_string();
+    };
+    if rest.is_empty() {
+        return style.write(d);
+    }
+    match rest.strip_prefix(['T', ' ']).and_then(|t| t.get(..5)) {
+        Some(hm) => {
+            let zone = if rest.ends_with('Z') { " UTC" } else { "" };
+            format!("{} {hm}{zone}", style.write(d))
+        }
+        None => s.to_string(),
+    }
 }
 
 /// Equal without an early exit on the first difference (the token must not

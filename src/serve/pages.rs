@@ -151,6 +151,17 @@ struct Row {
     rel: String,
     phase_title: &'static str,
     editable: bool,
+    /// What the lifecycle lists first as due, and from whom.
+    due: Option<Due>,
+}
+
+/// The lifecycle's first duty of a plan, as the case page's "Next" lists it.
+#[derive(Serialize)]
+struct Due {
+    by: &'static str,
+    date: Option<chrono::NaiveDate>,
+    what: String,
+    overdue: bool,
 }
 
 pub async fn portfolio(
@@ -159,28 +170,44 @@ pub async fn portfolio(
 ) -> Response {
     let filter = param(&q, "q").unwrap_or("").trim().to_lowercase();
     let paths = workspace_plans(&st.cfg.root);
-    // `cip status --all`'s own computation and order.
-    // The row names the file by the plan's source name, which for a PDF is
-    // "x.pdf (plan.toml)": name it by its path, for the links.
-    let load = |path: &Path| {
-        status::load(path).map(|(mut plan, case)| {
-            plan.source.name = path.display().to_string();
-            (plan, case)
-        })
-    };
-    let p = status::portfolio(&paths, load, today(&st), &Threshold::default());
-    let rows: Vec<Row> = p
-        .plans
-        .into_iter()
-        .map(|row| {
-            let rel = rel_of(&st, Path::new(&row.file));
-            Row {
-                phase_title: row.phase.title(),
-                editable: rel.to_ascii_lowercase().ends_with(".toml"),
-                rel,
-                row,
+    let today = today(&st);
+    let threshold = Threshold::default();
+    // `cip status --all`'s rows (`PortfolioRow::from_state`) and order
+    // (`status::urgency`), with the lifecycle's first duty beside each.
+    let mut rows = Vec::new();
+    let mut unreadable = Vec::new();
+    for path in &paths {
+        let rel = rel_of(&st, path);
+        match status::load(path) {
+            Ok((mut plan, case)) => {
+                // The row names the file by the plan's source name, which
+                // for a PDF is "x.pdf (plan.toml)": name it by its path.
+                plan.source.name = path.display().to_string();
+                let state = crate::lifecycle::assess(&plan, &case, today, &threshold);
+                let due = state.due.first().map(|d| Due {
+                    by: d.by.as_str(),
+                    date: d.date,
+                    what: d.what.clone(),
+                    overdue: d.overdue,
+                });
+                let row = status::PortfolioRow::from_state(&plan, &state);
+                rows.push(Row {
+                    phase_title: row.phase.title(),
+                    editable: rel.to_ascii_lowercase().ends_with(".toml"),
+                    rel,
+                    row,
+                    due,
+                });
             }
-        })
+            Err(e) => unreadable.push(status::Unreadable {
+                file: rel,
+                error: e.to_string(),
+            }),
+        }
+    }
+    rows.sort_by(|a, b| status::urgency(&a.row, &b.row));
+    let rows: Vec<Row> = rows
+        .into_iter()
         .filter(|r| {
             filter.is_empty()
                 || [&r.row.company, &r.row.assessment_report, &r.rel]
@@ -188,17 +215,9 @@ pub async fn portfolio(
                     .any(|s| s.to_lowercase().contains(&filter))
         })
         .collect();
-    let unreadable: Vec<status::Unreadable> = p
-        .unreadable
-        .into_iter()
-        .map(|u| status::Unreadable {
-            file: rel_of(&st, Path::new(&u.file)),
-            error: u.error,
-        })
-        .collect();
     let mut ctx = tera::Context::new();
     ctx.insert("title", "Portfolio");
-    ctx.insert("today", &p.today.to_string());
+    ctx.insert("today", &today.to_string());
     ctx.insert("rows", &rows);
     ctx.insert("unreadable", &unreadable);
     ctx.insert("q", &filter);
@@ -248,7 +267,7 @@ pub async fn case(State(st): State<Shared>, Query(q): Query<Vec<(String, String)
         &loaded.plan,
         Some(today),
         TIMELINE_WIDTH,
-        crate::model::DateStyle::Long,
+        st.cfg.date_style,
     );
     let svgs = svg::drawings(
         &timeline,
@@ -543,6 +562,14 @@ fn edit_page(st: &Shared, rel: &str, note: Option<String>) -> Res {
             "Completed",
         ],
     );
+    ctx.insert(
+        "follow_up_findings",
+        &placed
+            .slots
+            .get("follow_up")
+            .map(Vec::as_slice)
+            .unwrap_or(&[]),
+    );
     ctx.insert("placed", &placed);
     ctx.insert("hashes", &hashes);
     ctx.insert("note", &note);
@@ -705,6 +732,59 @@ pub async fn remove_step(State(st): State<Shared>, body: Bytes) -> Res {
     ))
 }
 
+/// A new extension request (`[[extension]]`, requested today), with the
+/// form's other edits.
+pub async fn add_extension(State(st): State<Shared>, body: Bytes) -> Res {
+    let f = pairs(&body);
+    let (path, rel, hash, text, applied) = from_form(&st, &f)?;
+    let new = edit::add_extension(&rel, &applied, today(&st)).map_err(|e| bad(&st, e))?;
+    save_checked(&st, &path, &rel, &hash, &text, &new)?;
+    Ok(back_to_editor(
+        &rel,
+        "extension request added and saved",
+        "#extensions",
+    ))
+}
+
+/// Move a step up or down (`move` = `DEFICIENCY.STEP.up` or `.down`): a
+/// plain form button, so it works without the page's script; the form's
+/// other edits are saved with it.
+pub async fn move_step(State(st): State<Shared>, body: Bytes) -> Res {
+    let f = pairs(&body);
+    let (path, rel, hash, text, applied) = from_form(&st, &f)?;
+    let which = param(&f, "move").unwrap_or("");
+    let parsed = {
+        let mut it = which.split('.');
+        match (it.next(), it.next(), it.next(), it.next()) {
+            (Some(d), Some(s), Some(dir), None) => {
+                match (d.parse::<usize>(), s.parse::<usize>(), dir) {
+                    (Ok(d), Ok(s), "up") => Some((d, s, true)),
+                    (Ok(d), Ok(s), "down") => Some((d, s, false)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    };
+    let Some((d, s, up)) = parsed else {
+        return Err(bad(
+            &st,
+            format!("`move` must be DEFICIENCY.STEP.up or .down, not `{which}`"),
+        ));
+    };
+    let new = edit::move_step(&rel, &applied, d, s, up).map_err(|e| bad(&st, e))?;
+    save_checked(&st, &path, &rel, &hash, &text, &new)?;
+    Ok(back_to_editor(
+        &rel,
+        &format!(
+            "step {} moved {} and saved",
+            s + 1,
+            if up { "up" } else { "down" }
+        ),
+        &format!("#deficiency-{d}"),
+    ))
+}
+
 /// A supporting document into the plan's `docs/`, hashed, and named in
 /// the plan as a new `[[document]]`.
 pub async fn upload_doc(State(st): State<Shared>, m: Multipart) -> Res {
@@ -765,10 +845,12 @@ pub async fn upload_doc(State(st): State<Shared>, m: Multipart) -> Res {
     ))
 }
 
-/// The options `cip render` uses by default (timeline page included).
-fn render_opts(draft: bool) -> render::RenderOptions {
+/// The options `cip render` uses by default (timeline page included), in
+/// the workspace's date style.
+fn render_opts(st: &Shared, draft: bool) -> render::RenderOptions {
     render::RenderOptions {
         draft,
+        date_style: st.cfg.date_style,
         date: render::source_date_epoch(),
         timeline: true,
         ..render::RenderOptions::default()
@@ -803,7 +885,8 @@ pub async fn render_draft(State(st): State<Shared>, body: Bytes) -> Res {
     let f = pairs(&body);
     let rel = param(&f, "plan").unwrap_or("").to_string();
     let (path, _, _) = open_plan(&st, &rel)?;
-    let r = render::render_file(&path, &render_opts(true)).map_err(|e| render_error(&st, e))?;
+    let r =
+        render::render_file(&path, &render_opts(&st, true)).map_err(|e| render_error(&st, e))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf"),
@@ -817,6 +900,40 @@ pub async fn render_draft(State(st): State<Shared>, body: Bytes) -> Res {
         .into_response())
 }
 
+/// The signer a form names (`key`: a key file, a PKCS#12 file or a
+/// `pkcs11:` URI; `cert`: its certificate, optional for PKCS#12 and
+/// tokens; `password`: the PKCS#12 or key password, or the token's PIN),
+/// opened as `cip sign --key` opens it. `None` when no key is named. The
+/// password is copied into wiped memory for this call (the request body it
+/// came from is an ordinary buffer) and never put into a page, a redirect
+/// or an error message.
+fn signer_from_form(st: &Shared, f: &[(String, String)]) -> Result<Option<keys::Signer>, Response> {
+    let key = param(f, "key").unwrap_or("").trim();
+    let cert = param(f, "cert").unwrap_or("").trim();
+    if key.is_empty() {
+        if cert.is_empty() {
+            return Ok(None);
+        }
+        return Err(bad(st, "a certificate was named without its key"));
+    }
+    let secret = param(f, "password")
+        .filter(|p| !p.is_empty())
+        .map(|p| zeroize::Zeroizing::new(p.to_string()));
+    let given = keys::SecretSource {
+        given: secret,
+        ..keys::SecretSource::default()
+    };
+    let opts = keys::KeyOptions {
+        password: given.clone(),
+        pin: given,
+        rsa_pss: false,
+    };
+    let cert = (!cert.is_empty()).then(|| Path::new(cert));
+    keys::open_signer(Path::new(key), cert, &opts)
+        .map(Some)
+        .map_err(|e| bad(st, format!("cannot sign: {e}")))
+}
+
 /// Render (refused with check errors, as `cip render` is) and sign with
 /// the key and certificate named by path on this machine; writes
 /// `PLAN-signed.pdf` beside the plan. The key never leaves the server.
@@ -824,30 +941,121 @@ pub async fn sign(State(st): State<Shared>, body: Bytes) -> Res {
     let f = pairs(&body);
     let rel = param(&f, "plan").unwrap_or("").to_string();
     let (path, _, _) = open_plan(&st, &rel)?;
-    let key = param(&f, "key").unwrap_or("").trim();
-    let cert = param(&f, "cert").unwrap_or("").trim();
-    if key.is_empty() {
+    let Some(signer) = signer_from_form(&st, &f)? else {
         return Err(bad(
             &st,
-            "name the key and the certificate (paths on this machine)",
+            "name the key: a key or PKCS#12 file on this machine, or a pkcs11: URI",
         ));
-    }
-    // As `cip render --sign --key`: a key file (with its certificate), a
-    // PKCS#12 file or a pkcs11: URI; no terminal to ask a secret on.
-    let cert = Some(Path::new(cert)).filter(|c| !c.as_os_str().is_empty());
-    let signer = keys::open_signer(Path::new(key), cert, &keys::KeyOptions::default())
-        .map_err(|e| bad(&st, format!("cannot sign: {e}")))?;
+    };
     let out = render::signed_output(&path);
     let opts = sign::SignOptions::default();
-    let signed = render::render_to(&path, &out, &render_opts(false), Some((&signer, &opts)))
-        .map_err(|e| render_error(&st, e))?
-        .pdf;
+    let signed = render::render_to(
+        &path,
+        &out,
+        &render_opts(&st, false),
+        Some((&signer, &opts)),
+    )
+    .map_err(|e| render_error(&st, e))?
+    .pdf;
     let out_rel = rel_of(&st, &out);
     Ok(back_to_editor(
         &rel,
         &format!("signed: wrote {out_rel} ({} bytes)", signed.len()),
         "#sign",
     ))
+}
+
+/// The transmittal letter that sends the plan to Customs (`cip letter
+/// transmittal`, the library's one implementation): on the company's
+/// letterhead (`from`, default `company.toml`), to the account manager
+/// (`to`, default `am.toml` when the workspace has one), enclosing the
+/// signed plan when `PLAN-signed.pdf` exists (else the TOML), signed when
+/// a key is named. Written to `letters/`; refused if that file exists.
+pub async fn transmit(State(st): State<Shared>, body: Bytes) -> Res {
+    use crate::letter::transmittal::{self, CompanyKind, CompanyProfile, TransmittalOptions};
+    use crate::letter::{AmProfile, PlanInput};
+    let f = pairs(&body);
+    let rel = param(&f, "plan").unwrap_or("").to_string();
+    let (path, _, _) = open_plan(&st, &rel)?;
+    let from = param(&f, "from")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("company.toml");
+    let company = CompanyProfile::load(&inside(&st, from)?).map_err(|e| bad(&st, e))?;
+    let to = match param(&f, "to").map(str::trim) {
+        Some(t) if !t.is_empty() => {
+            Some(AmProfile::load(&inside(&st, t)?).map_err(|e| bad(&st, e))?)
+        }
+        Some(_) => None,
+        None => match files::resolve(&st.cfg.root, "am.toml") {
+            Ok(p) => Some(AmProfile::load(&p).map_err(|e| bad(&st, e))?),
+            Err(_) => None,
+        },
+    };
+    let signer = signer_from_form(&st, &f)?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let signed_plan = path.with_file_name(format!("{stem}-signed.pdf"));
+    let sent = if signed_plan.is_file() {
+        signed_plan
+    } else {
+        path.clone()
+    };
+    let input = PlanInput::load(&sent, &st.cfg.trust).map_err(|e| {
+        refuse(
+            &st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("error: {e}"),
+        )
+    })?;
+    let opts = TransmittalOptions {
+        date: today(&st),
+        paper: crate::documents::Paper::default(),
+        to: to.as_ref(),
+        signer: signer.as_ref().map(|s| (s, sign::SignOptions::default())),
+        date_style: st.cfg.date_style,
+        kind: CompanyKind::Transmittal,
+    };
+    let letter = transmittal::issue(&input, &company, &opts).map_err(|e| {
+        refuse(
+            &st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("error: {e}"),
+        )
+    })?;
+    let dir = st.cfg.root.join(LETTERS);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| bad(&st, format!("cannot create {LETTERS}/: {e}")))?;
+    let name = format!(
+        "{}-transmittal-{}.pdf",
+        crate::letter::batch::slug(&letter.meta.company),
+        letter.meta.date
+    );
+    let out = dir.join(&name);
+    if out.exists() {
+        return Err(refuse(
+            &st,
+            StatusCode::CONFLICT,
+            &format!(
+                "error: {LETTERS}/{name} exists already: the plan was transmitted today; remove that letter first to send it again"
+            ),
+        ));
+    }
+    crate::atomic::write(&out, &letter.pdf)
+        .map_err(|e| bad(&st, format!("cannot write {LETTERS}/{name}: {e}")))?;
+    let mut note = format!(
+        "transmittal letter written: {LETTERS}/{name} (to {}, enclosing {} file(s): {}{})",
+        letter.meta.addressee,
+        letter.meta.enclosed.len(),
+        rel_of(&st, &sent),
+        if signer.is_some() { "; signed" } else { "" }
+    );
+    for w in input.warnings() {
+        note.push_str(&format!("; warning: {w}"));
+    }
+    Ok(back_to_editor(&rel, &note, "#transmit"))
 }
 
 /// `cip init` into the workspace, then the editor.
@@ -883,6 +1091,7 @@ pub async fn archive(State(st): State<Shared>, Query(q): Query<Vec<(String, Stri
     let mut ctx = tera::Context::new();
     ctx.insert("title", "Archive");
     ctx.insert("q", &needle);
+    ctx.insert("note", &param(&q, "note"));
     match open_archive(&st).and_then(|a| {
         a.list(&crate::archive::Filter::default())
             .map_err(|e| e.to_string())
@@ -933,6 +1142,45 @@ pub async fn archive_verify(State(st): State<Shared>) -> Res {
     Ok(page(&st, "archive.html", ctx))
 }
 
+/// Where exported bundles go, in the workspace.
+const BUNDLES: &str = "bundles";
+
+/// One company's archived files and `index.json` in a folder for the
+/// archivist (`cip archive export`, the library's own export), under
+/// `bundles/COMPANY-DATE/`; a folder that exists is refused, as the CLI
+/// refuses a non-empty one.
+pub async fn archive_export(State(st): State<Shared>, body: Bytes) -> Res {
+    let f = pairs(&body);
+    let company = param(&f, "company").unwrap_or("").trim().to_string();
+    if company.is_empty() {
+        return Err(bad(&st, "name the company whose files to export"));
+    }
+    let a = open_archive(&st).map_err(|e| bad(&st, e))?;
+    let name = format!("{}-{}", crate::letter::batch::slug(&company), today(&st));
+    let dir = st.cfg.root.join(BUNDLES).join(&name);
+    if dir.exists() {
+        return Err(refuse(
+            &st,
+            StatusCode::CONFLICT,
+            &format!("error: {BUNDLES}/{name} exists already; remove it to export again today"),
+        ));
+    }
+    let summary = a.export(&company, &dir).map_err(|e| {
+        // Nothing half-made is left behind for the next try.
+        let _ = std::fs::remove_dir(&dir);
+        refuse(
+            &st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("error: {e}"),
+        )
+    })?;
+    let note = format!(
+        "exported {} file(s) of {} to {BUNDLES}/{name}/ (check it with `cip archive verify --bundle {BUNDLES}/{name}`)",
+        summary.files, summary.company
+    );
+    Ok(Redirect::to(&format!("/archive?note={}", url_encode(&note))).into_response())
+}
+
 pub async fn not_found(State(st): State<Shared>) -> Response {
     refuse(&st, StatusCode::NOT_FOUND, "error: no such page")
 }
@@ -948,6 +1196,73 @@ fn letter_kinds() -> Vec<String> {
     crate::letter::Templates::bundled()
         .map(|t| t.kinds())
         .unwrap_or_default()
+}
+
+/// A date field of a form (`<input type=date>` sends ISO), if filled.
+fn form_date(
+    st: &Shared,
+    f: &[(String, String)],
+    name: &str,
+) -> Result<Option<chrono::NaiveDate>, Response> {
+    match param(f, name).map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| bad(st, format!("`{name}`: `{v}` is not a date (YYYY-MM-DD)"))),
+    }
+}
+
+/// The letter data with what the case page's date pickers say: the
+/// extension decision (decision, requested, new deadline, reason), the
+/// follow-up review's date and place, the response due date. A field left
+/// empty keeps the data file's value.
+fn with_form_dates(
+    st: &Shared,
+    mut data: crate::letter::LetterData,
+    f: &[(String, String)],
+) -> Result<crate::letter::LetterData, Response> {
+    use crate::letter::profile::{Decision, ExtensionData, FollowUpData};
+    if let Some(d) = form_date(st, f, "due")? {
+        data.due = Some(d);
+    }
+    let decision = match param(f, "decision").unwrap_or("") {
+        "granted" => Some(Decision::Granted),
+        "denied" => Some(Decision::Denied),
+        "" => None,
+        other => {
+            return Err(bad(
+                st,
+                format!("`decision` is granted or denied, not `{other}`"),
+            ));
+        }
+    };
+    if let Some(decision) = decision {
+        let old = data.extension.take();
+        let reason = param(f, "reason")
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        data.extension = Some(ExtensionData {
+            decision,
+            requested: form_date(st, f, "requested")?.or(old.as_ref().and_then(|o| o.requested)),
+            new_deadline: form_date(st, f, "new_deadline")?
+                .or(old.as_ref().and_then(|o| o.new_deadline)),
+            reason: reason.or(old.and_then(|o| o.reason)),
+        });
+    }
+    if let Some(date) = form_date(st, f, "review_date")? {
+        let old = data.follow_up.take();
+        let location = param(f, "location")
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string);
+        data.follow_up = Some(FollowUpData {
+            date,
+            location: location.or(old.as_ref().and_then(|o| o.location.clone())),
+            deficiencies: old.and_then(|o| o.deficiencies),
+        });
+    }
+    Ok(data)
 }
 
 /// Preview (the letter PDF inline, nothing written) or issue: written to
@@ -976,16 +1291,8 @@ pub async fn letter(State(st): State<Shared>, body: Bytes) -> Res {
         Some(d) => LetterData::load(&inside(&st, d)?).map_err(|e| bad(&st, e))?,
         None => LetterData::default(),
     };
-    let key = param(&f, "key").unwrap_or("").trim();
-    let cert = param(&f, "cert").unwrap_or("").trim();
-    let signer = if key.is_empty() && cert.is_empty() {
-        None
-    } else {
-        Some(
-            keys::load_signer(Path::new(key), Path::new(cert))
-                .map_err(|e| bad(&st, format!("cannot sign: {e}")))?,
-        )
-    };
+    let data = with_form_dates(&st, data, &f)?;
+    let signer = signer_from_form(&st, &f)?;
     let issuer = Issuer {
         kind,
         am: &am,
@@ -993,6 +1300,7 @@ pub async fn letter(State(st): State<Shared>, body: Bytes) -> Res {
         templates: &templates,
         options: LetterOptions {
             date: Some(today(&st)),
+            date_style: st.cfg.date_style,
             ..LetterOptions::default()
         },
         signer: signer.as_ref().map(|s| (s, sign::SignOptions::default())),

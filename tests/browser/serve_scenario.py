@@ -62,6 +62,20 @@ with sync_playwright() as p:
     expect(page.locator(".note")).to_contain_text("saved")
     shot(page, "03-editor-saved.png")
 
+    # Reorder: the first step of deficiency 1 moves down (a plain form
+    # button); its action is now the second row's.
+    first = page.locator('[name="deficiency[0].step[0].action"]').input_value()
+    page.locator('button[formaction="/edit/step/move"][value="0.0.down"]').click()
+    expect(page.locator(".note")).to_contain_text("step 1 moved down")
+    expect(page.locator('[name="deficiency[0].step[1].action"]')).to_have_value(first)
+    page.locator("#deficiency-0 table.steps").scroll_into_view_if_needed()
+    page.screenshot(path=os.path.join(shots, "03b-editor-step-moved.png"))
+    # Date pickers: the follow-up request date, typed through the picker.
+    fu = page.locator('[name="follow_up.requested"]')
+    assert fu.get_attribute("type") == "date"
+    fu.scroll_into_view_if_needed()
+    page.locator("#extensions").screenshot(path=os.path.join(shots, "03c-editor-extension-follow-up-dates.png"))
+
     # Upload a supporting document into docs/: its SHA-256 is shown.
     doc = os.path.join(ws, "..", "audit-procedure.txt")
     with open(doc, "w") as f:
@@ -78,15 +92,25 @@ with sync_playwright() as p:
     assert r.status == 200 and r.headers["content-type"] == "application/pdf", (r.status, r.headers)
     assert int(r.headers.get("content-length", "0")) > 10000, r.headers
 
-    # Sign with a key named by its path on this machine.
+    # Sign with a key named by its path on this machine (a PEM key without
+    # a password; the password field is there for .p12 files and tokens).
     page.locator("#key").fill(key)
     page.locator("#cert").fill(cert)
+    assert page.locator("#password").get_attribute("type") == "password"
     page.locator('form[action="/edit/sign"] button').click()
     expect(page.locator(".note")).to_contain_text("signed: wrote acme-signed.pdf")
     signed_after = time.monotonic() - started
     shot(page, "04-editor-signed.png")
     signed = os.path.join(ws, "acme-signed.pdf")
     assert os.path.getsize(signed) > 10000
+
+    # Transmit: the transmittal letter, enclosing the signed plan.
+    page.locator("#tkey").fill(key)
+    page.locator("#tcert").fill(cert)
+    page.locator('form[action="/edit/transmit"] button').click()
+    expect(page.locator(".note")).to_contain_text("transmittal letter written")
+    expect(page.locator(".note")).to_contain_text("acme-signed.pdf")
+    shot(page, "04b-editor-transmitted.png")
 
     # The account manager drops the signed PDF: verified, kept, the case shown.
     page.goto(base + "/")
@@ -112,6 +136,11 @@ with sync_playwright() as p:
     shot(page, "09-archive.png")
     page.locator('form[action="/archive/verify"] button').click()
     expect(page.locator(".verdict")).to_contain_text("archive verifies")
+    # The archivist's bundle for the company.
+    page.locator("#company").fill("Acme Imports, Inc.")
+    page.locator('form[action="/archive/export"] button').click()
+    expect(page.locator(".note")).to_contain_text("exported 1 file(s) of Acme Imports, Inc.")
+    shot(page, "10-archive-exported.png")
 
     # A forged copy is clearly marked and not kept.
     data = bytearray(open(signed, "rb").read())
@@ -128,6 +157,8 @@ with sync_playwright() as p:
 
     page.goto(base + "/")
     expect(page.locator("table.grid")).to_contain_text("received/acme-signed.pdf")
+    # What is due next and from whom, dates in the long style.
+    expect(page.locator("td.due").first).to_contain_text("by ")
     shot(page, "08-portfolio-after.png")
     browser.close()
 
