@@ -710,7 +710,8 @@ fn render_sign_then_drop_the_signed_pdf_and_a_forged_one() {
 
     // A forged copy: one byte of the signed content changed.
     let mut forged = signed.clone();
-    let i = memchr_find(&forged, b"/Producer").expect("a signed byte to change");
+    // The XMP packet is stored uncompressed: its Producer is a signed byte.
+    let i = memchr_find(&forged, b"pdf:Producer").expect("a signed byte to change");
     forged[i + 1] ^= 0x20;
     let r = multipart(
         &ws.root,

@@ -83,6 +83,12 @@ fn b_lt_and_b_lta_files_are_verified_by_cip_and_pyhanko() {
         "{t}"
     );
     assert!(t.contains("validation data: in the DSS (VRI entry)"), "{t}");
+    // The signature's "later changes" line names the DSS update, not only
+    // signatures (it added no signature at all).
+    assert!(
+        t.contains("later changes: validation data (DSS) only"),
+        "{t}"
+    );
     let (ok, report) = pyhanko(&lt, &ca, &[]);
     assert!(ok, "pyHanko rejects cip's B-LT file:\n{report}");
     // B-LTA: the document timestamp is listed with its coverage.
@@ -94,6 +100,10 @@ fn b_lt_and_b_lta_files_are_verified_by_cip_and_pyhanko() {
         "{t}"
     );
     assert!(t.contains("covers: the whole file"), "{t}");
+    assert!(
+        t.contains("later changes: a second signature and validation data (DSS) only"),
+        "{t}"
+    );
     let o = cip(&["verify", s(&lta), "--trust", s(&ca), "--format", "json"]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(j["document_timestamps"][0]["ok"], true, "{j}");

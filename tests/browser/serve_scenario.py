@@ -144,7 +144,8 @@ with sync_playwright() as p:
 
     # A forged copy is clearly marked and not kept.
     data = bytearray(open(signed, "rb").read())
-    i = data.find(b"/Producer")
+    i = data.find(b"pdf:Producer")  # in the XMP packet, stored uncompressed
+    assert i >= 0, "no XMP Producer to change"
     data[i + 1] ^= 0x20
     forged = os.path.join(ws, "..", "forged.pdf")
     open(forged, "wb").write(bytes(data))
