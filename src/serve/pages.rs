@@ -965,6 +965,28 @@ pub async fn sign(State(st): State<Shared>, body: Bytes) -> Res {
     ))
 }
 
+/// Write a letter into `letters/` as a new file: one that exists already
+/// (found at the moment of creation, not by an earlier look) is refused
+/// with `why_exists`, and nothing is written.
+fn write_new_letter(
+    st: &Shared,
+    dir: &Path,
+    name: &str,
+    pdf: &[u8],
+    why_exists: &str,
+) -> Result<std::path::PathBuf, Response> {
+    let out = dir.join(name);
+    match crate::atomic::create_new(&out, pdf, 0o644) {
+        Ok(()) => Ok(out),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(refuse(
+            st,
+            StatusCode::CONFLICT,
+            &format!("error: {LETTERS}/{name} exists already: {why_exists}"),
+        )),
+        Err(e) => Err(bad(st, format!("cannot write {LETTERS}/{name}: {e}"))),
+    }
+}
+
 /// The transmittal letter that sends the plan to Customs (`cip letter
 /// transmittal`, the library's one implementation): on the company's
 /// letterhead (`from`, default `company.toml`), to the account manager
@@ -1033,18 +1055,13 @@ pub async fn transmit(State(st): State<Shared>, body: Bytes) -> Res {
         crate::letter::batch::slug(&letter.meta.company),
         letter.meta.date
     );
-    let out = dir.join(&name);
-    if out.exists() {
-        return Err(refuse(
-            &st,
-            StatusCode::CONFLICT,
-            &format!(
-                "error: {LETTERS}/{name} exists already: the plan was transmitted today; remove that letter first to send it again"
-            ),
-        ));
-    }
-    crate::atomic::write(&out, &letter.pdf)
-        .map_err(|e| bad(&st, format!("cannot write {LETTERS}/{name}: {e}")))?;
+    write_new_letter(
+        &st,
+        &dir,
+        &name,
+        &letter.pdf,
+        "the plan was transmitted today; remove that letter first to send it again",
+    )?;
     let mut note = format!(
         "transmittal letter written: {LETTERS}/{name} (to {}, enclosing {} file(s): {}{})",
         letter.meta.addressee,
@@ -1335,18 +1352,13 @@ pub async fn letter(State(st): State<Shared>, body: Bytes) -> Res {
         letter.meta.kind,
         letter.meta.date
     );
-    let out = dir.join(&name);
-    if out.exists() {
-        return Err(refuse(
-            &st,
-            StatusCode::CONFLICT,
-            &format!(
-                "error: {LETTERS}/{name} exists already: a letter of this kind was issued today"
-            ),
-        ));
-    }
-    crate::atomic::write(&out, &letter.pdf)
-        .map_err(|e| bad(&st, format!("cannot write {LETTERS}/{name}: {e}")))?;
+    let out = write_new_letter(
+        &st,
+        &dir,
+        &name,
+        &letter.pdf,
+        "a letter of this kind was issued today",
+    )?;
     let mut notes = vec![format!(
         "wrote {LETTERS}/{name} ({}{})",
         letter.meta.title,
