@@ -27,13 +27,10 @@ pub(super) fn signer_report(cert: &Certificate, self_signed: bool) -> SignerRepo
     }
 }
 
-pub(super) fn to_chrono(t: &x509_cert::time::Time) -> Option<DateTime<Utc>> {
-    let secs = i64::try_from(t.to_unix_duration().as_secs()).ok()?;
-    Utc.timestamp_opt(secs, 0).single()
-}
-
 pub(super) fn time_str(t: &x509_cert::time::Time) -> String {
-    to_chrono(t).map(|t| t.to_rfc3339()).unwrap_or_default()
+    crate::keys::x509_time(t)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
 }
 
 /// Whether `issuer`'s key verifies `cert`'s signature.

@@ -28,14 +28,14 @@ use const_oid::db;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use der::Encode;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
 use byte_range::{byte_range, contents};
-use certificates::{is_self_signed, signer_report, time_str, to_chrono, trust};
+use certificates::{is_self_signed, signer_report, time_str, trust};
 
 use crate::cms::{self, DigestAlg, ParsedCms};
 use crate::pdfbytes::{Dict, Object, Pdf, PdfError, SigField, XrefEntry, decode_text};

@@ -134,7 +134,7 @@ pub(super) fn check(
     r.tsa_cert_sha256 = cert.to_der().ok().map(|d| hex::encode(Sha256::digest(d)));
     let na = &cert.tbs_certificate().validity().not_after;
     r.tsa_cert_not_after = Some(time_str(na));
-    r.tsa_not_after = super::to_chrono(na);
+    r.tsa_not_after = crate::keys::x509_time(na);
     let mut all: Vec<Certificate> = info.certificates.clone();
     all.extend_from_slice(pool);
     r.trust = trust(
