@@ -7,7 +7,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::check::{self, Report};
 use crate::documents::plan::{PlanOptions, plan_document};
-use crate::documents::{Attachment, Block, Paper, Relationship};
+use crate::documents::{Attachment, Block, Document, Paper, Relationship};
 use crate::manifest::{self, Manifest, ManifestError};
 use crate::model::{LoadError, Plan, date};
 use crate::sign::{self, Output, PublishError};
@@ -30,6 +30,9 @@ pub struct RenderOptions {
     pub previous: Option<PreviousSubmission>,
     /// How dates are written (the same choice as letters' `--date-style`).
     pub date_style: crate::model::DateStyle,
+    /// Characters the regular face must carry besides the text: a visible
+    /// signature's (`sign::Publish::reserve`).
+    pub reserve: std::collections::BTreeSet<char>,
 }
 
 /// The signature's reason when a rendered plan is signed without one
@@ -71,6 +74,8 @@ pub struct Rendered {
     pub pdf: Vec<u8>,
     pub report: Report,
     pub manifest: Manifest,
+    /// The pages' fonts, for a signature made in the same run.
+    pub fonts: Vec<crate::pdf::PageFont>,
 }
 
 /// Load, check and render a plan file.
@@ -82,11 +87,12 @@ pub fn render_file(path: &Path, opts: &RenderOptions) -> Result<Rendered, Render
     if report.has_errors() && !opts.draft {
         return Err(RenderError::Refused(Box::new(report)));
     }
-    let (pdf, manifest) = render_plan(&plan, opts)?;
+    let (written, manifest) = render_plan_written(&plan, opts)?;
     Ok(Rendered {
-        pdf,
+        pdf: written.pdf,
         report,
         manifest,
+        fonts: written.fonts,
     })
 }
 
@@ -108,6 +114,16 @@ pub fn render_to(
     let mut out = Output::new(output.to_path_buf()).input("the plan itself", plan_path);
     // Before rendering: refusing costs nothing, rendering does.
     out.refuse_clash().map_err(unrendered)?;
+    let mut how = sign::Publish {
+        signer,
+        default_reason: Some(PLAN_SIGNING_REASON.into()),
+        default_location: None,
+        output: None,
+    };
+    let opts = &RenderOptions {
+        reserve: how.reserve(),
+        ..opts.clone()
+    };
     let rendered = render_file(plan_path, opts)?;
     let base = plan_path.parent().unwrap_or(Path::new(""));
     for doc in rendered
@@ -119,14 +135,18 @@ pub fn render_to(
         let path = base.join(doc);
         out = out.input(format!("a supporting document ({})", path.display()), &path);
     }
-    let how = sign::Publish {
-        signer,
-        default_reason: Some(PLAN_SIGNING_REASON.into()),
-        default_location: None,
-        output: Some(&out),
+    how.output = Some(&out);
+    let written = crate::pdf::Written {
+        pdf: rendered.pdf,
+        fonts: rendered.fonts,
     };
-    match sign::publish(rendered.pdf, &how) {
-        Ok(pdf) => Ok(Rendered { pdf, ..rendered }),
+    match sign::publish(written, &how) {
+        Ok(pdf) => Ok(Rendered {
+            pdf,
+            report: rendered.report,
+            manifest: rendered.manifest,
+            fonts: Vec::new(),
+        }),
         Err(source) => Err(RenderError::Publish {
             report: Some(Box::new(rendered.report)),
             source,
@@ -150,6 +170,13 @@ pub fn signed_output(plan_path: &Path) -> PathBuf {
 
 /// Render a loaded plan (no check: the caller decided).
 pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> Result<(Vec<u8>, Manifest), RenderError> {
+    render_plan_written(plan, opts).map(|(w, m)| (w.pdf, m))
+}
+
+fn render_plan_written(
+    plan: &Plan,
+    opts: &RenderOptions,
+) -> Result<(crate::pdf::Written, Manifest), RenderError> {
     let (manifest, files) = manifest::build(plan, !opts.no_attach)?;
     let manifest_json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     let mut attachments = vec![
@@ -217,8 +244,11 @@ pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> Result<(Vec<u8>, Manife
             },
         },
     );
-    let pdf = crate::pdf::render(&doc)?;
-    Ok((pdf, manifest))
+    let doc = Document {
+        reserved: opts.reserve.clone(),
+        ..doc
+    };
+    Ok((crate::pdf::render_written(&doc)?, manifest))
 }
 
 /// A fixed date from the plan, so that the same plan gives the same bytes.

@@ -30,6 +30,11 @@ pub struct Document {
     pub blocks: Vec<Block>,
     /// Embedded files, listed in `/EmbeddedFiles` and as associated files (`/AF`).
     pub attachments: Vec<Attachment>,
+    /// Characters the regular face carries besides the text: a visible
+    /// signature's, when the document is signed as it is made
+    /// (`sign::Publish::reserve`), so that the appearance draws with the
+    /// page font.
+    pub reserved: std::collections::BTreeSet<char>,
 }
 
 /// Document metadata (Info dictionary and XMP).

@@ -78,6 +78,7 @@ pub fn plan_document(
         draft: opts.draft,
         blocks,
         attachments,
+        reserved: Default::default(),
     }
 }
 

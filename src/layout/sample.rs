@@ -226,6 +226,7 @@ pub fn document(sections: usize) -> Document {
                 bytes: (0..=255u8).cycle().take(3000).collect(),
             },
         ],
+        reserved: Default::default(),
     }
 }
 

@@ -499,19 +499,21 @@ impl Issuer<'_> {
         meta.record = entry.as_ref().map(entry_json);
         meta.warnings = warnings.clone();
         meta.override_ = override_;
-        let doc = letter_document(&ctx, &md, &meta, plan, self.options.paper);
-        let pdf = crate::pdf::render(&doc).map_err(|source| LetterError::Pdf {
-            file: file.clone(),
-            source,
-        })?;
-        let pdf = sign::Publish {
+        let how = sign::Publish {
             signer: self.signer.as_ref().map(|(s, o)| (*s, o)),
             default_reason: Some(format!("{} issued by the Account Manager", ctx.kind_title)),
             default_location: Some(self.am.office.clone()),
             output: None,
-        }
-        .sign(pdf)
-        .map_err(|source| LetterError::Sign { file, source })?;
+        };
+        let mut doc = letter_document(&ctx, &md, &meta, plan, self.options.paper);
+        doc.reserved = how.reserve();
+        let written = crate::pdf::render_written(&doc).map_err(|source| LetterError::Pdf {
+            file: file.clone(),
+            source,
+        })?;
+        let pdf = how
+            .sign(written)
+            .map_err(|source| LetterError::Sign { file, source })?;
         Ok(Letter {
             pdf,
             markdown: md,
@@ -1045,5 +1047,6 @@ pub fn letter_document(
         draft: false,
         blocks,
         attachments,
+        reserved: Default::default(),
     }
 }

@@ -347,19 +347,7 @@ pub fn issue(
         results: ctx.results.clone(),
         creator: format!("cip {}", env!("CARGO_PKG_VERSION")),
     };
-    let doc = document(
-        &ctx,
-        &md,
-        &meta,
-        plan.source.text.as_bytes(),
-        opts.paper,
-        opts.kind,
-    );
-    let pdf = crate::pdf::render(&doc).map_err(|source| LetterError::Pdf {
-        file: file.clone(),
-        source,
-    })?;
-    let pdf = sign::Publish {
+    let how = sign::Publish {
         signer: opts.signer.as_ref().map(|(s, o)| (*s, o)),
         default_reason: Some(format!(
             "{} \u{2014} {}",
@@ -367,9 +355,23 @@ pub fn issue(
             or_dash(&ctx.company.name)
         )),
         ..sign::Publish::default()
-    }
-    .sign(pdf)
-    .map_err(|source| LetterError::Sign { file, source })?;
+    };
+    let mut doc = document(
+        &ctx,
+        &md,
+        &meta,
+        plan.source.text.as_bytes(),
+        opts.paper,
+        opts.kind,
+    );
+    doc.reserved = how.reserve();
+    let written = crate::pdf::render_written(&doc).map_err(|source| LetterError::Pdf {
+        file: file.clone(),
+        source,
+    })?;
+    let pdf = how
+        .sign(written)
+        .map_err(|source| LetterError::Sign { file, source })?;
     Ok(Transmittal {
         pdf,
         markdown: md,
@@ -507,6 +509,7 @@ fn document(
                 bytes: plan_toml.to_vec(),
             },
         ],
+        reserved: Default::default(),
     }
 }
 

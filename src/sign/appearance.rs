@@ -12,10 +12,10 @@ use sha2::{Digest, Sha256};
 
 use crate::fonts::FontFace;
 use crate::keys::{self, Signer};
-use crate::pdf::FontSubset;
-use crate::pdfbytes::{Dict, ObjRef, Object, Update};
+use crate::pdf::{FontSubset, PageFont};
+use crate::pdfbytes::{Dict, ObjRef, Object, Pdf, Update};
 
-const FACE: FontFace = FontFace::Regular;
+pub(crate) const FACE: FontFace = FontFace::Regular;
 
 /// Short fingerprint for display: the first 8 bytes of the SHA-256, grouped.
 pub fn short_fingerprint(cert_der: &[u8]) -> String {
@@ -44,6 +44,42 @@ fn layouts(signer: &Signer, time: DateTime<FixedOffset>) -> Vec<Vec<String>> {
     }
 }
 
+/// Every character an appearance for `signer` can show, whatever the
+/// signing time and box: a document made to be signed by `signer` carries
+/// them in its regular face ([`crate::documents::Document::reserved`]).
+pub fn characters(signer: &Signer) -> BTreeSet<char> {
+    let epoch = DateTime::<chrono::Utc>::UNIX_EPOCH.fixed_offset();
+    layouts(signer, epoch)
+        .iter()
+        .flatten()
+        .flat_map(|l| l.chars())
+        .chain("0123456789+-:".chars())
+        .collect()
+}
+
+/// The page font to draw with, when it is the one the pages use (its
+/// object still names the subset made in this run) and has every glyph.
+fn page_font<'f>(
+    doc: &Pdf<'_>,
+    font: Option<&'f PageFont>,
+    chars: &BTreeSet<char>,
+) -> Option<&'f PageFont> {
+    let f = font.filter(|f| f.subset.face == FACE)?;
+    if !chars
+        .iter()
+        .all(|c| f.subset.gids.get(c).is_some_and(|g| *g != 0))
+    {
+        return None;
+    }
+    let r = ObjRef {
+        num: f.object,
+        generation: 0,
+    };
+    let dict = doc.resolve_dict(&Object::Ref(r)).ok()?;
+    let base = dict.get(b"BaseFont").and_then(Object::as_name)?;
+    (base == f.subset.base_font.as_bytes()).then_some(f)
+}
+
 /// The largest type size (at most 10 pt) at which `text` fits `w` x `h`.
 fn fit(text: &[String], w: f64, h: f64, pad: f64) -> f64 {
     let m = FACE.metrics();
@@ -58,13 +94,16 @@ fn fit(text: &[String], w: f64, h: f64, pad: f64) -> f64 {
         .max(1.0)
 }
 
-/// Adds the appearance stream and its font; returns the widget's `/AP`.
+/// Adds the appearance stream and, unless `font` (the pages' regular face,
+/// made in this run) has every glyph, its own font; returns the widget's
+/// `/AP`.
 pub fn build(
+    doc: &Pdf<'_>,
     upd: &mut Update<'_, '_>,
     signer: &Signer,
     time: DateTime<FixedOffset>,
-    w: f64,
-    h: f64,
+    (w, h): (f64, f64),
+    font: Option<&PageFont>,
 ) -> Dict {
     if w < 1.0 || h < 1.0 {
         return empty(upd);
@@ -77,10 +116,25 @@ pub fn build(
             if c.0 > best.0 + 0.01 { c } else { best }
         });
     let chars: BTreeSet<char> = text.iter().flat_map(|l| l.chars()).collect();
-    // Subsetting the bundled face fails only with a broken build; an empty
-    // appearance still leaves a valid (invisible-looking) signature.
-    let Ok(subset) = FontSubset::new(FACE, &chars) else {
-        return empty(upd);
+    let own;
+    let (subset, font_ref) = match page_font(doc, font, &chars) {
+        Some(f) => (
+            &f.subset,
+            ObjRef {
+                num: f.object,
+                generation: 0,
+            },
+        ),
+        None => {
+            // Subsetting the bundled face fails only with a broken build; an
+            // empty appearance still leaves a valid (invisible-looking)
+            // signature.
+            let Ok(subset) = FontSubset::new(FACE, &chars) else {
+                return empty(upd);
+            };
+            own = subset;
+            (&own, add_font(upd, &own))
+        }
     };
     let n = text.len() as f64;
     let lead = size * 1.25;
@@ -97,7 +151,6 @@ pub fn build(
         content.extend_from_slice(b" Tj\n");
     }
     content.extend_from_slice(b"ET\nQ\n");
-    let font_ref = add_font(upd, &subset);
     let mut fonts = Dict::new();
     fonts.set(b"F1", Object::Ref(font_ref));
     let mut res = Dict::new();

@@ -23,6 +23,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crate::cms::{self, CmsError};
 use crate::intake::MAX_PLAN_PDF_BYTES;
 use crate::keys::Signer;
+use crate::pdf::PageFont;
 use crate::pdfbytes::{
     Dict, ObjRef, Object, Pdf, PdfError, SigField, Update, signature_fields, text_string,
     write_object,
@@ -76,9 +77,20 @@ pub enum SignError {
 
 /// Signs `pdf` and returns the signed file (original bytes + one update).
 pub fn sign_pdf(pdf: &[u8], signer: &Signer, opts: &SignOptions) -> Result<Vec<u8>, SignError> {
+    sign_written(pdf, &[], signer, opts)
+}
+
+/// [`sign_pdf`] for a document written in this run: the appearance draws
+/// with the pages' regular face from `fonts` when it has every glyph.
+pub fn sign_written(
+    pdf: &[u8],
+    fonts: &[PageFont],
+    signer: &Signer,
+    opts: &SignOptions,
+) -> Result<Vec<u8>, SignError> {
     match &opts.tsa {
-        Some(tsa) => sign_pdf_timestamped(pdf, signer, opts, tsa),
-        None => sign_pdf_post(pdf, signer, opts, None),
+        Some(tsa) => sign_pdf_timestamped(pdf, fonts, signer, opts, tsa),
+        None => sign_pdf_post(pdf, fonts, signer, opts, None),
     }
 }
 
@@ -96,6 +108,7 @@ pub type CmsStep<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, SignError> + 'a;
 /// [`sign_pdf`] with a post-processing step over the CMS.
 pub fn sign_pdf_post(
     pdf: &[u8],
+    fonts: &[PageFont],
     signer: &Signer,
     opts: &SignOptions,
     post: Option<&CmsPost<'_>>,
@@ -120,7 +133,10 @@ pub fn sign_pdf_post(
             .find(|f| f.value.is_none() && f.widget.is_some())
     };
     match target {
-        Some(field) => fill_field(&doc, &mut upd, field, sig_ref, signer, time)?,
+        Some(field) => {
+            let font = fonts.iter().find(|f| f.subset.face == appearance::FACE);
+            fill_field(&doc, &mut upd, field, sig_ref, (signer, time), font)?
+        }
         None => add_invisible_field(&doc, &mut upd, &fields, sig_ref)?,
     }
     let contents_len = cms::signed_data_len_bound(signer)? + 16 + post.map_or(0, |p| p.reserve);
@@ -307,8 +323,8 @@ fn fill_field(
     upd: &mut Update<'_, '_>,
     field: &SigField,
     sig_ref: ObjRef,
-    signer: &Signer,
-    time: DateTime<FixedOffset>,
+    (signer, time): (&Signer, DateTime<FixedOffset>),
+    font: Option<&PageFont>,
 ) -> Result<(), SignError> {
     let widget_ref = field.widget.unwrap_or(field.r);
     let mut widget = if widget_ref == field.r {
@@ -325,7 +341,7 @@ fn fill_field(
         [x1, y1, x2, y2] => ((x2 - x1).abs(), (y2 - y1).abs()),
         _ => (0.0, 0.0),
     };
-    let ap = appearance::build(upd, signer, time, w, h);
+    let ap = appearance::build(doc, upd, signer, time, (w, h), font);
     widget.set(b"AP", Object::Dict(ap));
     if widget_ref == field.r {
         widget.set(b"V", Object::Ref(sig_ref));

@@ -7,9 +7,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::keys::Signer;
+use std::collections::BTreeSet;
 
-use super::{SignError, SignOptions, sign_pdf};
+use crate::keys::Signer;
+use crate::pdf::Written;
+
+use super::{SignError, SignOptions, appearance, sign_written};
 
 /// Where a document is written, and the files it must never replace.
 #[derive(Debug, Clone)]
@@ -85,12 +88,21 @@ pub enum PublishError {
 }
 
 impl Publish<'_> {
-    /// Signs the rendered bytes when a signer is given, filling the reason
-    /// and location the options leave open; letters, which do not write,
-    /// stop here.
-    pub fn sign(&self, pdf: Vec<u8>) -> Result<Vec<u8>, SignError> {
+    /// The characters the document must carry in its regular face
+    /// ([`crate::documents::Document::reserved`]): the visible signature's,
+    /// none when unsigned.
+    pub fn reserve(&self) -> BTreeSet<char> {
+        self.signer
+            .map(|(s, _)| appearance::characters(s))
+            .unwrap_or_default()
+    }
+
+    /// Signs the rendered document when a signer is given, filling the
+    /// reason and location the options leave open; letters, which do not
+    /// write, stop here.
+    pub fn sign(&self, written: Written) -> Result<Vec<u8>, SignError> {
         let Some((signer, opts)) = self.signer else {
-            return Ok(pdf);
+            return Ok(written.pdf);
         };
         let mut opts = opts.clone();
         if opts.reason.is_none() {
@@ -99,18 +111,18 @@ impl Publish<'_> {
         if opts.location.is_none() {
             opts.location.clone_from(&self.default_location);
         }
-        sign_pdf(&pdf, signer, &opts)
+        sign_written(&written.pdf, &written.fonts, signer, &opts)
     }
 }
 
 /// Signs (when asked) and writes (when asked) a rendered PDF; returns the
 /// final bytes. The clash check comes first so that nothing is signed (a
 /// token may count signatures) for an output that is refused anyway.
-pub fn publish(pdf: Vec<u8>, how: &Publish) -> Result<Vec<u8>, PublishError> {
+pub fn publish(written: Written, how: &Publish) -> Result<Vec<u8>, PublishError> {
     if let Some(out) = how.output {
         out.refuse_clash()?;
     }
-    let pdf = how.sign(pdf)?;
+    let pdf = how.sign(written)?;
     if let Some(out) = how.output {
         if let Some(dir) = out.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|source| PublishError::CreateDir {

@@ -34,6 +34,7 @@ const IMPRINT: DigestAlg = DigestAlg::Sha256;
 /// Signs `pdf` (see `sign_pdf`) and adds a signature timestamp from `tsa`.
 pub fn sign_pdf_timestamped(
     pdf: &[u8],
+    fonts: &[crate::pdf::PageFont],
     signer: &Signer,
     opts: &SignOptions,
     tsa: &Tsa,
@@ -50,6 +51,7 @@ pub fn sign_pdf_timestamped(
     };
     sign_pdf_post(
         pdf,
+        fonts,
         signer,
         opts,
         Some(&CmsPost {
