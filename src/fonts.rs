@@ -68,6 +68,11 @@ const DATA: [&[u8]; 3] = [
 /// Characters below this code point are cached; the rest are looked up each
 /// time (they are rare in our documents and the cmap lookup is cheap).
 const CACHED: usize = 0x2200;
+/// The cache is made of blocks of this many characters, each allocated
+/// when a character of it is first asked for: a plan uses two or three
+/// blocks, and zeroing all of them (200 KB for the three faces) cost more
+/// page faults than the lookups they save.
+const BLOCK: usize = 256;
 /// Marks a filled cache slot, so that a glyph id 0 with width 0 is
 /// distinguishable from "not looked up yet".
 const FILLED: u64 = 1 << 63;
@@ -82,7 +87,7 @@ pub struct FaceMetrics {
     pub italic_angle: f32,
     pub weight: u16,
     pub bbox: [i16; 4],
-    cache: Box<[AtomicU64]>,
+    cache: [OnceLock<Box<[AtomicU64; BLOCK]>>; CACHED / BLOCK],
 }
 
 impl std::fmt::Debug for FaceMetrics {
@@ -107,7 +112,7 @@ impl FaceMetrics {
             Err(e) => panic!("bundled font does not parse: {e}"),
         };
         let bb = face.global_bounding_box();
-        let cache = (0..CACHED).map(|_| AtomicU64::new(0)).collect();
+        let cache = std::array::from_fn(|_| OnceLock::new());
         FaceMetrics {
             units_per_em: face.units_per_em().max(1),
             ascender: face.ascender(),
@@ -133,7 +138,9 @@ impl FaceMetrics {
         if i >= CACHED {
             return self.lookup(c);
         }
-        let slot = &self.cache[i];
+        let block = self.cache[i / BLOCK]
+            .get_or_init(|| Box::new(std::array::from_fn(|_| AtomicU64::new(0))));
+        let slot = &block[i % BLOCK];
         let v = slot.load(Ordering::Relaxed);
         if v & FILLED != 0 {
             return ((v >> 16) as u16, v as u16);

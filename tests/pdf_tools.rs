@@ -315,3 +315,46 @@ fn empty_metadata_is_left_out_consistently() {
     assert!(!q.contains("<dc:creator>") && !q.contains("<pdf:Keywords>"));
     assert!(q.contains("<dc:title>"));
 }
+
+/// Text extracts as written in both encodings: one byte per glyph for a
+/// face with at most 256 glyphs (an embedded CMap, "Custom" in pdffonts),
+/// two bytes (Identity-H) for a larger subset.
+#[test]
+fn one_and_two_byte_text_both_extract() {
+    let small = "Plain Latin text, 12 digits 0123456789.";
+    // 320 distinct letters DejaVu Serif has: Latin Extended-A/B, Greek,
+    // Cyrillic.
+    let large: String = ('\u{100}'..='\u{17F}')
+        .chain('\u{391}'..='\u{3A1}')
+        .chain('\u{3A3}'..='\u{3C9}')
+        .chain('\u{410}'..='\u{44F}')
+        .chain('\u{180}'..='\u{1BF}')
+        .collect();
+    assert!(large.chars().count() > 300);
+    for (name, text, encoding) in [
+        ("one-byte.pdf", small.to_string(), "Custom"),
+        ("two-byte.pdf", large.clone(), "Identity-H"),
+    ] {
+        let mut d = sample::document(0);
+        d.attachments.clear();
+        d.header = None;
+        d.blocks = vec![Block::Paragraph {
+            text: vec![Span::plain(text.clone())],
+            align: Align::Left,
+        }];
+        let r = render_to_file(&d, name);
+        let (ok, fonts, _) = tool("pdffonts", &[p(&r)]);
+        assert!(ok);
+        let regular = fonts
+            .lines()
+            .find(|l| l.contains("+DejaVuSerif "))
+            .unwrap_or_else(|| panic!("no regular face:\n{fonts}"));
+        assert!(regular.contains(encoding), "{name}: {regular}");
+        let (ok, out, _) = tool("pdftotext", &[p(&r), "-"]);
+        assert!(ok);
+        assert!(
+            nonspace(&out).contains(&nonspace(&text)),
+            "{name}: text does not extract as written:\n{out}"
+        );
+    }
+}

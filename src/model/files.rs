@@ -126,7 +126,10 @@ pub fn hash_bounded(
     }
     let mut input = file.take(limit.saturating_add(1));
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
+    // No bigger than the file (plus one byte to see its end): a fresh
+    // zeroed 64 KB buffer per small document was page faults for nothing.
+    let cap = usize::try_from(meta.len().saturating_add(1)).unwrap_or(usize::MAX);
+    let mut buf = vec![0u8; cap.clamp(512, 64 * 1024)];
     let mut size = 0u64;
     loop {
         let n = match input.read(&mut buf) {

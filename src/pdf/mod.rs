@@ -31,9 +31,9 @@ use crate::documents::{Document, Rgb, Stroke};
 use crate::fonts::FontFace;
 use crate::layout::{self, DRAFT_GREY, Item, Laid, LayoutError, PathOp, TextRun};
 
-pub use font::{Descriptor, FontSubset};
+pub use font::{Descriptor, FontSubset, ONE_BYTE_CMAP, ONE_BYTE_CMAP_NAME};
 pub use icc::srgb as srgb_icc_profile;
-pub use post::PRODUCER;
+pub use post::{PRODUCER, deflate};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
@@ -95,8 +95,9 @@ fn write_fonts(doc: &Document, laid: &Laid) -> Result<Written, WriteError> {
 
     let mut font_res = Dictionary::new();
     let mut font_ids = Vec::with_capacity(fonts.len());
+    let mut one_byte_cmap = None;
     for f in &fonts {
-        let id = embed_font(&mut lo, &f.subset);
+        let id = embed_font(&mut lo, &f.subset, &mut one_byte_cmap);
         font_res.set(f.res, Object::Reference(id));
         font_ids.push(id.0);
     }
@@ -201,8 +202,9 @@ fn subset_fonts(laid: &Laid, reserved: &BTreeSet<char>) -> Result<Vec<EmbeddedFo
 }
 
 /// Type0 font → CIDFontType2 descendant → descriptor → FontFile2, plus the
-/// ToUnicode CMap. Returns the Type0 font's id.
-fn embed_font(lo: &mut LoDoc, f: &FontSubset) -> ObjectId {
+/// ToUnicode CMap. Returns the Type0 font's id. `cmap` is the document's
+/// one-byte encoding CMap, added with the first font that uses it.
+fn embed_font(lo: &mut LoDoc, f: &FontSubset, cmap: &mut Option<ObjectId>) -> ObjectId {
     let name = || Object::Name(f.base_font.as_bytes().to_vec());
     let mut file = Stream::new(
         Dictionary::from_iter([("Length1", Object::Integer(f.program.len() as i64))]),
@@ -240,37 +242,61 @@ fn embed_font(lo: &mut LoDoc, f: &FontSubset) -> ObjectId {
         ("Type", Object::Name(b"Font".to_vec())),
         ("Subtype", Object::Name(b"CIDFontType2".to_vec())),
         ("BaseFont", name()),
-        (
-            "CIDSystemInfo",
-            Object::Dictionary(Dictionary::from_iter([
-                (
-                    "Registry",
-                    Object::String(b"Adobe".to_vec(), StringFormat::Literal),
-                ),
-                (
-                    "Ordering",
-                    Object::String(b"Identity".to_vec(), StringFormat::Literal),
-                ),
-                ("Supplement", Object::Integer(0)),
-            ])),
-        ),
+        ("CIDSystemInfo", cid_system_info()),
         ("FontDescriptor", Object::Reference(descriptor)),
         ("DW", Object::Integer(1000)),
         ("W", Object::Array(w)),
         ("CIDToGIDMap", Object::Name(b"Identity".to_vec())),
     ]);
     let cid_id = lo.add_object(cid_font);
-    let cmap = lo.add_object(Stream::new(Dictionary::new(), f.to_unicode().into_bytes()));
+    let to_unicode = lo.add_object(Stream::new(Dictionary::new(), f.to_unicode().into_bytes()));
+    let encoding = if f.one_byte() {
+        let id = *cmap.get_or_insert_with(|| lo.add_object(one_byte_cmap()));
+        Object::Reference(id)
+    } else {
+        Object::Name(b"Identity-H".to_vec())
+    };
     lo.add_object(Dictionary::from_iter([
         ("Type", Object::Name(b"Font".to_vec())),
         ("Subtype", Object::Name(b"Type0".to_vec())),
         ("BaseFont", name()),
-        ("Encoding", Object::Name(b"Identity-H".to_vec())),
+        ("Encoding", encoding),
         (
             "DescendantFonts",
             Object::Array(vec![Object::Reference(cid_id)]),
         ),
-        ("ToUnicode", Object::Reference(cmap)),
+        ("ToUnicode", Object::Reference(to_unicode)),
+    ]))
+}
+
+/// The embedded CMap stream of one-byte text ([`font::ONE_BYTE_CMAP`]).
+fn one_byte_cmap() -> Stream {
+    Stream::new(
+        Dictionary::from_iter([
+            ("Type", Object::Name(b"CMap".to_vec())),
+            (
+                "CMapName",
+                Object::Name(font::ONE_BYTE_CMAP_NAME.as_bytes().to_vec()),
+            ),
+            ("CIDSystemInfo", cid_system_info()),
+            ("WMode", Object::Integer(0)),
+        ]),
+        font::ONE_BYTE_CMAP.as_bytes().to_vec(),
+    )
+}
+
+/// Adobe-Identity-0, the CIDFont's and the one-byte CMap's (they must match).
+fn cid_system_info() -> Object {
+    Object::Dictionary(Dictionary::from_iter([
+        (
+            "Registry",
+            Object::String(b"Adobe".to_vec(), StringFormat::Literal),
+        ),
+        (
+            "Ordering",
+            Object::String(b"Identity".to_vec(), StringFormat::Literal),
+        ),
+        ("Supplement", Object::Integer(0)),
     ]))
 }
 
@@ -304,6 +330,8 @@ fn draft_xobject(lo: &mut LoDoc, mark: &[PathOp], laid: &Laid) -> ObjectId {
 struct Content {
     out: Vec<u8>,
     in_text: bool,
+    /// Start of the current text line, in hundredths (the origin after BT).
+    line: (i64, i64),
     font: Option<(FontFace, i64)>,
     fill: Option<Rgb>,
     stroke: Option<Rgb>,
@@ -407,6 +435,7 @@ impl Content {
         if !self.in_text {
             self.out.extend_from_slice(b"BT\n");
             self.in_text = true;
+            self.line = (0, 0);
         }
         let size = hundredths(t.size);
         if self.font != Some((t.face, size)) {
@@ -417,9 +446,15 @@ impl Content {
             self.out.extend_from_slice(b" Tf\n");
             self.font = Some((t.face, size));
         }
-        self.out.extend_from_slice(b"1 0 0 1 ");
-        self.nums(&[t.x, t.y]);
-        self.out.extend_from_slice(b"Tm ");
+        // Each run starts a new line relative to the last (`Td`), in exact
+        // hundredths, so positions never drift: shorter than an absolute
+        // `1 0 0 1 x y Tm`, and most runs share x with the line before.
+        let (x, y) = (hundredths(t.x), hundredths(t.y));
+        put(&mut self.out, x - self.line.0);
+        self.out.push(b' ');
+        put(&mut self.out, y - self.line.1);
+        self.out.extend_from_slice(b" Td ");
+        self.line = (x, y);
         font.subset.show(&t.text, &mut self.out);
         self.out.extend_from_slice(b" Tj\n");
     }

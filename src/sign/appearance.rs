@@ -197,8 +197,7 @@ fn add_font(upd: &mut Update<'_, '_>, f: &FontSubset) -> ObjRef {
     let file_ref = upd.alloc();
     let mut fd = Dict::new();
     fd.set(b"Length1", int(f.program.len() as i64));
-    fd.set(b"Filter", Object::name("FlateDecode"));
-    upd.put_stream(file_ref, fd, &zlib(&f.program));
+    put_packed(upd, file_ref, fd, &f.program);
 
     let d = f.descriptor();
     let desc_ref = upd.alloc();
@@ -232,7 +231,7 @@ fn add_font(upd: &mut Update<'_, '_>, f: &FontSubset) -> ObjRef {
     cid.set(b"Type", Object::name("Font"));
     cid.set(b"Subtype", Object::name("CIDFontType2"));
     cid.set(b"BaseFont", name());
-    cid.set(b"CIDSystemInfo", Object::Dict(info));
+    cid.set(b"CIDSystemInfo", Object::Dict(info.clone()));
     cid.set(b"FontDescriptor", Object::Ref(desc_ref));
     cid.set(b"DW", int(1000));
     cid.set(b"W", Object::Array(w));
@@ -240,16 +239,27 @@ fn add_font(upd: &mut Update<'_, '_>, f: &FontSubset) -> ObjRef {
     upd.put(cid_ref, &Object::Dict(cid));
 
     let cmap_ref = upd.alloc();
-    let mut cm = Dict::new();
-    cm.set(b"Filter", Object::name("FlateDecode"));
-    upd.put_stream(cmap_ref, cm, &zlib(f.to_unicode().as_bytes()));
+    put_packed(upd, cmap_ref, Dict::new(), f.to_unicode().as_bytes());
 
+    // One-byte text needs its encoding CMap, as in `pdf::embed_font`.
+    let encoding = if f.one_byte() {
+        let r = upd.alloc();
+        let mut d = Dict::new();
+        d.set(b"Type", Object::name("CMap"));
+        d.set(b"CMapName", Object::name(crate::pdf::ONE_BYTE_CMAP_NAME));
+        d.set(b"CIDSystemInfo", Object::Dict(info));
+        d.set(b"WMode", int(0));
+        put_packed(upd, r, d, crate::pdf::ONE_BYTE_CMAP.as_bytes());
+        Object::Ref(r)
+    } else {
+        Object::name("Identity-H")
+    };
     let font_ref = upd.alloc();
     let mut t0 = Dict::new();
     t0.set(b"Type", Object::name("Font"));
     t0.set(b"Subtype", Object::name("Type0"));
     t0.set(b"BaseFont", name());
-    t0.set(b"Encoding", Object::name("Identity-H"));
+    t0.set(b"Encoding", encoding);
     t0.set(
         b"DescendantFonts",
         Object::Array(vec![Object::Ref(cid_ref)]),
@@ -259,10 +269,14 @@ fn add_font(upd: &mut Update<'_, '_>, f: &FontSubset) -> ObjRef {
     font_ref
 }
 
-fn zlib(data: &[u8]) -> Vec<u8> {
-    use std::io::Write as _;
-    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-    // Writing into a Vec cannot fail.
-    let _ = z.write_all(data);
-    z.finish().unwrap_or_default()
+/// Puts `data` as a stream of `d`, compressed with the pages' deflate (or,
+/// should that fail, as it is).
+fn put_packed(upd: &mut Update<'_, '_>, r: ObjRef, mut d: Dict, data: &[u8]) {
+    match crate::pdf::deflate(data) {
+        Ok(packed) => {
+            d.set(b"Filter", Object::name("FlateDecode"));
+            upd.put_stream(r, d, &packed);
+        }
+        Err(_) => upd.put_stream(r, d, data),
+    }
 }
