@@ -109,11 +109,10 @@ pub fn plan_from_pdf(
             report: Box::new(report),
         });
     }
-    let plan_toml = verify::signed_embedded_file(pdf, &report, "plan.toml")
-        .map_err(|e| AnyError::Unreadable {
-            path: name.to_string(),
-            message: e.to_string(),
-        })?
+    // Verification read the signed revision's files once; no second parse.
+    let plan_toml = report
+        .signed_plan_toml
+        .clone()
         .ok_or_else(|| AnyError::NoPlan {
             path: name.to_string(),
         })?;

@@ -33,7 +33,7 @@ use crate::layout::{self, DRAFT_GREY, Item, Laid, LayoutError, PathOp, TextRun};
 
 pub use font::{Descriptor, FontSubset, ONE_BYTE_CMAP, ONE_BYTE_CMAP_NAME};
 pub use icc::srgb as srgb_icc_profile;
-pub use post::{PRODUCER, deflate};
+pub use post::{Deflater, PRODUCER};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::fonts::FontFace;
 use crate::keys::{self, Signer};
-use crate::pdf::{FontSubset, PageFont};
+use crate::pdf::{Deflater, FontSubset, PageFont};
 use crate::pdfbytes::{Dict, ObjRef, Object, Pdf, Update};
 
 pub(crate) const FACE: FontFace = FontFace::Regular;
@@ -192,12 +192,13 @@ fn form_dict(w: f64, h: f64) -> Dict {
 /// The subset as a Type0 font in the update, the same objects the pages'
 /// fonts are (see `pdf::embed_font`).
 fn add_font(upd: &mut Update<'_, '_>, f: &FontSubset) -> ObjRef {
+    let mut z = Deflater::new();
     let name = || Object::Name(f.base_font.clone().into_bytes());
     let int = Object::Int;
     let file_ref = upd.alloc();
     let mut fd = Dict::new();
     fd.set(b"Length1", int(f.program.len() as i64));
-    put_packed(upd, file_ref, fd, &f.program);
+    put_packed(&mut z, upd, file_ref, fd, &f.program);
 
     let d = f.descriptor();
     let desc_ref = upd.alloc();
@@ -239,7 +240,13 @@ fn add_font(upd: &mut Update<'_, '_>, f: &FontSubset) -> ObjRef {
     upd.put(cid_ref, &Object::Dict(cid));
 
     let cmap_ref = upd.alloc();
-    put_packed(upd, cmap_ref, Dict::new(), f.to_unicode().as_bytes());
+    put_packed(
+        &mut z,
+        upd,
+        cmap_ref,
+        Dict::new(),
+        f.to_unicode().as_bytes(),
+    );
 
     // One-byte text needs its encoding CMap, as in `pdf::embed_font`.
     let encoding = if f.one_byte() {
@@ -249,7 +256,7 @@ fn add_font(upd: &mut Update<'_, '_>, f: &FontSubset) -> ObjRef {
         d.set(b"CMapName", Object::name(crate::pdf::ONE_BYTE_CMAP_NAME));
         d.set(b"CIDSystemInfo", Object::Dict(info));
         d.set(b"WMode", int(0));
-        put_packed(upd, r, d, crate::pdf::ONE_BYTE_CMAP.as_bytes());
+        put_packed(&mut z, upd, r, d, crate::pdf::ONE_BYTE_CMAP.as_bytes());
         Object::Ref(r)
     } else {
         Object::name("Identity-H")
@@ -271,8 +278,8 @@ fn add_font(upd: &mut Update<'_, '_>, f: &FontSubset) -> ObjRef {
 
 /// Puts `data` as a stream of `d`, compressed with the pages' deflate (or,
 /// should that fail, as it is).
-fn put_packed(upd: &mut Update<'_, '_>, r: ObjRef, mut d: Dict, data: &[u8]) {
-    match crate::pdf::deflate(data) {
+fn put_packed(z: &mut Deflater, upd: &mut Update<'_, '_>, r: ObjRef, mut d: Dict, data: &[u8]) {
+    match z.deflate(data) {
         Ok(packed) => {
             d.set(b"Filter", Object::name("FlateDecode"));
             upd.put_stream(r, d, &packed);

@@ -174,6 +174,11 @@ pub fn verify_pdf_at(
             }
         }
     }
+    let signed_plan_toml = files.as_ref().ok().and_then(|f| {
+        f.iter()
+            .find(|(n, _)| n == manifest::PLAN_NAME)
+            .map(|(_, b)| b.clone())
+    });
     let manifest = match files {
         Ok(files) => manifest::check(&files, opts.docs_dir.as_deref()),
         Err(e) => ManifestReport {
@@ -197,6 +202,7 @@ pub fn verify_pdf_at(
         evaluated_at: eval.to_rfc3339(),
         content_revision_end,
         manifest,
+        signed_plan_toml,
         problems,
         ok,
     })

@@ -33,6 +33,11 @@ pub struct VerifyReport {
     /// an unsigned file, whose content is the whole file.
     pub content_revision_end: Option<usize>,
     pub manifest: ManifestReport,
+    /// `plan.toml` as the content revision embeds it (read once, with the
+    /// manifest): what a letter or a revision reads without parsing the
+    /// file again. Not in the JSON report.
+    #[serde(skip)]
+    pub signed_plan_toml: Option<Vec<u8>>,
     /// Problems of the file as a whole (e.g. signed revisions that embed
     /// different plans).
     pub problems: Vec<String>,
