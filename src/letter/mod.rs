@@ -505,15 +505,8 @@ impl Issuer<'_> {
             default_location: Some(self.am.office.clone()),
             output: None,
         };
-        let mut doc = letter_document(&ctx, &md, &meta, plan, self.options.paper);
-        doc.reserved = how.reserve();
-        let written = crate::pdf::render_written(&doc).map_err(|source| LetterError::Pdf {
-            file: file.clone(),
-            source,
-        })?;
-        let pdf = how
-            .sign(written)
-            .map_err(|source| LetterError::Sign { file, source })?;
+        let doc = letter_document(&ctx, &md, &meta, plan, self.options.paper);
+        let pdf = render_signed(doc, &how, file)?;
         Ok(Letter {
             pdf,
             markdown: md,
@@ -917,6 +910,22 @@ pub fn continuation(ctx: &LetterContext) -> Continuation {
             ctx.date.long.clone(),
         ],
     }
+}
+
+/// A letter's PDF: rendered with the signature's characters in its regular
+/// face, then signed when `how` has a signer (see `sign::Publish::reserve`).
+fn render_signed(
+    mut doc: Document,
+    how: &sign::Publish<'_>,
+    file: String,
+) -> Result<Vec<u8>, LetterError> {
+    doc.reserved = how.reserve();
+    let written = crate::pdf::render_written(&doc).map_err(|source| LetterError::Pdf {
+        file: file.clone(),
+        source,
+    })?;
+    how.sign(written)
+        .map_err(|source| LetterError::Sign { file, source })
 }
 
 /// The letter as blocks: letterhead, date, addressee, subject, the body the

@@ -356,7 +356,7 @@ pub fn issue(
         )),
         ..sign::Publish::default()
     };
-    let mut doc = document(
+    let doc = document(
         &ctx,
         &md,
         &meta,
@@ -364,14 +364,7 @@ pub fn issue(
         opts.paper,
         opts.kind,
     );
-    doc.reserved = how.reserve();
-    let written = crate::pdf::render_written(&doc).map_err(|source| LetterError::Pdf {
-        file: file.clone(),
-        source,
-    })?;
-    let pdf = how
-        .sign(written)
-        .map_err(|source| LetterError::Sign { file, source })?;
+    let pdf = super::render_signed(doc, &how, file)?;
     Ok(Transmittal {
         pdf,
         markdown: md,
