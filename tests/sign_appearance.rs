@@ -149,3 +149,22 @@ fn a_page_font_the_file_does_not_hold_is_not_used() {
     );
     assert!(all.contains("Digitally signed by"), "{all}");
 }
+
+#[test]
+fn an_invisible_signature_reserves_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let k = make_key(tmp.path(), "ed", Algorithm::Ed25519);
+    let o = SignOptions {
+        invisible: true,
+        ..opts()
+    };
+    let how = Publish {
+        signer: Some((&k.signer, &o)),
+        ..Publish::default()
+    };
+    assert!(how.reserve().is_empty());
+    // So the signed file's first revision is exactly the unsigned render.
+    let unsigned = written(BTreeSet::new()).pdf;
+    let signed = how.sign(written(how.reserve())).expect("sign");
+    assert!(signed.starts_with(&unsigned));
+}

@@ -90,9 +90,10 @@ pub enum PublishError {
 impl Publish<'_> {
     /// The characters the document must carry in its regular face
     /// ([`crate::documents::Document::reserved`]): the visible signature's,
-    /// none when unsigned.
+    /// none when unsigned or signed invisibly.
     pub fn reserve(&self) -> BTreeSet<char> {
         self.signer
+            .filter(|(_, o)| !o.invisible)
             .map(|(s, _)| appearance::characters(s))
             .unwrap_or_default()
     }
