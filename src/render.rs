@@ -31,8 +31,8 @@ pub struct RenderOptions {
     /// How dates are written (the same choice as letters' `--date-style`).
     pub date_style: crate::model::DateStyle,
     /// Characters the regular face must carry besides the text: a visible
-    /// signature's (`sign::Publish::reserve`).
-    pub reserve: std::collections::BTreeSet<char>,
+    /// signature's (`sign::Publish::reserve`, `Document::reserved`).
+    pub reserved: std::collections::BTreeSet<char>,
 }
 
 /// The signature's reason when a rendered plan is signed without one
@@ -87,7 +87,7 @@ pub fn render_file(path: &Path, opts: &RenderOptions) -> Result<Rendered, Render
     if report.has_errors() && !opts.draft {
         return Err(RenderError::Refused(Box::new(report)));
     }
-    let (written, manifest) = render_plan_written(&plan, opts)?;
+    let (written, manifest) = render_plan(&plan, opts)?;
     Ok(Rendered {
         pdf: written.pdf,
         report,
@@ -121,7 +121,7 @@ pub fn render_to(
         output: None,
     };
     let opts = &RenderOptions {
-        reserve: how.reserve(),
+        reserved: how.reserve(),
         ..opts.clone()
     };
     let rendered = render_file(plan_path, opts)?;
@@ -168,12 +168,9 @@ pub fn signed_output(plan_path: &Path) -> PathBuf {
     plan_path.with_file_name(format!("{stem}-signed.pdf"))
 }
 
-/// Render a loaded plan (no check: the caller decided).
-pub fn render_plan(plan: &Plan, opts: &RenderOptions) -> Result<(Vec<u8>, Manifest), RenderError> {
-    render_plan_written(plan, opts).map(|(w, m)| (w.pdf, m))
-}
-
-fn render_plan_written(
+/// Render a loaded plan (no check: the caller decided), with the pages'
+/// fonts for a signature made in the same run.
+pub fn render_plan(
     plan: &Plan,
     opts: &RenderOptions,
 ) -> Result<(crate::pdf::Written, Manifest), RenderError> {
@@ -245,7 +242,7 @@ fn render_plan_written(
         },
     );
     let doc = Document {
-        reserved: opts.reserve.clone(),
+        reserved: opts.reserved.clone(),
         ..doc
     };
     Ok((crate::pdf::render_written(&doc)?, manifest))

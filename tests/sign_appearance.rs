@@ -22,13 +22,21 @@ fn opts() -> SignOptions {
     }
 }
 
+/// How a document made for `k` is signed with `o`.
+fn publish<'a>(k: &'a TestKey, o: &'a SignOptions) -> Publish<'a> {
+    Publish {
+        signer: Some((&k.signer, o)),
+        ..Publish::default()
+    }
+}
+
 /// The sample plan's document, rendered for `reserve`.
 fn written(reserve: BTreeSet<char>) -> Written {
     let r = cip::render::render_file(
         Path::new("samples/acme.toml"),
         &cip::render::RenderOptions {
             no_attach: true,
-            reserve,
+            reserved: reserve,
             ..Default::default()
         },
     )
@@ -59,10 +67,7 @@ fn signed_as_made_the_appearance_uses_the_page_font() {
     let dir = tmp.path();
     let k = make_key(dir, "ed", Algorithm::Ed25519);
     let o = opts();
-    let how = Publish {
-        signer: Some((&k.signer, &o)),
-        ..Publish::default()
-    };
+    let how = publish(&k, &o);
     let reserve = how.reserve();
     assert!(
         !reserve.is_empty(),
@@ -114,11 +119,7 @@ fn a_page_font_the_file_does_not_hold_is_not_used() {
     let dir = tmp.path();
     let k = make_key(dir, "ed", Algorithm::Ed25519);
     let o = opts();
-    let reserve = Publish {
-        signer: Some((&k.signer, &o)),
-        ..Publish::default()
-    }
-    .reserve();
+    let reserve = publish(&k, &o).reserve();
     let w = written(reserve);
     let regular = w
         .fonts
@@ -158,10 +159,7 @@ fn an_invisible_signature_reserves_nothing() {
         invisible: true,
         ..opts()
     };
-    let how = Publish {
-        signer: Some((&k.signer, &o)),
-        ..Publish::default()
-    };
+    let how = publish(&k, &o);
     assert!(how.reserve().is_empty());
     // So the signed file's first revision is exactly the unsigned render.
     let unsigned = written(BTreeSet::new()).pdf;

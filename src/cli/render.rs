@@ -140,7 +140,7 @@ pub fn run(a: Args) -> ExitCode {
         timeline: !a.no_timeline,
         today: a.today,
         date_style: a.date_style.into(),
-        reserve: Default::default(),
+        reserved: Default::default(),
     };
     let signing = match signing(&a) {
         Ok(s) => s,
