@@ -18,7 +18,7 @@ pub use doc::{Pdf, XrefEntry, XrefKind, XrefSection, revision_ends};
 pub use forms::{SigField, embedded_files, signature_fields};
 pub use lexer::find;
 pub use object::{Dict, ObjRef, Object, Stream, decode_text, text_string, write_object};
-pub use writer::{Update, Written};
+pub use writer::{NewObject, Update, Written, write_new};
 
 /// Why a PDF could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -256,7 +256,19 @@ fn write_name(out: &mut Vec<u8>, n: &[u8]) {
     }
 }
 
+/// Printable ASCII as a literal string; anything else (UTF-16 text, the
+/// `/ID`'s hash) in hexadecimal, which survives any transfer that mangles
+/// line ends or high bytes.
 fn write_string(out: &mut Vec<u8>, s: &[u8]) {
+    if !s
+        .iter()
+        .all(|b| (0x20..0x7f).contains(b) || b"\r\n\t".contains(b))
+    {
+        out.push(b'<');
+        out.extend_from_slice(hex::encode_upper(s).as_bytes());
+        out.push(b'>');
+        return;
+    }
     out.push(b'(');
     for &b in s {
         match b {
