@@ -1,8 +1,9 @@
 //! One font path for everything cip draws: the bundled DejaVu faces subset
 //! with `subsetter` (then slimmed, see [`super::sfnt`]) and described as a
 //! Type0/CIDFontType2 font addressed by subset glyph id, with `/W` widths and
-//! a ToUnicode CMap. Pages write the description with lopdf; the signature
-//! appearance writes the same description into an incremental update. Any
+//! a ToUnicode CMap. Pages write the description into a new file; the
+//! signature appearance writes the same description into an incremental
+//! update. Any
 //! character the faces cover (Latin, Greek, Cyrillic, ...) shows and
 //! extracts as itself.
 

@@ -4,8 +4,8 @@
 //! bytes; fonts are subset (typst's `subsetter`) and embedded as
 //! Type0/CIDFontType2 fonts addressed by subset glyph id, with `/W` widths
 //! and a ToUnicode CMap so that text extracts correctly. The objects are
-//! built with lopdf's object model and written by `pdfbytes`, the writer
-//! that also appends signers' updates (lopdf's own writer serialised each
+//! built in `pdfbytes`' object model, the one the signer reads and updates
+//! with, and written by its writer (lopdf, used before, serialised each
 //! packed object three times and ran a second compressor: 100 of a render's
 //! 620 page faults). [`post`] adds metadata (Info, XMP), the sRGB output
 //! intent, attachments, unsigned signature fields, compression and a
@@ -13,7 +13,7 @@
 //!
 //! Why not printpdf (0.12, as first planned): without its heavy
 //! `text_layout` feature it embeds whole fonts, and its text encoding (one
-//! lopdf string object per glyph, then a run merger) took 2–6 ms of a 3-page
+//! string object per glyph, then a run merger) took 2–6 ms of a 3-page
 //! document's 10 ms budget and ~20 ms for 15 pages. Its remaining help —
 //! page tree and font dictionaries — is a few dozen lines here.
 //!
@@ -22,16 +22,17 @@
 
 mod font;
 mod icc;
+mod objects;
 mod post;
 mod sfnt;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lopdf::{Dictionary, Document as LoDoc, Object, ObjectId, Stream, StringFormat};
-
 use crate::documents::{Document, Rgb, Stroke};
 use crate::fonts::FontFace;
 use crate::layout::{self, DRAFT_GREY, Item, Laid, LayoutError, PathOp, TextRun};
+use crate::pdfbytes::{Dict, ObjRef, Object};
+use objects::Objects;
 
 pub use font::{Descriptor, FontSubset, ONE_BYTE_CMAP, ONE_BYTE_CMAP_NAME};
 pub use icc::srgb as srgb_icc_profile;
@@ -49,12 +50,6 @@ pub enum WriteError {
     EmptyAttachmentName,
     #[error("internal PDF structure error: {0}")]
     Structure(String),
-}
-
-impl From<lopdf::Error> for WriteError {
-    fn from(e: lopdf::Error) -> Self {
-        WriteError::Structure(e.to_string())
-    }
 }
 
 /// A written PDF and the fonts its pages use, for a signature appearance
@@ -93,34 +88,34 @@ pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, WriteError> {
 
 fn write_fonts(doc: &Document, laid: &Laid) -> Result<Written, WriteError> {
     let fonts = subset_fonts(laid, &doc.reserved)?;
-    let mut lo = LoDoc::with_version("1.7");
+    let mut objects = Objects::default();
 
-    let mut font_res = Dictionary::new();
+    let mut font_res = Dict::new();
     let mut font_ids = Vec::with_capacity(fonts.len());
     let mut one_byte_cmap = None;
     for f in &fonts {
-        let id = embed_font(&mut lo, &f.subset, &mut one_byte_cmap);
-        font_res.set(f.res, Object::Reference(id));
-        font_ids.push(id.0);
+        let id = embed_font(&mut objects, &f.subset, &mut one_byte_cmap);
+        font_res.set(f.res.as_bytes(), Object::Ref(id));
+        font_ids.push(id.num);
     }
-    let mut resources = Dictionary::from_iter([("Font", Object::Dictionary(font_res))]);
+    let mut resources = Dict::from_iter([("Font", Object::Dict(font_res))]);
     if let Some(mark) = &laid.draft_mark {
-        let id = draft_xobject(&mut lo, mark, laid);
+        let id = draft_xobject(&mut objects, mark, laid);
         resources.set(
-            "XObject",
-            Object::Dictionary(Dictionary::from_iter([("Draft", Object::Reference(id))])),
+            b"XObject",
+            Object::Dict(Dict::from_iter([("Draft", Object::Ref(id))])),
         );
     }
-    let resources_id = lo.add_object(resources);
+    let resources_id = objects.dict(resources);
 
     let by_face: BTreeMap<FontFace, &EmbeddedFont> =
         fonts.iter().map(|f| (f.subset.face, f)).collect();
-    let pages_id = lo.new_object_id();
+    let pages_id = objects.reserve();
     let media = vec![
-        Object::Integer(0),
-        Object::Integer(0),
-        Object::Real(laid.page_width),
-        Object::Real(laid.page_height),
+        Object::Int(0),
+        Object::Int(0),
+        real(laid.page_width),
+        real(laid.page_height),
     ];
     let mut page_ids = Vec::with_capacity(laid.pages.len());
     for page in &laid.pages {
@@ -132,33 +127,32 @@ fn write_fonts(doc: &Document, laid: &Laid) -> Result<Written, WriteError> {
             content.item(item, &by_face);
         }
         content.end_text();
-        let contents = lo.add_object(Stream::new(Dictionary::new(), content.out));
-        let page_id = lo.add_object(Dictionary::from_iter([
-            ("Type", Object::Name(b"Page".to_vec())),
-            ("Parent", Object::Reference(pages_id)),
+        let contents = objects.stream(Dict::new(), content.out);
+        let page_id = objects.dict(Dict::from_iter([
+            ("Type", Object::name("Page")),
+            ("Parent", Object::Ref(pages_id)),
             ("MediaBox", Object::Array(media.clone())),
-            ("Resources", Object::Reference(resources_id)),
-            ("Contents", Object::Reference(contents)),
+            ("Resources", Object::Ref(resources_id)),
+            ("Contents", Object::Ref(contents)),
         ]));
         page_ids.push(page_id);
     }
-    lo.objects.insert(
+    objects.set(
         pages_id,
-        Object::Dictionary(Dictionary::from_iter([
-            ("Type", Object::Name(b"Pages".to_vec())),
-            ("Count", Object::Integer(page_ids.len() as i64)),
+        Dict::from_iter([
+            ("Type", Object::name("Pages")),
+            ("Count", Object::Int(page_ids.len() as i64)),
             (
                 "Kids",
-                Object::Array(page_ids.iter().map(|id| Object::Reference(*id)).collect()),
+                Object::Array(page_ids.iter().map(|id| Object::Ref(*id)).collect()),
             ),
-        ])),
+        ]),
     );
-    let catalog_id = lo.add_object(Dictionary::from_iter([
-        ("Type", Object::Name(b"Catalog".to_vec())),
-        ("Pages", Object::Reference(pages_id)),
+    let catalog_id = objects.dict(Dict::from_iter([
+        ("Type", Object::name("Catalog")),
+        ("Pages", Object::Ref(pages_id)),
     ]));
-    lo.trailer.set("Root", Object::Reference(catalog_id));
-    let pdf = post::finish(lo, doc, laid, catalog_id, &page_ids)?;
+    let pdf = post::finish(objects, doc, laid, catalog_id, &page_ids)?;
     let fonts = fonts
         .into_iter()
         .zip(font_ids)
@@ -241,125 +235,114 @@ impl UsedChars {
 /// Type0 font → CIDFontType2 descendant → descriptor → FontFile2, plus the
 /// ToUnicode CMap. Returns the Type0 font's id. `cmap` is the document's
 /// one-byte encoding CMap, added with the first font that uses it.
-fn embed_font(lo: &mut LoDoc, f: &FontSubset, cmap: &mut Option<ObjectId>) -> ObjectId {
-    let name = || Object::Name(f.base_font.as_bytes().to_vec());
-    let mut file = Stream::new(
-        Dictionary::from_iter([("Length1", Object::Integer(f.program.len() as i64))]),
+fn embed_font(objects: &mut Objects, f: &FontSubset, cmap: &mut Option<ObjRef>) -> ObjRef {
+    let name = || Object::name(&f.base_font);
+    let file_id = objects.stream(
+        Dict::from_iter([("Length1", Object::Int(f.program.len() as i64))]),
         f.program.clone(),
     );
-    file.allows_compression = true;
-    let file_id = lo.add_object(file);
 
     let d = f.descriptor();
-    let descriptor = lo.add_object(Dictionary::from_iter([
-        ("Type", Object::Name(b"FontDescriptor".to_vec())),
+    let descriptor = objects.dict(Dict::from_iter([
+        ("Type", Object::name("FontDescriptor")),
         ("FontName", name()),
-        ("Flags", Object::Integer(d.flags)),
+        ("Flags", Object::Int(d.flags)),
         (
             "FontBBox",
-            Object::Array(d.bbox.iter().map(|v| Object::Integer(*v)).collect()),
+            Object::Array(d.bbox.iter().map(|v| Object::Int(*v)).collect()),
         ),
-        ("ItalicAngle", Object::Real(d.italic_angle)),
-        ("Ascent", Object::Integer(d.ascent)),
-        ("Descent", Object::Integer(d.descent)),
-        ("CapHeight", Object::Integer(d.cap_height)),
-        ("StemV", Object::Integer(d.stem_v)),
-        ("FontFile2", Object::Reference(file_id)),
+        ("ItalicAngle", real(d.italic_angle)),
+        ("Ascent", Object::Int(d.ascent)),
+        ("Descent", Object::Int(d.descent)),
+        ("CapHeight", Object::Int(d.cap_height)),
+        ("StemV", Object::Int(d.stem_v)),
+        ("FontFile2", Object::Ref(file_id)),
     ]));
 
     let mut w = Vec::new();
     for (first, widths) in f.width_runs() {
-        w.push(Object::Integer(i64::from(first)));
-        w.push(Object::Array(
-            widths.into_iter().map(Object::Integer).collect(),
-        ));
+        w.push(Object::Int(i64::from(first)));
+        w.push(Object::Array(widths.into_iter().map(Object::Int).collect()));
     }
 
-    let cid_font = Dictionary::from_iter([
-        ("Type", Object::Name(b"Font".to_vec())),
-        ("Subtype", Object::Name(b"CIDFontType2".to_vec())),
+    let cid_id = objects.dict(Dict::from_iter([
+        ("Type", Object::name("Font")),
+        ("Subtype", Object::name("CIDFontType2")),
         ("BaseFont", name()),
         ("CIDSystemInfo", cid_system_info()),
-        ("FontDescriptor", Object::Reference(descriptor)),
-        ("DW", Object::Integer(1000)),
+        ("FontDescriptor", Object::Ref(descriptor)),
+        ("DW", Object::Int(1000)),
         ("W", Object::Array(w)),
-        ("CIDToGIDMap", Object::Name(b"Identity".to_vec())),
-    ]);
-    let cid_id = lo.add_object(cid_font);
-    let to_unicode = lo.add_object(Stream::new(Dictionary::new(), f.to_unicode().into_bytes()));
+        ("CIDToGIDMap", Object::name("Identity")),
+    ]));
+    let to_unicode = objects.stream(Dict::new(), f.to_unicode().into_bytes());
     let encoding = if f.one_byte() {
-        let id = *cmap.get_or_insert_with(|| lo.add_object(one_byte_cmap()));
-        Object::Reference(id)
+        let id = *cmap.get_or_insert_with(|| {
+            objects.stream(one_byte_cmap(), font::ONE_BYTE_CMAP.as_bytes().to_vec())
+        });
+        Object::Ref(id)
     } else {
-        Object::Name(b"Identity-H".to_vec())
+        Object::name("Identity-H")
     };
-    lo.add_object(Dictionary::from_iter([
-        ("Type", Object::Name(b"Font".to_vec())),
-        ("Subtype", Object::Name(b"Type0".to_vec())),
+    objects.dict(Dict::from_iter([
+        ("Type", Object::name("Font")),
+        ("Subtype", Object::name("Type0")),
         ("BaseFont", name()),
         ("Encoding", encoding),
-        (
-            "DescendantFonts",
-            Object::Array(vec![Object::Reference(cid_id)]),
-        ),
-        ("ToUnicode", Object::Reference(to_unicode)),
+        ("DescendantFonts", Object::Array(vec![Object::Ref(cid_id)])),
+        ("ToUnicode", Object::Ref(to_unicode)),
     ]))
 }
 
-/// The embedded CMap stream of one-byte text ([`font::ONE_BYTE_CMAP`]).
-fn one_byte_cmap() -> Stream {
-    Stream::new(
-        Dictionary::from_iter([
-            ("Type", Object::Name(b"CMap".to_vec())),
-            (
-                "CMapName",
-                Object::Name(font::ONE_BYTE_CMAP_NAME.as_bytes().to_vec()),
-            ),
-            ("CIDSystemInfo", cid_system_info()),
-            ("WMode", Object::Integer(0)),
-        ]),
-        font::ONE_BYTE_CMAP.as_bytes().to_vec(),
-    )
+/// The dictionary of the embedded CMap stream of one-byte text
+/// ([`font::ONE_BYTE_CMAP`]).
+fn one_byte_cmap() -> Dict {
+    Dict::from_iter([
+        ("Type", Object::name("CMap")),
+        ("CMapName", Object::name(font::ONE_BYTE_CMAP_NAME)),
+        ("CIDSystemInfo", cid_system_info()),
+        ("WMode", Object::Int(0)),
+    ])
 }
 
 /// Adobe-Identity-0, the CIDFont's and the one-byte CMap's (they must match).
 fn cid_system_info() -> Object {
-    Object::Dictionary(Dictionary::from_iter([
-        (
-            "Registry",
-            Object::String(b"Adobe".to_vec(), StringFormat::Literal),
-        ),
-        (
-            "Ordering",
-            Object::String(b"Identity".to_vec(), StringFormat::Literal),
-        ),
-        ("Supplement", Object::Integer(0)),
+    Object::Dict(Dict::from_iter([
+        ("Registry", Object::string("Adobe")),
+        ("Ordering", Object::string("Identity")),
+        ("Supplement", Object::Int(0)),
     ]))
 }
 
+/// A length in points as a PDF real: the layout's f32 widened exactly, so
+/// the file shows the value the layout computed.
+fn real(v: f32) -> Object {
+    Object::Real(f64::from(v))
+}
+
 /// The draft mark as a form XObject, drawn first on every page.
-fn draft_xobject(lo: &mut LoDoc, mark: &[PathOp], laid: &Laid) -> ObjectId {
+fn draft_xobject(objects: &mut Objects, mark: &[PathOp], laid: &Laid) -> ObjRef {
     let mut c = Content::default();
     c.fill(DRAFT_GREY);
     c.path_ops(mark);
     c.out.extend_from_slice(b"f\n");
-    lo.add_object(Stream::new(
-        Dictionary::from_iter([
-            ("Type", Object::Name(b"XObject".to_vec())),
-            ("Subtype", Object::Name(b"Form".to_vec())),
-            ("Resources", Object::Dictionary(Dictionary::new())),
+    objects.stream(
+        Dict::from_iter([
+            ("Type", Object::name("XObject")),
+            ("Subtype", Object::name("Form")),
+            ("Resources", Object::Dict(Dict::new())),
             (
                 "BBox",
                 Object::Array(vec![
-                    Object::Integer(0),
-                    Object::Integer(0),
-                    Object::Real(laid.page_width),
-                    Object::Real(laid.page_height),
+                    Object::Int(0),
+                    Object::Int(0),
+                    real(laid.page_width),
+                    real(laid.page_height),
                 ]),
             ),
         ]),
         c.out,
-    ))
+    )
 }
 
 /// A page content stream, written as text, skipping redundant state changes.

@@ -8,14 +8,13 @@
 
 use chrono::NaiveDateTime;
 use flate2::Compression;
-use lopdf::{Dictionary, Document as LoDoc, Object, ObjectId, Stream, StringFormat};
-
-use crate::pdfbytes::{self, NewObject};
 use sha2::{Digest, Sha256};
 
-use super::{WriteError, icc};
+use super::objects::Objects;
+use super::{WriteError, icc, real};
 use crate::documents::{Attachment, DocInfo, Document, Relationship};
 use crate::layout::Laid;
+use crate::pdfbytes::{self, Dict, NewObject, ObjRef, Object, text_string};
 
 /// `/Producer`, also in the XMP.
 pub const PRODUCER: &str = concat!("cip ", env!("CARGO_PKG_VERSION"));
@@ -24,163 +23,100 @@ pub const PRODUCER: &str = concat!("cip ", env!("CARGO_PKG_VERSION"));
 const ID_PLACEHOLDER: [u8; 16] = [0xC1; 16];
 
 pub fn finish(
-    mut lo: LoDoc,
+    mut objects: Objects,
     doc: &Document,
     laid: &Laid,
-    catalog_id: ObjectId,
-    pages: &[ObjectId],
+    catalog_id: ObjRef,
+    pages: &[ObjRef],
 ) -> Result<Vec<u8>, WriteError> {
-    let info = info_dict(&doc.info);
-    let info_id = lo.add_object(info);
-    lo.trailer.set("Info", info_id);
+    let info_id = objects.dict(info_dict(&doc.info));
 
-    let mut xmp = Stream::new(
-        Dictionary::from_iter([
-            ("Type", Object::Name(b"Metadata".to_vec())),
-            ("Subtype", Object::Name(b"XML".to_vec())),
+    let xmp_id = objects.stream(
+        Dict::from_iter([
+            ("Type", Object::name("Metadata")),
+            ("Subtype", Object::name("XML")),
         ]),
         xmp(&doc.info).into_bytes(),
     );
     // PDF/A readers must be able to find the XMP without a decoder.
-    xmp.allows_compression = false;
-    let xmp_id = lo.add_object(xmp);
+    objects.uncompressed.insert(xmp_id.num);
 
-    let profile = icc::srgb();
-    let icc_id = lo.add_object(Stream::new(
-        Dictionary::from_iter([("N", Object::Integer(3))]),
-        profile,
-    ));
-    let intent = Dictionary::from_iter([
-        ("Type", Object::Name(b"OutputIntent".to_vec())),
-        ("S", Object::Name(b"GTS_PDFA1".to_vec())),
+    let icc_id = objects.stream(Dict::from_iter([("N", Object::Int(3))]), icc::srgb());
+    let intent = Dict::from_iter([
+        ("Type", Object::name("OutputIntent")),
+        ("S", Object::name("GTS_PDFA1")),
         (
             "OutputConditionIdentifier",
             text_string("sRGB IEC61966-2.1"),
         ),
         ("RegistryName", text_string("http://www.color.org")),
         ("Info", text_string("sRGB IEC61966-2.1")),
-        ("DestOutputProfile", Object::Reference(icc_id)),
+        ("DestOutputProfile", Object::Ref(icc_id)),
     ]);
 
-    let files = attachments(&mut lo, &doc.attachments, doc.info.date)?;
-    let fields = signature_fields(&mut lo, pages, laid)?;
+    let files = attachments(&mut objects, &doc.attachments, doc.info.date)?;
+    let fields = signature_fields(&mut objects, pages, laid)?;
 
-    let catalog = lo.get_dictionary_mut(catalog_id)?;
-    catalog.set("Metadata", xmp_id);
-    catalog.set("OutputIntents", vec![Object::Dictionary(intent)]);
+    let catalog = objects.dict_mut(catalog_id)?;
+    catalog.set(b"Metadata", Object::Ref(xmp_id));
+    catalog.set(b"OutputIntents", Object::Array(vec![Object::Dict(intent)]));
     catalog.set(
-        "ViewerPreferences",
-        Dictionary::from_iter([("DisplayDocTitle", Object::Boolean(true))]),
+        b"ViewerPreferences",
+        Object::Dict(Dict::from_iter([("DisplayDocTitle", Object::Bool(true))])),
     );
     if !files.is_empty() {
         let mut names = Vec::new();
         for (name, id) in &files {
             names.push(text_string(name));
-            names.push(Object::Reference(*id));
+            names.push(Object::Ref(*id));
         }
         catalog.set(
-            "Names",
-            Dictionary::from_iter([(
+            b"Names",
+            Object::Dict(Dict::from_iter([(
                 "EmbeddedFiles",
-                Object::Dictionary(Dictionary::from_iter([("Names", Object::Array(names))])),
-            )]),
+                Object::Dict(Dict::from_iter([("Names", Object::Array(names))])),
+            )])),
         );
         catalog.set(
-            "AF",
-            files
-                .iter()
-                .map(|(_, id)| Object::Reference(*id))
-                .collect::<Vec<_>>(),
+            b"AF",
+            Object::Array(files.iter().map(|(_, id)| Object::Ref(*id)).collect()),
         );
     }
     if !fields.is_empty() {
         // An indirect form dictionary: the signer then rewrites this small
         // object (for /SigFlags) instead of the whole catalog, 450 bytes
         // less in every signature's update.
-        let form = lo.add_object(Dictionary::from_iter([(
+        let form = objects.dict(Dict::from_iter([(
             "Fields",
-            Object::Array(fields.into_iter().map(Object::Reference).collect()),
+            Object::Array(fields.into_iter().map(Object::Ref).collect()),
         )]));
-        lo.get_dictionary_mut(catalog_id)?
-            .set("AcroForm", Object::Reference(form));
+        objects
+            .dict_mut(catalog_id)?
+            .set(b"AcroForm", Object::Ref(form));
     }
 
     let mut z = Deflater::new();
-    compress(&mut lo, &mut z)?;
-    let mut trailer = pdfbytes::Dict::new();
-    for (key, value) in std::mem::take(&mut lo.trailer) {
-        trailer.set(&key, plain(value));
-    }
-    let id = pdfbytes::Object::Str(ID_PLACEHOLDER.to_vec());
-    trailer.set(b"ID", pdfbytes::Object::Array(vec![id.clone(), id]));
-    let objects = std::mem::take(&mut lo.objects)
-        .into_iter()
-        .map(|((num, _), obj)| {
-            let obj = match obj {
-                Object::Stream(s) => NewObject::Stream(plain_dict(s.dict), s.content),
-                other => NewObject::Packed(plain(other)),
-            };
-            (num, obj)
-        })
-        .collect();
-    let mut out = pdfbytes::write_new(&lo.version, objects, trailer, |d| z.deflate(d))?;
+    compress(&mut objects, &mut z)?;
+    let id = Object::Str(ID_PLACEHOLDER.to_vec());
+    let trailer = Dict::from_iter([
+        ("Root", Object::Ref(catalog_id)),
+        ("Info", Object::Ref(info_id)),
+        ("ID", Object::Array(vec![id.clone(), id])),
+    ]);
+    let mut out = pdfbytes::write_new("1.7", objects.map, trailer, |d| z.deflate(d))?;
     patch_id(&mut out)?;
     Ok(out)
 }
 
-/// lopdf's objects, which the pages are built from, as the objects
-/// `pdfbytes` serializes: one writer for new files and signers' updates.
-fn plain(obj: Object) -> pdfbytes::Object {
-    use pdfbytes::Object as P;
-    match obj {
-        Object::Null => P::Null,
-        Object::Boolean(b) => P::Bool(b),
-        Object::Integer(i) => P::Int(i),
-        Object::Real(r) => P::Real(f64::from(r)),
-        Object::Name(n) => P::Name(n),
-        Object::String(s, _) => P::Str(s),
-        Object::Array(items) => P::Array(items.into_iter().map(plain).collect()),
-        Object::Dictionary(d) => P::Dict(plain_dict(d)),
-        Object::Reference((num, generation)) => P::Ref(pdfbytes::ObjRef::new(num, generation)),
-        // Streams are indirect objects, never values inside another.
-        Object::Stream(s) => P::Dict(plain_dict(s.dict)),
-    }
-}
-
-fn plain_dict(d: Dictionary) -> pdfbytes::Dict {
-    let mut out = pdfbytes::Dict::new();
-    for (key, value) in d {
-        out.set(&key, plain(value));
-    }
-    out
-}
-
-/// A PDF text string: PDFDocEncoding-compatible ASCII as is, anything else
-/// as UTF-16BE with a byte order mark.
-fn text_string(s: &str) -> Object {
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-        Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
-    } else {
-        let mut bytes = vec![0xFE, 0xFF];
-        for u in s.encode_utf16() {
-            bytes.extend_from_slice(&u.to_be_bytes());
-        }
-        Object::String(bytes, StringFormat::Hexadecimal)
-    }
-}
-
 fn pdf_date(d: NaiveDateTime) -> Object {
-    Object::String(
-        crate::pdfbytes::date::format(d.and_utc().fixed_offset()).into_bytes(),
-        StringFormat::Literal,
-    )
+    Object::Str(pdfbytes::date::format(d.and_utc().fixed_offset()).into_bytes())
 }
 
 /// Info entries; empty ones are left out (here and in the XMP alike, since
 /// PDF/A requires the two to agree).
-fn info_dict(info: &DocInfo) -> Dictionary {
+fn info_dict(info: &DocInfo) -> Dict {
     let keywords = info.keywords.join(", ");
-    let mut d = Dictionary::new();
+    let mut d = Dict::new();
     for (key, value) in [
         ("Title", info.title.as_str()),
         ("Author", &info.author),
@@ -190,11 +126,11 @@ fn info_dict(info: &DocInfo) -> Dictionary {
         ("Producer", PRODUCER),
     ] {
         if !value.is_empty() {
-            d.set(key, text_string(value));
+            d.set(key.as_bytes(), text_string(value));
         }
     }
-    d.set("CreationDate", pdf_date(info.date));
-    d.set("ModDate", pdf_date(info.date));
+    d.set(b"CreationDate", pdf_date(info.date));
+    d.set(b"ModDate", pdf_date(info.date));
     d
 }
 
@@ -283,10 +219,10 @@ fn relationship(r: Relationship) -> &'static [u8] {
 /// Embedded file streams and their file specifications, sorted by name
 /// (the order a name tree requires).
 fn attachments(
-    lo: &mut LoDoc,
+    objects: &mut Objects,
     list: &[Attachment],
     date: NaiveDateTime,
-) -> Result<Vec<(String, ObjectId)>, WriteError> {
+) -> Result<Vec<(String, ObjRef)>, WriteError> {
     let mut sorted: Vec<&Attachment> = list.iter().collect();
     sorted.sort_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
     for pair in sorted.windows(2) {
@@ -304,33 +240,29 @@ fn attachments(
         } else {
             &a.mime
         };
-        let stream = Stream::new(
-            Dictionary::from_iter([
-                ("Type", Object::Name(b"EmbeddedFile".to_vec())),
-                ("Subtype", Object::Name(mime.as_bytes().to_vec())),
+        let file_id = objects.stream(
+            Dict::from_iter([
+                ("Type", Object::name("EmbeddedFile")),
+                ("Subtype", Object::name(mime)),
                 (
                     "Params",
-                    Object::Dictionary(Dictionary::from_iter([
-                        ("Size", Object::Integer(a.bytes.len() as i64)),
+                    Object::Dict(Dict::from_iter([
+                        ("Size", Object::Int(a.bytes.len() as i64)),
                         ("ModDate", pdf_date(date)),
                     ])),
                 ),
             ]),
             a.bytes.clone(),
         );
-        let file_id = lo.add_object(stream);
         // /F is the legacy byte-string name: keep it to printable ASCII.
         let ascii: String = a
             .name
             .chars()
             .map(|c| if (' '..='~').contains(&c) { c } else { '_' })
             .collect();
-        let spec = Dictionary::from_iter([
-            ("Type", Object::Name(b"Filespec".to_vec())),
-            (
-                "F",
-                Object::String(ascii.into_bytes(), StringFormat::Literal),
-            ),
+        let spec = Dict::from_iter([
+            ("Type", Object::name("Filespec")),
+            ("F", Object::Str(ascii.into_bytes())),
             ("UF", text_string(&a.name)),
             ("Desc", text_string(&a.description)),
             (
@@ -339,13 +271,13 @@ fn attachments(
             ),
             (
                 "EF",
-                Object::Dictionary(Dictionary::from_iter([
-                    ("F", Object::Reference(file_id)),
-                    ("UF", Object::Reference(file_id)),
+                Object::Dict(Dict::from_iter([
+                    ("F", Object::Ref(file_id)),
+                    ("UF", Object::Ref(file_id)),
                 ])),
             ),
         ]);
-        out.push((a.name.clone(), lo.add_object(spec)));
+        out.push((a.name.clone(), objects.dict(spec)));
     }
     Ok(out)
 }
@@ -353,10 +285,10 @@ fn attachments(
 /// Unsigned signature fields (merged field/widget dictionaries), each with
 /// an empty appearance so that PDF/A checkers are content.
 fn signature_fields(
-    lo: &mut LoDoc,
-    pages: &[ObjectId],
+    objects: &mut Objects,
+    pages: &[ObjRef],
     laid: &Laid,
-) -> Result<Vec<ObjectId>, WriteError> {
+) -> Result<Vec<ObjRef>, WriteError> {
     let mut ids = Vec::new();
     for f in &laid.signature_fields {
         let Some(&page_id) = pages.get(f.page_index) else {
@@ -368,50 +300,42 @@ fn signature_fields(
             )));
         };
         let r = &f.rect;
-        let ap = lo.add_object(Stream::new(
-            Dictionary::from_iter([
-                ("Type", Object::Name(b"XObject".to_vec())),
-                ("Subtype", Object::Name(b"Form".to_vec())),
+        let ap = objects.stream(
+            Dict::from_iter([
+                ("Type", Object::name("XObject")),
+                ("Subtype", Object::name("Form")),
                 (
                     "BBox",
-                    Object::Array(vec![
-                        0.into(),
-                        0.into(),
-                        Object::Real(r.w),
-                        Object::Real(r.h),
-                    ]),
+                    Object::Array(vec![Object::Int(0), Object::Int(0), real(r.w), real(r.h)]),
                 ),
-                ("Resources", Object::Dictionary(Dictionary::new())),
+                ("Resources", Object::Dict(Dict::new())),
             ]),
             Vec::new(),
-        ));
-        let widget = Dictionary::from_iter([
-            ("Type", Object::Name(b"Annot".to_vec())),
-            ("Subtype", Object::Name(b"Widget".to_vec())),
-            ("FT", Object::Name(b"Sig".to_vec())),
+        );
+        let widget = Dict::from_iter([
+            ("Type", Object::name("Annot")),
+            ("Subtype", Object::name("Widget")),
+            ("FT", Object::name("Sig")),
             ("T", text_string(&f.name)),
             (
                 "Rect",
-                Object::Array(vec![
-                    Object::Real(r.x),
-                    Object::Real(r.y),
-                    Object::Real(r.right()),
-                    Object::Real(r.top()),
-                ]),
+                Object::Array(vec![real(r.x), real(r.y), real(r.right()), real(r.top())]),
             ),
-            ("P", Object::Reference(page_id)),
-            ("F", Object::Integer(4)),
+            ("P", Object::Ref(page_id)),
+            ("F", Object::Int(4)),
             (
                 "AP",
-                Object::Dictionary(Dictionary::from_iter([("N", Object::Reference(ap))])),
+                Object::Dict(Dict::from_iter([("N", Object::Ref(ap))])),
             ),
         ]);
-        let id = lo.add_object(widget);
-        let page = lo.get_dictionary_mut(page_id)?;
-        match page.get_mut(b"Annots") {
-            Ok(Object::Array(a)) => a.push(Object::Reference(id)),
-            _ => page.set("Annots", vec![Object::Reference(id)]),
-        }
+        let id = objects.dict(widget);
+        let page = objects.dict_mut(page_id)?;
+        let mut annots = match page.get(b"Annots") {
+            Some(Object::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        };
+        annots.push(Object::Ref(id));
+        page.set(b"Annots", Object::Array(annots));
         ids.push(id);
     }
     Ok(ids)
@@ -421,16 +345,18 @@ fn signature_fields(
 /// Level 6 on zlib-rs: on the sample it takes no longer than miniz_oxide's
 /// level 3 did and writes 1% smaller files; level 9 adds 1.2 ms for another
 /// 0.4%.
-fn compress(lo: &mut LoDoc, z: &mut Deflater) -> Result<(), WriteError> {
-    for obj in lo.objects.values_mut() {
-        let Object::Stream(s) = obj else { continue };
-        if !s.allows_compression || s.dict.has(b"Filter") || s.content.len() < 64 {
+fn compress(objects: &mut Objects, z: &mut Deflater) -> Result<(), WriteError> {
+    for (num, obj) in &mut objects.map {
+        let NewObject::Stream(dict, data) = obj else {
+            continue;
+        };
+        if objects.uncompressed.contains(num) || dict.get(b"Filter").is_some() || data.len() < 64 {
             continue;
         }
-        let packed = z.deflate(&s.content)?;
-        if packed.len() + 20 < s.content.len() {
-            s.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
-            s.set_content(packed);
+        let packed = z.deflate(data)?;
+        if packed.len() + 20 < data.len() {
+            dict.set(b"Filter", Object::name("FlateDecode"));
+            *data = packed;
         }
     }
     Ok(())
@@ -441,7 +367,7 @@ fn compress(lo: &mut LoDoc, z: &mut Deflater) -> Result<(), WriteError> {
 /// for all its streams: a fresh compressor allocates and zeroes ~300 KB of
 /// tables, which costs more than compressing a page. (Keeping one per
 /// thread across documents saved a letter batch 0.5% and cost every single
-/// run 0.5 MB of memory, as lopdf's object stream then needs its own.)
+/// run 0.5 MB of memory, as the object stream then needs its own.)
 pub struct Deflater(flate2::Compress);
 
 impl Deflater {

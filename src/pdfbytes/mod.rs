@@ -1,10 +1,11 @@
-//! Reading and incrementally updating PDF files at the byte level.
+//! Reading, incrementally updating and writing PDF files at the byte level:
+//! cip's one PDF object model.
 //!
-//! Shared by `sign` and `verify` and nothing else: a small, defensive reader
-//! (cross-reference tables and streams, object streams, `/Prev` chains,
-//! revisions), an incremental-update writer that keeps the original bytes,
-//! and the few document-structure walks both layers need (signature fields,
-//! embedded files).
+//! A small, defensive reader (cross-reference tables and streams, object
+//! streams, `/Prev` chains, revisions) and an incremental-update writer that
+//! keeps the original bytes, for `sign` and `verify`; the writer of new
+//! files, whose objects `pdf` builds; and the few document-structure walks
+//! sign and verify need (signature fields, embedded files).
 
 pub mod date;
 mod doc;

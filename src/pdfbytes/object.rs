@@ -127,6 +127,17 @@ impl Dict {
     }
 }
 
+/// A dictionary built in memory, keys in the order given.
+impl<'a> FromIterator<(&'a str, Object)> for Dict {
+    fn from_iter<I: IntoIterator<Item = (&'a str, Object)>>(pairs: I) -> Self {
+        let mut d = Dict::new();
+        for (key, value) in pairs {
+            d.set(key.as_bytes(), value);
+        }
+        d
+    }
+}
+
 impl Object {
     pub fn name(n: &str) -> Object {
         Object::Name(n.as_bytes().to_vec())
@@ -284,10 +295,12 @@ fn write_string(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b')');
 }
 
-/// A text string for the document: PDFDocEncoding when ASCII, else UTF-16BE
-/// with a byte-order mark (the two encodings every reader understands).
+/// A text string for the document: PDFDocEncoding when printable ASCII,
+/// else UTF-16BE with a byte-order mark (the two encodings every reader
+/// understands). ASCII controls go as UTF-16 too: PDFDocEncoding gives
+/// 0x18–0x1F to accents and leaves most others and 0x7F undefined.
 pub fn text_string(s: &str) -> Object {
-    if s.is_ascii() {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Object::Str(s.as_bytes().to_vec());
     }
     let mut v = vec![0xFE, 0xFF];
@@ -311,4 +324,21 @@ pub fn decode_text(s: &[u8]) -> String {
         return String::from_utf8_lossy(rest).into_owned();
     }
     s.iter().map(|&b| b as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Object, decode_text, text_string};
+
+    #[test]
+    fn text_strings_are_ascii_or_utf16_and_read_back() {
+        assert_eq!(text_string("Acme, Inc."), Object::string("Acme, Inc."));
+        for s in ["Zoë", "tab\there", "\u{19}", "del\u{7f}"] {
+            let Object::Str(bytes) = text_string(s) else {
+                panic!("not a string");
+            };
+            assert!(bytes.starts_with(&[0xFE, 0xFF]), "{s:?} is not UTF-16");
+            assert_eq!(decode_text(&bytes), s);
+        }
+    }
 }
