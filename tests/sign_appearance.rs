@@ -135,11 +135,7 @@ fn a_page_font_the_file_does_not_hold_is_not_used() {
         .expect("a second face");
     let lying = [PageFont {
         object: other.object,
-        subset: cip::pdf::FontSubset::new(
-            regular.subset.face,
-            &regular.subset.gids.keys().copied().collect(),
-        )
-        .expect("subset"),
+        subset: std::sync::Arc::clone(&regular.subset),
     }];
     let signed = sign_written(&w.pdf, &lying, &k.signer, &o).expect("sign");
     let (fonts, all) = fonts_and_text(&signed, dir, "lying.pdf");

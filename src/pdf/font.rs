@@ -9,6 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use sha2::{Digest, Sha256};
 
@@ -44,6 +45,8 @@ pub struct FontSubset {
     pub widths: BTreeMap<u16, u16>,
     /// The TrueType program for `/FontFile2`.
     pub program: Vec<u8>,
+    /// `program` deflated, once per subset (see [`FontSubset::shared`]).
+    deflated: OnceLock<Vec<u8>>,
 }
 
 /// The font descriptor's numbers, in text space units (1/1000 em).
@@ -105,7 +108,47 @@ impl FontSubset {
             latin1,
             widths,
             program,
+            deflated: OnceLock::new(),
         })
+    }
+
+    /// [`FontSubset::new`], made once per process for each face and set of
+    /// characters. A batch of letters draws the same few sets again and
+    /// again; subsetting and deflating the programs were a third of a
+    /// letter's instructions. The output is the same bytes either way.
+    pub fn shared(face: FontFace, chars: &BTreeSet<char>) -> Result<Arc<FontSubset>, WriteError> {
+        type Made = BTreeMap<(FontFace, Vec<char>), Arc<FontSubset>>;
+        /// A bound on what a long-running process (`cip serve`, a batch of
+        /// very different letters) keeps: ~30 KB a subset.
+        const LIMIT: usize = 64;
+        static MADE: Mutex<Made> = Mutex::new(BTreeMap::new());
+        let key = (face, chars.iter().copied().collect::<Vec<_>>());
+        if let Some(made) = MADE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(Arc::clone(made));
+        }
+        let made = Arc::new(FontSubset::new(face, chars)?);
+        let mut all = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+        if all.len() >= LIMIT {
+            all.clear();
+        }
+        all.insert(key, Arc::clone(&made));
+        Ok(made)
+    }
+
+    /// `program` deflated by `deflate`, which runs once per subset.
+    pub fn deflated_program<E>(
+        &self,
+        deflate: impl FnOnce(&[u8]) -> Result<Vec<u8>, E>,
+    ) -> Result<&[u8], E> {
+        if let Some(done) = self.deflated.get() {
+            return Ok(done);
+        }
+        let done = deflate(&self.program)?;
+        Ok(self.deflated.get_or_init(|| done))
     }
 
     /// Font units to text space units.
@@ -271,6 +314,38 @@ impl FontSubset {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The same face and characters give the one subset already made,
+    /// equal to a fresh one; other characters give another; the program is
+    /// deflated once however often it is asked for.
+    #[test]
+    fn shared_subsets_are_made_once_and_equal_fresh_ones() {
+        let chars: BTreeSet<char> = "Shared subset Zq".chars().collect();
+        let a = FontSubset::shared(FontFace::Italic, &chars).expect("subset");
+        let b = FontSubset::shared(FontFace::Italic, &chars).expect("subset");
+        assert!(Arc::ptr_eq(&a, &b));
+        let fresh = FontSubset::new(FontFace::Italic, &chars).expect("subset");
+        assert_eq!(
+            (&a.base_font, &a.gids, &a.program),
+            (&fresh.base_font, &fresh.gids, &fresh.program)
+        );
+        let more: BTreeSet<char> = "Shared subset Zqx".chars().collect();
+        let c = FontSubset::shared(FontFace::Italic, &more).expect("subset");
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_ne!(a.base_font, c.base_font);
+
+        let mut runs = 0;
+        for _ in 0..3 {
+            let packed = a
+                .deflated_program(|p| {
+                    runs += 1;
+                    Ok::<_, WriteError>(p.iter().rev().copied().collect())
+                })
+                .expect("deflated");
+            assert_eq!(packed.len(), a.program.len());
+        }
+        assert_eq!(runs, 1);
+    }
 
     /// Every character maps back from its code, through a range or alone.
     #[test]

@@ -27,6 +27,7 @@ mod post;
 mod sfnt;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use crate::documents::{Document, Rgb, Stroke};
 use crate::fonts::FontFace;
@@ -67,7 +68,7 @@ pub struct Written {
 /// cannot make the appearance show other text than the signer's.
 pub struct PageFont {
     pub object: u32,
-    pub subset: FontSubset,
+    pub subset: Arc<FontSubset>,
 }
 
 /// Lay out and write `doc`.
@@ -89,12 +90,13 @@ pub fn write(doc: &Document, laid: &Laid) -> Result<Vec<u8>, WriteError> {
 fn write_fonts(doc: &Document, laid: &Laid) -> Result<Written, WriteError> {
     let fonts = subset_fonts(laid, &doc.reserved)?;
     let mut objects = Objects::default();
+    let mut z = Deflater::new();
 
     let mut font_res = Dict::new();
     let mut font_ids = Vec::with_capacity(fonts.len());
     let mut one_byte_cmap = None;
     for f in &fonts {
-        let id = embed_font(&mut objects, &f.subset, &mut one_byte_cmap);
+        let id = embed_font(&mut objects, &mut z, &f.subset, &mut one_byte_cmap)?;
         font_res.set(f.res.as_bytes(), Object::Ref(id));
         font_ids.push(id.num);
     }
@@ -152,7 +154,7 @@ fn write_fonts(doc: &Document, laid: &Laid) -> Result<Written, WriteError> {
         ("Type", Object::name("Catalog")),
         ("Pages", Object::Ref(pages_id)),
     ]));
-    let pdf = post::finish(objects, doc, laid, catalog_id, &page_ids)?;
+    let pdf = post::finish(objects, &mut z, doc, laid, catalog_id, &page_ids)?;
     let fonts = fonts
         .into_iter()
         .zip(font_ids)
@@ -167,7 +169,7 @@ fn write_fonts(doc: &Document, laid: &Laid) -> Result<Written, WriteError> {
 /// One face as embedded in a document: the shared subset and its resource
 /// name in the pages' `/Font` dictionaries.
 struct EmbeddedFont {
-    subset: FontSubset,
+    subset: Arc<FontSubset>,
     res: &'static str,
 }
 
@@ -189,7 +191,7 @@ fn subset_fonts(laid: &Laid, reserved: &BTreeSet<char>) -> Result<Vec<EmbeddedFo
         .map(|(face, chars)| (face, chars.into_set()))
         .map(|(face, chars)| {
             Ok(EmbeddedFont {
-                subset: FontSubset::new(face, &chars)?,
+                subset: FontSubset::shared(face, &chars)?,
                 res: match face {
                     FontFace::Regular => "R",
                     FontFace::Bold => "B",
@@ -235,12 +237,25 @@ impl UsedChars {
 /// Type0 font → CIDFontType2 descendant → descriptor → FontFile2, plus the
 /// ToUnicode CMap. Returns the Type0 font's id. `cmap` is the document's
 /// one-byte encoding CMap, added with the first font that uses it.
-fn embed_font(objects: &mut Objects, f: &FontSubset, cmap: &mut Option<ObjRef>) -> ObjRef {
+fn embed_font(
+    objects: &mut Objects,
+    z: &mut Deflater,
+    f: &FontSubset,
+    cmap: &mut Option<ObjRef>,
+) -> Result<ObjRef, WriteError> {
     let name = || Object::name(&f.base_font);
-    let file_id = objects.stream(
-        Dict::from_iter([("Length1", Object::Int(f.program.len() as i64))]),
-        f.program.clone(),
-    );
+    // Deflated here, once per subset, rather than by the compression pass:
+    // the same keys in the same order as that pass would leave.
+    let packed = f.deflated_program(|p| z.deflate(p))?;
+    let mut file = Dict::from_iter([("Length1", Object::Int(f.program.len() as i64))]);
+    let data = if packed.len() + 20 < f.program.len() {
+        file.set(b"Length", Object::Int(packed.len() as i64));
+        file.set(b"Filter", Object::name("FlateDecode"));
+        packed.to_vec()
+    } else {
+        f.program.clone()
+    };
+    let file_id = objects.stream(file, data);
 
     let d = f.descriptor();
     let descriptor = objects.dict(Dict::from_iter([
@@ -284,14 +299,14 @@ fn embed_font(objects: &mut Objects, f: &FontSubset, cmap: &mut Option<ObjRef>) 
     } else {
         Object::name("Identity-H")
     };
-    objects.dict(Dict::from_iter([
+    Ok(objects.dict(Dict::from_iter([
         ("Type", Object::name("Font")),
         ("Subtype", Object::name("Type0")),
         ("BaseFont", name()),
         ("Encoding", encoding),
         ("DescendantFonts", Object::Array(vec![Object::Ref(cid_id)])),
         ("ToUnicode", Object::Ref(to_unicode)),
-    ]))
+    ])))
 }
 
 /// The dictionary of the embedded CMap stream of one-byte text

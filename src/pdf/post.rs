@@ -24,6 +24,7 @@ const ID_PLACEHOLDER: [u8; 16] = [0xC1; 16];
 
 pub fn finish(
     mut objects: Objects,
+    z: &mut Deflater,
     doc: &Document,
     laid: &Laid,
     catalog_id: ObjRef,
@@ -95,8 +96,7 @@ pub fn finish(
             .set(b"AcroForm", Object::Ref(form));
     }
 
-    let mut z = Deflater::new();
-    compress(&mut objects, &mut z)?;
+    compress(&mut objects, z)?;
     let id = Object::Str(ID_PLACEHOLDER.to_vec());
     let trailer = Dict::from_iter([
         ("Root", Object::Ref(catalog_id)),

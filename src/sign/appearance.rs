@@ -119,7 +119,7 @@ pub fn build(
     let own;
     let (subset, font_ref) = match page_font(doc, font, &chars) {
         Some(f) => (
-            &f.subset,
+            f.subset.as_ref(),
             ObjRef {
                 num: f.object,
                 generation: 0,
