@@ -45,8 +45,20 @@ pub struct FontSubset {
     pub widths: BTreeMap<u16, u16>,
     /// The TrueType program for `/FontFile2`.
     pub program: Vec<u8>,
-    /// `program` deflated, once per subset (see [`FontSubset::shared`]).
-    deflated: OnceLock<Vec<u8>>,
+    /// The streams as documents embed them, made once per subset (see
+    /// [`FontSubset::shared`]).
+    packed: OnceLock<Packed>,
+}
+
+/// A subset's streams, raw and deflated: what every document using the
+/// subset embeds alike.
+pub struct Packed {
+    /// [`FontSubset::program`] deflated.
+    pub program: Vec<u8>,
+    /// The ToUnicode CMap ([`FontSubset::to_unicode`]).
+    pub to_unicode: Vec<u8>,
+    /// `to_unicode` deflated.
+    pub to_unicode_deflated: Vec<u8>,
 }
 
 /// The font descriptor's numbers, in text space units (1/1000 em).
@@ -108,7 +120,7 @@ impl FontSubset {
             latin1,
             widths,
             program,
-            deflated: OnceLock::new(),
+            packed: OnceLock::new(),
         })
     }
 
@@ -139,16 +151,22 @@ impl FontSubset {
         Ok(made)
     }
 
-    /// `program` deflated by `deflate`, which runs once per subset.
-    pub fn deflated_program<E>(
+    /// The program and ToUnicode CMap deflated by `deflate`, which runs
+    /// only the first time for a subset.
+    pub fn packed<E>(
         &self,
-        deflate: impl FnOnce(&[u8]) -> Result<Vec<u8>, E>,
-    ) -> Result<&[u8], E> {
-        if let Some(done) = self.deflated.get() {
+        mut deflate: impl FnMut(&[u8]) -> Result<Vec<u8>, E>,
+    ) -> Result<&Packed, E> {
+        if let Some(done) = self.packed.get() {
             return Ok(done);
         }
-        let done = deflate(&self.program)?;
-        Ok(self.deflated.get_or_init(|| done))
+        let to_unicode = self.to_unicode().into_bytes();
+        let done = Packed {
+            program: deflate(&self.program)?,
+            to_unicode_deflated: deflate(&to_unicode)?,
+            to_unicode,
+        };
+        Ok(self.packed.get_or_init(|| done))
     }
 
     /// Font units to text space units.
@@ -317,7 +335,7 @@ mod tests {
 
     /// The same face and characters give the one subset already made,
     /// equal to a fresh one; other characters give another; the program is
-    /// deflated once however often it is asked for.
+    /// deflated once however often they are asked for.
     #[test]
     fn shared_subsets_are_made_once_and_equal_fresh_ones() {
         let chars: BTreeSet<char> = "Shared subset Zq".chars().collect();
@@ -337,14 +355,15 @@ mod tests {
         let mut runs = 0;
         for _ in 0..3 {
             let packed = a
-                .deflated_program(|p| {
+                .packed(|p| {
                     runs += 1;
                     Ok::<_, WriteError>(p.iter().rev().copied().collect())
                 })
                 .expect("deflated");
-            assert_eq!(packed.len(), a.program.len());
+            assert_eq!(packed.program.len(), a.program.len());
+            assert_eq!(packed.to_unicode, a.to_unicode().into_bytes());
         }
-        assert_eq!(runs, 1);
+        assert_eq!(runs, 2, "program and ToUnicode, once each");
     }
 
     /// Every character maps back from its code, through a range or alone.

@@ -27,7 +27,7 @@ mod post;
 mod sfnt;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::documents::{Document, Rgb, Stroke};
 use crate::fonts::FontFace;
@@ -244,18 +244,13 @@ fn embed_font(
     cmap: &mut Option<ObjRef>,
 ) -> Result<ObjRef, WriteError> {
     let name = || Object::name(&f.base_font);
-    // Deflated here, once per subset, rather than by the compression pass:
-    // the same keys in the same order as that pass would leave.
-    let packed = f.deflated_program(|p| z.deflate(p))?;
-    let mut file = Dict::from_iter([("Length1", Object::Int(f.program.len() as i64))]);
-    let data = if packed.len() + 20 < f.program.len() {
-        file.set(b"Length", Object::Int(packed.len() as i64));
-        file.set(b"Filter", Object::name("FlateDecode"));
-        packed.to_vec()
-    } else {
-        f.program.clone()
-    };
-    let file_id = objects.stream(file, data);
+    let packed = f.packed(|p| z.deflate(p))?;
+    let file_id = post::stream_packed(
+        objects,
+        Dict::from_iter([("Length1", Object::Int(f.program.len() as i64))]),
+        &f.program,
+        &packed.program,
+    );
 
     let d = f.descriptor();
     let descriptor = objects.dict(Dict::from_iter([
@@ -290,11 +285,22 @@ fn embed_font(
         ("W", Object::Array(w)),
         ("CIDToGIDMap", Object::name("Identity")),
     ]));
-    let to_unicode = objects.stream(Dict::new(), f.to_unicode().into_bytes());
+    let to_unicode = post::stream_packed(
+        objects,
+        Dict::new(),
+        &packed.to_unicode,
+        &packed.to_unicode_deflated,
+    );
     let encoding = if f.one_byte() {
-        let id = *cmap.get_or_insert_with(|| {
-            objects.stream(one_byte_cmap(), font::ONE_BYTE_CMAP.as_bytes().to_vec())
-        });
+        let id = match *cmap {
+            Some(id) => id,
+            None => {
+                static CMAP: OnceLock<Vec<u8>> = OnceLock::new();
+                let raw = font::ONE_BYTE_CMAP.as_bytes();
+                let id = post::stream_once(objects, &CMAP, one_byte_cmap(), raw, z)?;
+                *cmap.insert(id)
+            }
+        };
         Object::Ref(id)
     } else {
         Object::name("Identity-H")

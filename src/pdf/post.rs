@@ -6,6 +6,8 @@
 //! caller's, and the `/ID` is a hash of the bytes written — so that the
 //! same document always gives the same file.
 
+use std::sync::OnceLock;
+
 use chrono::NaiveDateTime;
 use flate2::Compression;
 use sha2::{Digest, Sha256};
@@ -42,7 +44,9 @@ pub fn finish(
     // PDF/A readers must be able to find the XMP without a decoder.
     objects.uncompressed.insert(xmp_id.num);
 
-    let icc_id = objects.stream(Dict::from_iter([("N", Object::Int(3))]), icc::srgb());
+    static ICC: OnceLock<Vec<u8>> = OnceLock::new();
+    let icc = Dict::from_iter([("N", Object::Int(3))]);
+    let icc_id = stream_once(&mut objects, &ICC, icc, &icc::srgb(), z)?;
     let intent = Dict::from_iter([
         ("Type", Object::name("OutputIntent")),
         ("S", Object::name("GTS_PDFA1")),
@@ -362,6 +366,44 @@ fn compress(objects: &mut Objects, z: &mut Deflater) -> Result<(), WriteError> {
     Ok(())
 }
 
+/// A stream given both raw and deflated, written as [`compress`] would
+/// leave it (same test, same keys in the same order), for streams whose
+/// deflated form is made once and reused.
+pub(super) fn stream_packed(
+    objects: &mut Objects,
+    mut dict: Dict,
+    raw: &[u8],
+    packed: &[u8],
+) -> ObjRef {
+    if raw.len() >= 64 && packed.len() + 20 < raw.len() {
+        dict.set(b"Length", Object::Int(packed.len() as i64));
+        dict.set(b"Filter", Object::name("FlateDecode"));
+        objects.stream(dict, packed.to_vec())
+    } else {
+        objects.stream(dict, raw.to_vec())
+    }
+}
+
+/// [`stream_packed`] for a stream every document carries alike (the sRGB
+/// profile, the one-byte CMap): deflated once per process into `cell`,
+/// which a letter batch notices.
+pub(super) fn stream_once(
+    objects: &mut Objects,
+    cell: &'static OnceLock<Vec<u8>>,
+    dict: Dict,
+    raw: &[u8],
+    z: &mut Deflater,
+) -> Result<ObjRef, WriteError> {
+    let packed = match cell.get() {
+        Some(done) => done,
+        None => {
+            let done = z.deflate(raw)?;
+            cell.get_or_init(|| done)
+        }
+    };
+    Ok(stream_packed(objects, dict, raw, packed))
+}
+
 /// The one deflate of everything cip writes (`/FlateDecode`, level 6),
 /// pages and signature appearances alike. Make one per document and use it
 /// for all its streams: a fresh compressor allocates and zeroes ~300 KB of
@@ -429,5 +471,54 @@ fn patch_id(out: &mut [u8]) -> Result<(), WriteError> {
         Err(WriteError::Structure(
             "document ID placeholder not found".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdfbytes::write_object;
+
+    /// A stream deflated ahead (font programs, ToUnicode, the sRGB profile)
+    /// comes out exactly as the compression pass would have left it: same
+    /// keys in the same order, same data, including the streams that pass
+    /// leaves raw (short, or not worth it).
+    #[test]
+    fn streams_packed_ahead_equal_the_compression_pass() {
+        let mut noise = Vec::new();
+        let mut x: u32 = 12345;
+        for _ in 0..300 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            noise.push((x >> 16) as u8);
+        }
+        let raws = [
+            b"0 0 m 10 10 l S\n".repeat(40),
+            b"short stream".to_vec(),
+            noise,
+        ];
+        for raw in raws {
+            let dict = || Dict::from_iter([("Length1", Object::Int(7))]);
+            let mut z = Deflater::new();
+            let mut passed = Objects::default();
+            passed.stream(dict(), raw.clone());
+            compress(&mut passed, &mut z).expect("compress");
+            let mut ahead = Objects::default();
+            let packed = z.deflate(&raw).expect("deflate");
+            stream_packed(&mut ahead, dict(), &raw, &packed);
+            let written = |o: &Objects| match o.map.values().next() {
+                Some(NewObject::Stream(d, data)) => {
+                    // As the writer does: /Length from the data, in place.
+                    let mut d = d.clone();
+                    d.set(b"Length", Object::Int(data.len() as i64));
+                    let mut out = Vec::new();
+                    write_object(&mut out, &Object::Dict(d));
+                    (out, data.clone())
+                }
+                _ => (Vec::new(), Vec::new()),
+            };
+            let (a, b) = (written(&passed), written(&ahead));
+            assert!(!a.0.is_empty(), "no stream written");
+            assert_eq!(a, b, "raw of {} bytes", raw.len());
+        }
     }
 }
