@@ -358,12 +358,18 @@ fn compress(objects: &mut Objects, z: &mut Deflater) -> Result<(), WriteError> {
             continue;
         }
         let packed = z.deflate(data)?;
-        if packed.len() + 20 < data.len() {
+        if worth_packing(data, &packed) {
             dict.set(b"Filter", Object::name("FlateDecode"));
             *data = packed;
         }
     }
     Ok(())
+}
+
+/// Whether a stream is stored deflated: not when short (a few bytes more
+/// for `/Filter` and the zlib frame), nor when deflate saves too little.
+fn worth_packing(raw: &[u8], packed: &[u8]) -> bool {
+    raw.len() >= 64 && packed.len() + 20 < raw.len()
 }
 
 /// A stream given both raw and deflated, written as [`compress`] would
@@ -375,7 +381,7 @@ pub(super) fn stream_packed(
     raw: &[u8],
     packed: &[u8],
 ) -> ObjRef {
-    if raw.len() >= 64 && packed.len() + 20 < raw.len() {
+    if worth_packing(raw, packed) {
         dict.set(b"Length", Object::Int(packed.len() as i64));
         dict.set(b"Filter", Object::name("FlateDecode"));
         objects.stream(dict, packed.to_vec())

@@ -158,26 +158,20 @@ pub fn write_new<E>(
     let mut table = String::new();
     let mut packed = Vec::new();
     let mut n: u32 = 0;
-    for (num, obj) in &objects {
+    for (num, obj) in objects {
         match obj {
             NewObject::Stream(dict, data) => {
-                entries.insert(*num, Entry::At(out.len(), 0));
-                let mut dict = dict.clone();
-                dict.set(b"Length", Object::Int(data.len() as i64));
-                out.extend_from_slice(format!("{num} 0 obj\n").as_bytes());
-                write_dict(&mut out, &dict);
-                out.extend_from_slice(b"\nstream\n");
-                out.extend_from_slice(data);
-                out.extend_from_slice(b"\nendstream\nendobj\n");
+                entries.insert(num, Entry::At(out.len(), 0));
+                put_stream_object(&mut out, num, dict, &data);
             }
             NewObject::Packed(o) => {
-                entries.insert(*num, Entry::Packed(objstm, n));
+                entries.insert(num, Entry::Packed(objstm, n));
                 n += 1;
                 if !table.is_empty() {
                     table.push(' ');
                 }
                 table.push_str(&format!("{num} {}", packed.len()));
-                write_object(&mut packed, o);
+                write_object(&mut packed, &o);
                 packed.push(b'\n');
             }
         }
@@ -193,13 +187,8 @@ pub fn write_new<E>(
         d.set(b"N", Object::Int(i64::from(n)));
         d.set(b"First", Object::Int(first as i64));
         d.set(b"Filter", Object::name("FlateDecode"));
-        d.set(b"Length", Object::Int(data.len() as i64));
         entries.insert(objstm, Entry::At(out.len(), 0));
-        out.extend_from_slice(format!("{objstm} 0 obj\n").as_bytes());
-        write_dict(&mut out, &d);
-        out.extend_from_slice(b"\nstream\n");
-        out.extend_from_slice(&data);
-        out.extend_from_slice(b"\nendstream\nendobj\n");
+        put_stream_object(&mut out, objstm, d, &data);
     }
     let xref_at = out.len();
     entries.insert(xref_num, Entry::At(xref_at, 0));
@@ -270,11 +259,17 @@ fn put_xref_stream(out: &mut Vec<u8>, me: u32, mut dict: Dict, entries: &BTreeMa
         ]),
     );
     dict.set(b"Index", Object::Array(index));
+    put_stream_object(out, me, dict, &data);
+}
+
+/// Appends stream object `num` (generation 0), `/Length` set from `data`
+/// (in place if `dict` has it, else last).
+fn put_stream_object(out: &mut Vec<u8>, num: u32, mut dict: Dict, data: &[u8]) {
     dict.set(b"Length", Object::Int(data.len() as i64));
-    out.extend_from_slice(format!("{me} 0 obj\n").as_bytes());
+    out.extend_from_slice(format!("{num} 0 obj\n").as_bytes());
     write_dict(out, &dict);
     out.extend_from_slice(b"\nstream\n");
-    out.extend_from_slice(&data);
+    out.extend_from_slice(data);
     out.extend_from_slice(b"\nendstream\nendobj\n");
 }
 
