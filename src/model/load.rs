@@ -118,18 +118,7 @@ pub fn parse_bytes(name: &str, base_dir: PathBuf, bytes: Vec<u8>) -> Result<Plan
 
 /// Load a plan from its text.
 pub fn parse(name: &str, base_dir: PathBuf, text: String) -> Result<Plan, LoadError> {
-    let doc = toml_edit::ImDocument::parse(text.as_str()).map_err(|e| {
-        let span = e.span();
-        let (line, column) = line_col(&text, span.as_ref().map_or(0, |s| s.start));
-        LoadError::Syntax {
-            name: name.to_string(),
-            text: text.clone(),
-            message: e.message().trim().to_string(),
-            span,
-            line,
-            column,
-        }
-    })?;
+    let doc = parse_document(name, &text)?;
     let problems = super::schema::check(doc.as_table());
     if !problems.is_empty() {
         return Err(LoadError::Schema(
@@ -147,9 +136,28 @@ pub fn parse(name: &str, base_dir: PathBuf, text: String) -> Result<Plan, LoadEr
                 .collect(),
         ));
     }
-    let de = toml_edit::de::Deserializer::from(doc);
-    let raw: RawFile = serde_path_to_error::deserialize(de)
-        .map_err(|e| LoadError::Schema(vec![schema_error(name, &text, e)]))?;
+    // Plain serde first: tracking the path allocates a segment for every
+    // key, a tenth of a letter's allocations. Only a plan serde rejects
+    // (rare: the schema check above catches most wrong shapes) is read
+    // again with the path kept, to name the field in the error.
+    let raw = RawFile::deserialize(toml_edit::de::Deserializer::from(doc)).map_err(|plain| {
+        let tracked = parse_document(name, &text).map(|doc| {
+            serde_path_to_error::deserialize::<_, RawFile>(toml_edit::de::Deserializer::from(doc))
+        });
+        match tracked {
+            Ok(Err(e)) => LoadError::Schema(vec![schema_error(
+                name,
+                &text,
+                display_path(e.path()),
+                e.inner(),
+            )]),
+            // Unreachable (the same text, the same deserializer); the
+            // plain error, without its path, is still true.
+            Ok(Ok(_)) | Err(_) => {
+                LoadError::Schema(vec![schema_error(name, &text, String::new(), &plain)])
+            }
+        }
+    })?;
     let source = Source {
         name: name.to_string(),
         base_dir,
@@ -158,13 +166,25 @@ pub fn parse(name: &str, base_dir: PathBuf, text: String) -> Result<Plan, LoadEr
     convert(raw, source).map_err(|e| LoadError::Schema(vec![*e]))
 }
 
-fn schema_error(
+fn parse_document<'t>(
     name: &str,
-    text: &str,
-    e: serde_path_to_error::Error<toml_edit::de::Error>,
-) -> SchemaError {
-    let path = display_path(e.path());
-    let inner = e.inner();
+    text: &'t str,
+) -> Result<toml_edit::ImDocument<&'t str>, LoadError> {
+    toml_edit::ImDocument::parse(text).map_err(|e| {
+        let span = e.span();
+        let (line, column) = line_col(text, span.as_ref().map_or(0, |s| s.start));
+        LoadError::Syntax {
+            name: name.to_string(),
+            text: text.to_string(),
+            message: e.message().trim().to_string(),
+            span,
+            line,
+            column,
+        }
+    })
+}
+
+fn schema_error(name: &str, text: &str, path: String, inner: &toml_edit::de::Error) -> SchemaError {
     let message = inner.message().trim().to_string();
     let (rule, hint) = if message.starts_with("unknown field") {
         (
