@@ -59,8 +59,13 @@ pub struct Period {
     pub deadline: Option<NaiveDate>,
     /// Days from the date to the deadline (0 on the day itself).
     pub days_left: Option<i64>,
-    /// Days since the deadline passed.
+    /// Days since the deadline passed, unless it was met (`met_on`): a
+    /// deadline for full implementation is not overdue once every step was
+    /// done by it.
     pub days_overdue: Option<i64>,
+    /// The day the last step was completed, when that was on or before the
+    /// deadline: the deadline was met.
+    pub met_on: Option<NaiveDate>,
     pub automatic_extension: Option<AutomaticExtension>,
 }
 
@@ -163,6 +168,10 @@ pub fn from_state(plan: &Plan, s: CaseState) -> PlanStatus {
         validations_total: v.total,
         validations_overdue: v.overdue,
     };
+    let met_on = s
+        .implementation
+        .completed_on
+        .filter(|done| s.deadline_date().is_some_and(|d| *done <= d));
     let period = Period {
         report_date: s.report_date,
         period_end: s.period_end,
@@ -177,7 +186,12 @@ pub fn from_state(plan: &Plan, s: CaseState) -> PlanStatus {
         extension_pending: s.pending_extension().and_then(|e| e.requested),
         deadline: s.deadline_date(),
         days_left: s.deadline.as_ref().and_then(|d| d.days_left),
-        days_overdue: s.deadline.as_ref().and_then(|d| d.days_overdue),
+        days_overdue: s
+            .deadline
+            .as_ref()
+            .and_then(|d| d.days_overdue)
+            .filter(|_| met_on.is_none()),
+        met_on,
         automatic_extension: s.automatic_extension.clone(),
     };
     let phase = PhaseInfo {
@@ -268,6 +282,13 @@ fn consequence(s: &CaseState) -> String {
             Some(a) => format!(
                 "Customs' follow-up review (started {}) was under way at the end of the period ({}): the company has an automatic extension and remains in the \"standard\" risk category until the review is completed.",
                 a.review_started, a.deadline
+            ),
+            // Started after the deadline: nothing was under way when the
+            // period ended, so no automatic extension (framework: only a
+            // review under way at the end of the period extends it).
+            None if s.deadline.as_ref().is_some_and(|d| d.passed()) => format!(
+                "Customs' follow-up review is under way (started {}). It began after the deadline ({deadline}), so it brings no automatic extension. Category: \"{category}\".",
+                opt(s.follow_up.started)
             ),
             None => format!(
                 "Customs' follow-up review is under way (started {}). If the period ({deadline}) ends before it is completed, the company receives an automatic extension and stays in the \"standard\" risk category until the review is completed.",

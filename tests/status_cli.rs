@@ -638,3 +638,85 @@ fn status_reads_a_signed_plan_pdf_and_refuses_an_unsigned_one() {
     assert_eq!(j["plans"].as_array().expect("plans").len(), 1);
     assert_eq!(j["unreadable"].as_array().expect("u").len(), 1);
 }
+
+/// A deadline for full implementation is met once every step is done by
+/// it: after the deadline the status says "met", never "N days overdue"
+/// (it once printed "2027-04-01: 14 days overdue" in red for a plan done
+/// on 2027-02-12), in the JSON and on the terminal.
+#[test]
+fn a_met_deadline_is_not_overdue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = ten_steps(10, "2027-01-01").write(dir.path(), "p.toml");
+    let j = status_json(&p, "2027-04-15", &[]);
+    assert_eq!(j["period"]["deadline"], "2027-04-01");
+    assert_eq!(j["period"]["met_on"], "2026-12-01");
+    assert!(j["period"]["days_overdue"].is_null(), "{}", j["period"]);
+    let out = cip()
+        .arg("status")
+        .arg(&p)
+        .args(["--today", "2027-04-15"])
+        .output()
+        .expect("run cip");
+    let t = text(&out);
+    assert!(
+        t.contains("2027-04-01: met (every step done 2026-12-01)"),
+        "{t}"
+    );
+    assert!(!t.contains("days overdue"), "{t}");
+
+    // Not met: still overdue, counted from the deadline.
+    let p = ten_steps(7, "2027-03-20").write(dir.path(), "q.toml");
+    let j = status_json(&p, "2027-04-15", &[]);
+    assert!(j["period"]["met_on"].is_null());
+    assert_eq!(j["period"]["days_overdue"], 14);
+}
+
+/// The validation line counts what its label says: windows over (results
+/// sent or not), and apart, those without results.
+#[test]
+fn testing_windows_over_are_counted_as_labelled() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = PlanSpec::new(REPORT)
+        .deficiency(
+            vec![step("2026-12-01", "done")],
+            sent("2027-01-15", "2027-02-10", "2027-02-20", "2027-02-18"),
+        )
+        .deficiency(
+            vec![step("2026-12-01", "done")],
+            v("2027-01-15", "2027-02-12", "2027-03-20"),
+        )
+        .write(dir.path(), "p.toml");
+    let out = cip()
+        .arg("status")
+        .arg(&p)
+        .args(["--today", "2027-03-01"])
+        .output()
+        .expect("run cip");
+    // The table wraps long values: compare words.
+    let t = text(&out).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        t.contains(
+            "results sent for 1 of 2 deficiencies · planned testing window over for 2 (1 without results sent)"
+        ),
+        "{t}"
+    );
+}
+
+/// A follow-up review that began after the deadline was not under way when
+/// the period ended: the consequence must not promise an automatic
+/// extension (framework: only a review under way at the end of the period
+/// extends it), and names the category the lifecycle gives.
+#[test]
+fn a_review_begun_after_the_deadline_promises_no_extension() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut plan = ten_steps(4, "2027-03-20");
+    plan.follow_up = Some((Some("2027-04-05"), Some("2027-04-12"), None, None));
+    let p = plan.write(dir.path(), "p.toml");
+    let j = status_json(&p, "2027-04-15", &[]);
+    assert_eq!(phase(&j), "follow-up-under-way");
+    let c = j["phase"]["consequence"].as_str().expect("c");
+    assert!(!c.contains("receives an automatic extension"), "{c}");
+    assert!(c.contains("began after the deadline (2027-04-01)"), "{c}");
+    let category = j["phase"]["risk_category"].as_str().expect("category");
+    assert!(c.contains(&format!("Category: \"{category}\"")), "{c}");
+}

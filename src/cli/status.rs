@@ -311,6 +311,9 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
     };
     let extensions = safe(extensions).to_string();
     let deadline = match (p.deadline, p.days_left, p.days_overdue) {
+        (Some(d), _, _) if p.met_on.is_some() => {
+            format!("{d}: met (every step done {})", opt_date(p.met_on))
+        }
         (Some(d), Some(n), _) => format!("{d}: {n} day{} left", plural(n)),
         (Some(d), _, Some(n)) => format!("{d}: {n} day{} overdue", plural(n)),
         _ => "unknown".into(),
@@ -345,10 +348,14 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
             .unwrap_or_default()
     );
     let validation = format!(
-        "results sent for {} of {} deficiencies · planned testing window over for {}{}",
+        "results sent for {} of {} deficiencies · planned testing window over for {}{}{}",
         s.validation.done,
         s.deficiencies.len(),
-        s.validation.awaiting_results(),
+        s.validation.tested,
+        match s.validation.awaiting_results() {
+            0 => String::new(),
+            n => format!(" ({n} without results sent)"),
+        },
         s.validation
             .completed_on
             .map(|d| format!(" · validated {d}"))
