@@ -125,6 +125,8 @@ pub struct PlanCtx {
     pub submitted_to: String,
     pub conditional_period_months: u32,
     pub period_end: Option<Day>,
+    /// The conditional period ended before the letter date.
+    pub period_ended: bool,
     /// The new deadline of the extension in force on the letter date.
     pub extended_deadline: Option<Day>,
     /// The deadline in force on the letter date.
@@ -405,6 +407,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         submitted_to: s(&h.submitted_to),
         conditional_period_months: model::CONDITIONAL_PERIOD_MONTHS,
         period_end: day(st.period_end),
+        period_ended: st.period_end.is_some_and(|end| end < i.date),
         extended_deadline: day(st.extension_in_force().and_then(|e| e.new_deadline)),
         deadline: day(st.deadline_date()),
         validation_results_due: day(validation_results_due),

@@ -112,6 +112,19 @@ pub fn review(plan: &Plan, case: &Case, t: &Threshold, on: NaiveDate, notice: &N
             );
         }
     }
+    // Every letter answers the plan as approved and transmitted: one dated
+    // before the approving official signed answers a plan Customs could
+    // not have had ("approved by Robert Chen" on a day he had not).
+    if let Some(a) = plan.approving_official.date.as_ref().map(|d| d.value) {
+        if on < a {
+            r.refuse(
+                "letter-before-approval",
+                format!(
+                    "the letter is dated {on}, before the approving official approved the plan ({a})"
+                ),
+            );
+        }
+    }
     match notice {
         Notice::Acceptance => acceptance(&state, &mut r),
         Notice::AdditionalInformation { due } => {
@@ -278,9 +291,14 @@ fn extension(
                         p.rule
                     ),
                 ),
-                Verdict::Implemented => r.warn(
+                // The framework extends the period of a company that "has not
+                // implemented the CIP"; an implemented one has nothing to extend.
+                Verdict::Implemented => r.refuse(
                     "extension-not-needed",
-                    format!("every corrective action step is already completed ({})", p.rule),
+                    format!(
+                        "every corrective action step is already completed ({}): the framework grants extensions to a company that has not implemented the plan",
+                        p.rule
+                    ),
                 ),
                 _ => {}
             }
@@ -289,6 +307,29 @@ fn extension(
             r.warn(
                 "automatic-extension-applies",
                 "a follow-up review under way at the end of the period already gives an automatic extension".into(),
+            );
+        }
+    }
+    // Without a reason, a denial's letter says the progress shown falls short
+    // of the standard: false when the record shows significant progress or
+    // full implementation. Customs may still deny ("extensions may be
+    // granted"), but the letter must then say why.
+    if x.outcome != Outcome::Granted && x.reason.is_none() {
+        if let Some(p) = progress
+            .as_ref()
+            .filter(|p| matches!(p.verdict, Verdict::Significant | Verdict::Implemented))
+        {
+            r.refuse(
+                "extension-denial-contradicts-progress",
+                format!(
+                    "the denial would say the progress shown does not meet the standard, but the record shows {} ({}); give the reason for the denial (`reason`)",
+                    if p.verdict == Verdict::Implemented {
+                        "every step completed"
+                    } else {
+                        "significant progress"
+                    },
+                    p.rule
+                ),
             );
         }
     }

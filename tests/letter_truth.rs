@@ -1,0 +1,195 @@
+//! Letters that once stated something false, found by reading them against
+//! the plan, the dates and the framework (2026-12-03). Report 2026-10-01
+//! unless a test says otherwise, so the conditional period ends 2027-04-01.
+
+mod common;
+mod letter_common;
+mod lifecycle_common;
+
+use letter_common::{repo, set_key, workspace, write};
+use lifecycle_common::*;
+
+/// Letter text with its line breaks undone, to compare sentences.
+fn words(t: &str) -> String {
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// 7 of 11 steps done by the deadline: significant progress.
+fn seven_of_eleven() -> Cip {
+    Cip::new()
+        .done(0, 7, "2026-12-20")
+        .open_target("2027-03-20")
+        .validation("2027-03-22", "2027-03-26", "2027-03-31")
+}
+
+/// A denial without a reason used to say "the progress shown does not meet
+/// that standard" beside figures showing it did. Refused now; with a reason
+/// the letter gives the reason and not the false default.
+#[test]
+fn a_denial_never_calls_significant_progress_insufficient() {
+    let ws = workspace();
+    let dir = ws.path();
+    seven_of_eleven().write(dir, "plan.toml");
+    write(
+        dir,
+        "deny.toml",
+        "[extension]\ndecision = \"denied\"\nrequested = 2027-03-25\n",
+    );
+    let o = letter(
+        dir,
+        "extension",
+        "plan.toml",
+        "2027-04-10",
+        &["--data", "deny.toml", "-o", "d.pdf"],
+    );
+    let msg = refused(&o, &["extension-denial-contradicts-progress"]);
+    assert!(msg.contains("significant progress (7 of 11"), "{msg}");
+    assert!(!dir.join("d.pdf").exists());
+
+    write(
+        dir,
+        "deny-why.toml",
+        "[extension]\ndecision = \"denied\"\nrequested = 2027-03-25\nreason = \"The validation action has not begun and no date is proposed for it\"\n",
+    );
+    let t = words(&letter_text(
+        dir,
+        "extension",
+        "plan.toml",
+        "2027-04-10",
+        &["--data", "deny-why.toml"],
+        "w.pdf",
+    ));
+    assert!(!t.contains("does not meet that standard"), "{t}");
+    assert!(t.contains("The validation action has not begun"), "{t}");
+}
+
+/// The framework extends the period of a company that "has not implemented
+/// the CIP": a grant for a plan whose every step is done is refused (it was
+/// issued with a warning, asking the company to "complete the remaining
+/// corrective action steps (11 of 11 are completed)").
+#[test]
+fn no_extension_for_an_implemented_plan() {
+    let ws = workspace();
+    let dir = ws.path();
+    Cip::new().done(0, 11, "2026-12-20").write(dir, "plan.toml");
+    write(
+        dir,
+        "grant.toml",
+        "[extension]\ndecision = \"granted\"\nrequested = 2027-03-25\nnew_deadline = 2027-06-30\n",
+    );
+    let o = letter(
+        dir,
+        "extension",
+        "plan.toml",
+        "2027-04-05",
+        &["--data", "grant.toml", "-o", "g.pdf"],
+    );
+    refused(&o, &["extension-not-needed"]);
+    assert!(!dir.join("g.pdf").exists());
+}
+
+/// An acceptance says the plan was "approved by Robert Chen": not on a
+/// letter dated before his signature.
+#[test]
+fn no_letter_before_the_plan_was_approved() {
+    let ws = workspace();
+    let dir = ws.path();
+    let mut plan = Cip::new();
+    plan.issued = "2026-12-15".into();
+    plan.write(dir, "plan.toml");
+    let o = letter(
+        dir,
+        "acceptance",
+        "plan.toml",
+        "2026-12-14",
+        &["-o", "a.pdf"],
+    );
+    let msg = refused(&o, &["letter-before-approval"]);
+    assert!(msg.contains("2026-12-15"), "{msg}");
+    assert!(!dir.join("a.pdf").exists());
+    // On the day itself it is issued.
+    let t = words(&letter_text(
+        dir,
+        "acceptance",
+        "plan.toml",
+        "2026-12-15",
+        &[],
+        "b.pdf",
+    ));
+    assert!(t.contains("approved by Robert Chen"), "{t}");
+}
+
+/// An acceptance after the period's end says it ended, and states the
+/// framework's extension rule without inventing a time limit ("request an
+/// extension in writing before the period ends", four days after it had).
+#[test]
+fn an_acceptance_after_the_period_says_it_ended() {
+    let ws = workspace();
+    let dir = ws.path();
+    let sample = std::fs::read_to_string(repo().join("samples/acme.toml")).expect("sample");
+    write(
+        dir,
+        "plan.toml",
+        &set_key(&sample, "report_date", "2026-05-29"),
+    );
+    let t = words(&letter_text(
+        dir,
+        "acceptance",
+        "plan.toml",
+        "2026-12-03",
+        &[],
+        "a.pdf",
+    ));
+    assert!(t.contains("That period ended on November 29, 2026"), "{t}");
+    assert!(!t.contains("before the period ends"), "{t}");
+    assert!(
+        t.contains("an extension may be granted if the company requests it in writing"),
+        "{t}"
+    );
+
+    let t = words(&letter_text(
+        dir,
+        "acceptance",
+        "plan.toml",
+        "2026-11-27",
+        &[],
+        "b.pdf",
+    ));
+    assert!(t.contains("That period ends on November 29, 2026"), "{t}");
+}
+
+/// The risk-category letter's closing paragraph follows the case: with the
+/// follow-up review under way it no longer asks for validation results
+/// already sent "so that Customs can conduct the follow-up review".
+#[test]
+fn a_designation_letter_knows_the_review_is_under_way() {
+    let ws = workspace();
+    let dir = ws.path();
+    Cip::new()
+        .done(0, 11, "2026-12-20")
+        .validation("2027-01-05", "2027-01-20", "2027-02-01")
+        .sent("2027-01-30")
+        .write(dir, "plan.toml");
+    write(
+        dir,
+        "case.toml",
+        "[[follow_up]]\nrequested = 2027-02-05\nstarted = 2027-03-01\n",
+    );
+    let t = words(&letter_text(
+        dir,
+        "risk-category",
+        "plan.toml",
+        "2027-03-10",
+        &["--case", "case.toml"],
+        "r.pdf",
+    ));
+    assert!(
+        t.contains("Customs' follow-up review of the corrective actions is under way"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("Customs will conduct a follow-up review"),
+        "{t}"
+    );
+    assert!(!t.contains("please provide the results"), "{t}");
+}
