@@ -180,3 +180,103 @@ fn a_plan_without_results_has_no_results_report() {
     );
     assert!(!dir.join("r.pdf").exists());
 }
+
+fn results_letter_on(dir: &Path, date: &str) -> std::process::Output {
+    letter(
+        dir,
+        &[
+            "validation-results",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "company.toml",
+            "--date",
+            date,
+            "-o",
+            "r.pdf",
+        ],
+    )
+}
+
+#[test]
+fn a_results_report_dated_before_the_results_it_reports_is_refused() {
+    let ws = workspace();
+    let dir = ws.path();
+    setup(dir, &plan_with_results());
+    // D1: concluded 2027-02-19, sent 2027-03-01; D2: concluded 2027-03-05,
+    // sent 2027-03-08.
+    for date in ["2027-02-01", "2027-03-07"] {
+        let out = results_letter_on(dir, date);
+        assert_eq!(out.status.code(), Some(1), "{date}: {}", text(&out));
+        for needle in [
+            "plan.toml",
+            "letter-before-results",
+            "D2: results sent 2027-03-08",
+        ] {
+            assert!(
+                text(&out).contains(needle),
+                "{date}: {needle}: {}",
+                text(&out)
+            );
+        }
+        assert!(
+            !dir.join("r.pdf").exists(),
+            "{date}: a refused letter was written"
+        );
+    }
+    ok(
+        &results_letter_on(dir, "2027-03-08"),
+        "results on the day sent",
+    );
+}
+
+#[test]
+fn a_results_report_of_a_plan_with_check_errors_is_refused() {
+    let ws = workspace();
+    let dir = ws.path();
+    // D1: 9 errors of 60 (15%) above its 5% tolerable rate, yet "effective".
+    let plan = plan_with_results().replacen("errors = 1\n", "errors = 9\n", 1);
+    setup(dir, &plan);
+    let out = results_letter_on(dir, DATE);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("plan-has-check-errors"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.join("r.pdf").exists(), "a refused letter was written");
+}
+
+#[test]
+fn the_follow_up_notice_states_the_transactions_tested_not_the_number_planned() {
+    let ws = workspace();
+    let dir = ws.path();
+    // D1 planned 60 transactions and tested 58; D3 has no results.
+    let plan = plan_with_results().replacen("tested = 60\n", "tested = 58\n", 1);
+    setup(dir, &plan);
+    write(dir, "fu.toml", "[follow_up]\ndate = 2027-03-30\n");
+    let out = letter(
+        dir,
+        &[
+            "follow-up",
+            "--plan",
+            "plan.toml",
+            "--from",
+            "am.toml",
+            "--data",
+            "fu.toml",
+            "--date",
+            "2027-03-25",
+            "--force",
+            "--reason",
+            "test",
+            "-o",
+            "f.pdf",
+        ],
+    );
+    ok(&out, "follow-up");
+    let t = pdf_text(&dir.join("f.pdf"));
+    assert_contains(&t, "Internal Audit Department 58", "follow-up");
+    assert!(!t.contains("Department 60"), "{t}");
+    assert_contains(&t, "40 planned", "follow-up, D3 without results");
+}

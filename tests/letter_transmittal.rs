@@ -201,3 +201,97 @@ fn a_company_profile_without_a_name_is_refused_naming_the_file() {
     assert!(!out.status.success());
     assert!(text(&out).contains("letterheed"), "{}", text(&out));
 }
+
+/// The sample plan without D3's validation action (a `cip check` error).
+fn plan_without_d3_validation() -> String {
+    let plan = sample_plan();
+    let at = plan
+        .rfind("[deficiency.validation]")
+        .expect("D3's validation");
+    let end = plan[at..]
+        .find("\n\n")
+        .map(|n| at + n)
+        .unwrap_or(plan.len());
+    format!("{}{}", &plan[..at], &plan[end..])
+}
+
+#[test]
+fn a_transmittal_of_a_plan_with_check_errors_is_refused_and_claims_no_missing_validation() {
+    let ws = workspace();
+    let dir = ws.path();
+    setup(dir);
+    write(dir, "plan.toml", &plan_without_d3_validation());
+    let args = [
+        "transmittal",
+        "--plan",
+        "plan.toml",
+        "--from",
+        "company.toml",
+        "--date",
+        DATE,
+        "-o",
+        "t.pdf",
+    ];
+    let out = letter(dir, &args);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    for needle in ["plan.toml", "refused", "plan-has-check-errors", "cip check"] {
+        assert!(text(&out).contains(needle), "{needle}: {}", text(&out));
+    }
+    assert!(!dir.join("t.pdf").exists(), "a refused letter was written");
+
+    // Overridden, the letter says which deficiencies have a validation
+    // action rather than "the validation action for each".
+    let mut forced = args.to_vec();
+    forced.extend(["--force", "--reason", "sent at the AM's request"]);
+    let out = letter(dir, &forced);
+    ok(&out, "forced transmittal");
+    let t = pdf_text(&dir.join("t.pdf"));
+    assert_contains(
+        &t,
+        "for the 3 deficiencies noted on the audit result sheets, with a validation action for 2 of them, and has been approved",
+        "transmittal",
+    );
+    assert!(!t.contains("for each"), "{t}");
+    let meta: serde_json::Value =
+        serde_json::from_slice(&embedded(&dir.join("t.pdf"), "transmittal.json")).expect("JSON");
+    assert_eq!(meta["override"]["reason"], "sent at the AM's request");
+}
+
+#[test]
+fn a_transmittal_dated_before_the_plan_was_approved_is_refused() {
+    let ws = workspace();
+    let dir = ws.path();
+    setup(dir);
+    // Prepared 2026-11-20, approved 2026-11-24.
+    for (date, codes) in [
+        ("2026-11-21", &["letter-before-approval"][..]),
+        (
+            "2026-11-01",
+            &["letter-before-prepared", "letter-before-approval"][..],
+        ),
+    ] {
+        let out = letter(
+            dir,
+            &[
+                "transmittal",
+                "--plan",
+                "plan.toml",
+                "--from",
+                "company.toml",
+                "--date",
+                date,
+                "-o",
+                "t.pdf",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{date}: {}", text(&out));
+        for code in codes {
+            assert!(text(&out).contains(code), "{date}: {code}: {}", text(&out));
+        }
+        assert!(text(&out).contains("2026-11-24"), "{}", text(&out));
+        assert!(
+            !dir.join("t.pdf").exists(),
+            "{date}: a refused letter was written"
+        );
+    }
+}

@@ -449,6 +449,8 @@ fn transmittal(a: &Args, kind: CompanyKind) -> Result<ExitCode, ExitCode> {
         to: to.as_ref(),
         date_style: a.date_style.into(),
         kind,
+        force: a.force,
+        reason: a.reason.as_deref(),
         signer: signer.as_ref().map(|s| {
             (
                 s,
@@ -461,6 +463,13 @@ fn transmittal(a: &Args, kind: CompanyKind) -> Result<ExitCode, ExitCode> {
         }),
     };
     let letter = transmittal::issue(&input, &company, &opts).map_err(|e| letter_error(&e))?;
+    if let Some(o) = &letter.meta.override_ {
+        eprintln!(
+            "warning: consistency check overridden ({}): {}",
+            o.reason,
+            o.refused.join("; ")
+        );
+    }
     if a.markdown {
         match &a.output {
             Some(out) => {

@@ -189,7 +189,10 @@ pub struct StepCtx {
 pub struct ValidationCtx {
     pub methodology: String,
     pub tester: String,
+    /// Transactions the plan intends to test (planned, not a result).
     pub transactions: Option<i64>,
+    /// Transactions tested, from `[deficiency.validation.results]`.
+    pub tested: Option<i64>,
     pub begins: Option<Day>,
     pub concludes: Option<Day>,
     pub results_to_customs: Option<Day>,
@@ -526,6 +529,11 @@ fn deficiency(n: usize, d: &model::Deficiency, id: &str) -> DeficiencyCtx {
             methodology: s(&v.methodology),
             tester: s(&v.tester),
             transactions: v.transactions.as_ref().map(|t| t.value),
+            tested: v
+                .results
+                .as_ref()
+                .and_then(|r| r.tested.as_ref())
+                .map(|t| t.value),
             begins: day(date(&v.begins)),
             concludes: day(date(&v.concludes)),
             results_to_customs: day(date(&v.results_to_customs)),

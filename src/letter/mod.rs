@@ -297,6 +297,53 @@ pub enum LetterError {
     },
 }
 
+/// The refusal of a letter for a plan with `cip check` errors, if it has
+/// any; `consequence` says what the errors stop ("so it cannot be accepted
+/// as it stands; …").
+pub(crate) fn check_errors(findings: &[Finding], consequence: &str) -> Option<Objection> {
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    (errors > 0).then(|| Objection {
+        code: "plan-has-check-errors",
+        message: format!("the plan has {errors} check error(s), {consequence}"),
+    })
+}
+
+/// The consistency check's verdict on a letter: no refusals, none to
+/// record; refusals without `force`, the letter is refused; with `force`,
+/// the override to record (it needs a reason).
+pub(crate) fn refused_or_overridden(
+    file: &str,
+    kind: &str,
+    date: NaiveDate,
+    refusals: Vec<Objection>,
+    force: bool,
+    reason: Option<&str>,
+) -> Result<Option<Override>, LetterError> {
+    if refusals.is_empty() {
+        return Ok(None);
+    }
+    if !force {
+        return Err(LetterError::Refused {
+            file: file.to_string(),
+            kind: kind.to_string(),
+            date,
+            refusals,
+        });
+    }
+    let Some(reason) = reason.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Err(LetterError::ForceWithoutReason {
+            file: file.to_string(),
+        });
+    };
+    Ok(Some(Override {
+        reason: reason.to_string(),
+        refused: refusals.iter().map(ToString::to_string).collect(),
+    }))
+}
+
 /// What the archive reads from a letter (`letter.json`, embedded).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct LetterMeta {
@@ -395,46 +442,24 @@ impl Issuer<'_> {
 
         let mut refusals = Vec::new();
         if self.kind == Kind::Acceptance {
-            let errors = findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .count();
-            if errors > 0 {
-                refusals.push(Objection {
-                    code: "plan-has-check-errors",
-                    message: format!(
-                        "the plan has {errors} check error(s), so it cannot be accepted as it stands; run `cip check {file}`, or issue an additional-information letter"
-                    ),
-                });
-            }
+            refusals.extend(check_errors(
+                &findings,
+                &format!(
+                    "so it cannot be accepted as it stands; run `cip check {file}`, or issue an additional-information letter"
+                ),
+            ));
         }
         let checked = review::review(plan, &input.case, t, date, &notice);
         refusals.extend(checked.refusals);
         let warnings: Vec<String> = checked.warnings.iter().map(ToString::to_string).collect();
-        let override_ = if refusals.is_empty() {
-            None
-        } else if !self.options.force {
-            return Err(LetterError::Refused {
-                file,
-                kind: self.kind.to_string(),
-                date,
-                refusals,
-            });
-        } else {
-            let Some(reason) = self
-                .options
-                .reason
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-            else {
-                return Err(LetterError::ForceWithoutReason { file });
-            };
-            Some(Override {
-                reason: reason.to_string(),
-                refused: refusals.iter().map(ToString::to_string).collect(),
-            })
-        };
+        let override_ = refused_or_overridden(
+            &file,
+            &self.kind.to_string(),
+            date,
+            refusals,
+            self.options.force,
+            self.options.reason.as_deref(),
+        )?;
         let entry = entry.map(|e| {
             e.text(
                 "override_reason",

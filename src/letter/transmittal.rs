@@ -21,12 +21,13 @@ use serde::{Deserialize, Serialize};
 
 use super::context::{self, Company, Day};
 use super::profile::{AmProfile, InputError, read_toml};
-use super::{DateStyle, LetterError, PlanInput, Templates, letterhead, or_dash};
+use super::{DateStyle, LetterError, Override, PlanInput, Templates, letterhead, or_dash};
 use crate::documents::{
     Align, Attachment, Block, Closing, Continuation, DocInfo, Document, Footer, PageNumbers, Paper,
     Relationship, Span, markdown,
 };
 use crate::keys::Signer;
+use crate::lifecycle::review::{self, Notice, Objection};
 use crate::lifecycle::{self, Threshold};
 use crate::model::files;
 use crate::sign::{self, SignOptions};
@@ -150,6 +151,8 @@ pub struct PlanFacts {
     pub period_end: Option<Day>,
     pub validation_results_due: Option<Day>,
     pub deficiencies_total: usize,
+    /// Deficiencies whose plan describes a validation action.
+    pub validations_total: usize,
     pub steps_total: usize,
 }
 
@@ -184,6 +187,11 @@ pub struct TransmittalMeta {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub results: Vec<ResultCtx>,
     pub creator: String,
+    /// The consistency check refused the letter and the company overrode
+    /// it (`--force --reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "override")]
+    pub override_: Option<Override>,
 }
 
 /// A transmittal letter made in memory.
@@ -203,9 +211,15 @@ pub struct TransmittalOptions<'a> {
     pub signer: Option<(&'a Signer, SignOptions)>,
     pub date_style: DateStyle,
     pub kind: CompanyKind,
+    /// Issue the letter although the consistency check refuses it; needs
+    /// `reason`, which the letter's embedded data records.
+    pub force: bool,
+    pub reason: Option<&'a str>,
 }
 
-/// Make (and sign) the transmittal letter of `input`'s plan.
+/// Make (and sign) the transmittal letter of `input`'s plan, refused (as
+/// Customs' letters are, unless overridden) when the plan has `cip check`
+/// errors or the letter is dated before the facts it states.
 pub fn issue(
     input: &PlanInput,
     from: &CompanyProfile,
@@ -213,6 +227,32 @@ pub fn issue(
 ) -> Result<Transmittal, LetterError> {
     let plan = &input.plan;
     let file = input.file.clone();
+    let mut refusals: Vec<Objection> = super::check_errors(
+        &input.findings(),
+        &format!(
+            "so the company's {} letter would state what the plan does not support; correct the plan (`cip check {file}`) first",
+            opts.kind.as_str()
+        ),
+    )
+    .into_iter()
+    .collect();
+    let dated = review::review(
+        plan,
+        &input.case,
+        &Threshold::default(),
+        opts.date,
+        &Notice::Other,
+    );
+    refusals.extend(dated.refusals);
+    refusals.extend(dated_after(plan, opts.date, opts.kind));
+    let override_ = super::refused_or_overridden(
+        &file,
+        opts.kind.as_str(),
+        opts.date,
+        refusals,
+        opts.force,
+        opts.reason,
+    )?;
     let read_err = |source: std::io::Error| {
         LetterError::Input(InputError::Io {
             path: file.clone(),
@@ -318,6 +358,11 @@ pub fn issue(
             period_end: context::day(st.period_end),
             validation_results_due: context::day(validation_results_due),
             deficiencies_total: plan.deficiencies.len(),
+            validations_total: plan
+                .deficiencies
+                .iter()
+                .filter(|d| d.validation.is_some())
+                .count(),
             steps_total: st.implementation.total,
         },
         enclosed,
@@ -346,6 +391,7 @@ pub fn issue(
         to_follow: ctx.to_follow.clone(),
         results: ctx.results.clone(),
         creator: format!("cip {}", env!("CARGO_PKG_VERSION")),
+        override_,
     };
     let how = sign::Publish {
         signer: opts.signer.as_ref().map(|(s, o)| (*s, o)),
@@ -504,6 +550,64 @@ fn document(
         ],
         reserved: Default::default(),
     }
+}
+
+/// Letters dated before the facts they state: the transmittal says the plan
+/// "has been approved", so it cannot precede the approving official's
+/// date; the report of validation results states testing concluded and
+/// forwards results the plan records as sent, so it cannot precede the
+/// latest of those dates for the deficiencies it reports.
+fn dated_after(plan: &crate::model::Plan, on: NaiveDate, kind: CompanyKind) -> Vec<Objection> {
+    let mut out = Vec::new();
+    match kind {
+        CompanyKind::Transmittal => {
+            if let Some(approved) = plan.approving_official.date.as_ref().map(|d| d.value) {
+                if on < approved {
+                    out.push(Objection {
+                        code: "letter-before-approval",
+                        message: format!(
+                            "the letter is dated {on}, before the approving official signed the plan ({approved}); the letter states that the plan has been approved"
+                        ),
+                    });
+                }
+            }
+        }
+        CompanyKind::Results => {
+            let mut latest: Option<(NaiveDate, String)> = None;
+            for (n, d) in plan.deficiencies.iter().enumerate() {
+                let Some(v) = &d.validation else { continue };
+                let Some(r) = &v.results else { continue };
+                let id = context::text_of(&d.id);
+                let id = if id.is_empty() {
+                    format!("{}", n + 1)
+                } else {
+                    id
+                };
+                let dates = [
+                    (v.concludes.as_ref(), "testing concluded"),
+                    (r.sent.as_ref(), "results sent"),
+                    (v.results_sent.as_ref(), "results sent"),
+                ];
+                for (date, what) in dates {
+                    let Some(date) = date.map(|d| d.value) else {
+                        continue;
+                    };
+                    if on < date && latest.as_ref().is_none_or(|(l, _)| date > *l) {
+                        latest = Some((date, format!("{id}: {what} {date}")));
+                    }
+                }
+            }
+            if let Some((_, fact)) = latest {
+                out.push(Objection {
+                    code: "letter-before-results",
+                    message: format!(
+                        "the letter is dated {on}, before the testing and sending of the results it reports (latest: {fact}); date it on or after that day"
+                    ),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Every deficiency's `[deficiency.validation.results]`, in plan order.

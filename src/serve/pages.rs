@@ -1039,6 +1039,8 @@ pub async fn transmit(State(st): State<Shared>, body: Bytes) -> Res {
         signer: signer.as_ref().map(|s| (s, sign::SignOptions::default())),
         date_style: st.cfg.date_style,
         kind: CompanyKind::Transmittal,
+        force: false,
+        reason: None,
     };
     let letter = transmittal::issue(&input, &company, &opts).map_err(|e| {
         refuse(
