@@ -552,26 +552,15 @@ fn document(
     }
 }
 
-/// Letters dated before the facts they state: the transmittal says the plan
-/// "has been approved", so it cannot precede the approving official's
-/// date; the report of validation results states testing concluded and
-/// forwards results the plan records as sent, so it cannot precede the
-/// latest of those dates for the deficiencies it reports.
+/// Letters dated before the facts they state. The report of validation
+/// results states testing concluded and forwards results the plan records
+/// as sent, so it cannot precede the latest of those dates for the
+/// deficiencies it reports. (A transmittal dated before the approving
+/// official signed is refused by `lifecycle::review`, as every letter is.)
 fn dated_after(plan: &crate::model::Plan, on: NaiveDate, kind: CompanyKind) -> Vec<Objection> {
     let mut out = Vec::new();
     match kind {
-        CompanyKind::Transmittal => {
-            if let Some(approved) = plan.approving_official.date.as_ref().map(|d| d.value) {
-                if on < approved {
-                    out.push(Objection {
-                        code: "letter-before-approval",
-                        message: format!(
-                            "the letter is dated {on}, before the approving official signed the plan ({approved}); the letter states that the plan has been approved"
-                        ),
-                    });
-                }
-            }
-        }
+        CompanyKind::Transmittal => {}
         CompanyKind::Results => {
             let mut latest: Option<(NaiveDate, String)> = None;
             for (n, d) in plan.deficiencies.iter().enumerate() {
