@@ -168,10 +168,7 @@ pub fn from_state(plan: &Plan, s: CaseState) -> PlanStatus {
         validations_total: v.total,
         validations_overdue: v.overdue,
     };
-    let met_on = s
-        .implementation
-        .completed_on
-        .filter(|done| s.deadline_date().is_some_and(|d| *done <= d));
+    let met_on = s.deadline.as_ref().and_then(|d| d.met_on);
     let period = Period {
         report_date: s.report_date,
         period_end: s.period_end,

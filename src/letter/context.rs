@@ -410,7 +410,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
         submitted_to: s(&h.submitted_to),
         conditional_period_months: model::CONDITIONAL_PERIOD_MONTHS,
         period_end: day(st.period_end),
-        period_ended: st.period_end.is_some_and(|end| end < i.date),
+        period_ended: st.period_ended(),
         extended_deadline: day(st.extension_in_force().and_then(|e| e.new_deadline)),
         deadline: day(st.deadline_date()),
         validation_results_due: day(validation_results_due),

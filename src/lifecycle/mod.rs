@@ -288,6 +288,10 @@ pub struct Deadline {
     pub days_left: Option<i64>,
     /// Days since the deadline passed.
     pub days_overdue: Option<i64>,
+    /// The day the last step was completed, when that was on or before
+    /// the deadline: it was met, and is not overdue however long ago it
+    /// passed.
+    pub met_on: Option<NaiveDate>,
 }
 
 impl Deadline {
@@ -458,6 +462,11 @@ pub struct CaseState {
 }
 
 impl CaseState {
+    /// The six-month conditional period ended before the as-of date.
+    pub fn period_ended(&self) -> bool {
+        self.period_end.is_some_and(|end| end < self.as_of)
+    }
+
     pub fn deadline_date(&self) -> Option<NaiveDate> {
         self.deadline.as_ref().map(|d| d.date)
     }
@@ -822,6 +831,7 @@ pub fn assess(plan: &Plan, case: &Case, as_of: NaiveDate, t: &Threshold) -> Case
         extension: deadline_ext,
         days_left: (as_of <= d).then(|| days(as_of, d)),
         days_overdue: (as_of > d).then(|| days(d, as_of)),
+        met_on: None,
     });
     let passed = deadline.as_ref().is_some_and(Deadline::passed);
 
@@ -833,6 +843,10 @@ pub fn assess(plan: &Plan, case: &Case, as_of: NaiveDate, t: &Threshold) -> Case
         .map(|(i, d)| deficiency_state(plan, i, d, as_of, report_date))
         .collect();
     let implementation = implementation(&deficiencies);
+    let deadline = deadline.map(|d| Deadline {
+        met_on: implementation.completed_on.filter(|done| *done <= d.date),
+        ..d
+    });
     let validation = validation(&deficiencies);
 
     // The follow-up review.
