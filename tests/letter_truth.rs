@@ -14,14 +14,6 @@ fn words(t: &str) -> String {
     t.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// 7 of 11 steps done by the deadline: significant progress.
-fn seven_of_eleven() -> Cip {
-    Cip::new()
-        .done(0, 7, "2026-12-20")
-        .open_target("2027-03-20")
-        .validation("2027-03-22", "2027-03-26", "2027-03-31")
-}
-
 /// A denial without a reason used to say "the progress shown does not meet
 /// that standard" beside figures showing it did. Refused now; with a reason
 /// the letter gives the reason and not the false default.

@@ -8,15 +8,6 @@ mod lifecycle_common;
 use letter_common::{pdf_text, text, workspace, write};
 use lifecycle_common::*;
 
-/// 7 of 11 steps done, the 4 open ones due 2027-03-20 (12 days overdue on
-/// the deadline), validation results due 2027-03-31.
-fn seven_of_eleven() -> Cip {
-    Cip::new()
-        .done(0, 7, "2026-12-20")
-        .open_target("2027-03-20")
-        .validation("2027-03-22", "2027-03-26", "2027-03-31")
-}
-
 /// 4 of 11 done in December; the other 7 reported completed on 2027-05-20.
 fn completed_late() -> Cip {
     Cip::new()

@@ -153,6 +153,15 @@ impl Default for Cip {
     }
 }
 
+/// 7 of 11 steps done, the 4 open ones due 2027-03-20 (12 days overdue on
+/// the deadline), validation results due 2027-03-31.
+pub fn seven_of_eleven() -> Cip {
+    Cip::new()
+        .done(0, 7, "2026-12-20")
+        .open_target("2027-03-20")
+        .validation("2027-03-22", "2027-03-26", "2027-03-31")
+}
+
 /// `cip status PLAN --today DATE --format json [--case CASE]`.
 pub fn status(dir: &Path, plan: &str, case: Option<&str>, today: &str) -> serde_json::Value {
     let mut c = Command::new(cip_bin());
