@@ -50,22 +50,7 @@ fn setup(dir: &Path, plan: &str) {
 }
 
 fn results_letter(dir: &Path) -> std::process::Output {
-    letter(
-        dir,
-        &[
-            "validation-results",
-            "--plan",
-            "plan.toml",
-            "--from",
-            "company.toml",
-            "--to",
-            "am.toml",
-            "--date",
-            DATE,
-            "-o",
-            "r.pdf",
-        ],
-    )
+    results_letter_on(dir, DATE)
 }
 
 #[test]
@@ -181,6 +166,7 @@ fn a_plan_without_results_has_no_results_report() {
     assert!(!dir.join("r.pdf").exists());
 }
 
+/// The results report dated `date`.
 fn results_letter_on(dir: &Path, date: &str) -> std::process::Output {
     letter(
         dir,
@@ -190,6 +176,8 @@ fn results_letter_on(dir: &Path, date: &str) -> std::process::Output {
             "plan.toml",
             "--from",
             "company.toml",
+            "--to",
+            "am.toml",
             "--date",
             date,
             "-o",
