@@ -178,3 +178,130 @@ pub fn is_pdf(path: &Path) -> std::io::Result<bool> {
         .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     Ok(head.starts_with(b"%PDF-") || (named_pdf && head.windows(5).any(|w| w == b"%PDF-")))
 }
+
+/// Why a file found in a folder of plans is not read as a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotAPlan {
+    /// `PLAN.case.toml`: Customs' decisions, read with its plan.
+    CaseFile,
+    /// A TOML file without a `[plan]` table: a profile, letter data, ….
+    NoPlanTable,
+    /// A PDF that embeds `letter.json`: a letter saved beside the plans.
+    Letter,
+}
+
+impl std::fmt::Display for NotAPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotAPlan::CaseFile => "a case file, read with its plan",
+            NotAPlan::NoPlanTable => "a TOML file without a [plan] table",
+            NotAPlan::Letter => "a letter (it embeds letter.json)",
+        })
+    }
+}
+
+/// Whether a file met in a folder is a plan to read, by its name and a
+/// look at its content: `Ok` for `.toml` files with a `[plan]` table and
+/// `.pdf` files other than letters, and for anything that cannot be read,
+/// so that reading it as a plan reports why; other files, by extension,
+/// are `Err(None)` (not considered at all).
+pub fn folder_entry(path: &Path) -> Result<(), Option<NotAPlan>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(".case.toml") {
+        return Err(Some(NotAPlan::CaseFile));
+    }
+    if name.ends_with(".toml") {
+        return match crate::model::files::read_bounded(path, MAX_PLAN_BYTES, "a plan") {
+            Ok(b) if !has_plan_table(&String::from_utf8_lossy(&b)) => {
+                Err(Some(NotAPlan::NoPlanTable))
+            }
+            _ => Ok(()),
+        };
+    }
+    if name.ends_with(".pdf") {
+        let is_letter = crate::model::files::read_bounded(path, MAX_PLAN_PDF_BYTES, "a PDF")
+            .ok()
+            .and_then(|b| verify::embedded_files(&b).ok())
+            .is_some_and(|files| {
+                files
+                    .iter()
+                    .any(|(n, _)| n == crate::documents::LETTER_FILE)
+            });
+        return if is_letter {
+            Err(Some(NotAPlan::Letter))
+        } else {
+            Ok(())
+        };
+    }
+    Err(None)
+}
+
+/// A `[plan]` table header on a line of its own (TOML allows spaces inside
+/// the brackets and a comment after them).
+fn has_plan_table(text: &str) -> bool {
+    text.lines().any(|l| {
+        let Some(rest) = l.trim_start().strip_prefix('[') else {
+            return false;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix("plan") else {
+            return false;
+        };
+        let rest = rest.trim_start();
+        rest.starts_with(']') && !rest.starts_with("]]") && {
+            let after = rest[1..].trim_start();
+            after.is_empty() || after.starts_with('#')
+        }
+    })
+}
+
+/// The files directly inside a folder of plans, sorted: the plans to read,
+/// and the files that are not plans with the reason (case files left out:
+/// they are read with their plans).
+#[derive(Debug, Default)]
+pub struct FolderPlans {
+    pub plans: Vec<std::path::PathBuf>,
+    pub not_plans: Vec<(std::path::PathBuf, NotAPlan)>,
+}
+
+/// [`FolderPlans`] of `dir`.
+pub fn plans_in_folder(dir: &Path) -> std::io::Result<FolderPlans> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|f| f.is_file())
+        .collect();
+    files.sort();
+    let mut out = FolderPlans::default();
+    for f in files {
+        match folder_entry(&f) {
+            Ok(()) => out.plans.push(f),
+            Err(Some(NotAPlan::CaseFile) | None) => {}
+            Err(Some(why)) => out.not_plans.push((f, why)),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod folder_tests {
+    use super::has_plan_table;
+
+    #[test]
+    fn plan_table_header_forms() {
+        for yes in ["[plan]", "  [ plan ]  # the header", "x = 1\n[plan]\n"] {
+            assert!(has_plan_table(yes), "{yes:?}");
+        }
+        for no in [
+            "[planner]",
+            "[[plan]]",
+            "# [plan]",
+            "plan = 1",
+            "[plan] x = 1",
+        ] {
+            assert!(!has_plan_table(no), "{no:?}");
+        }
+    }
+}

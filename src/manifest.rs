@@ -84,7 +84,10 @@ pub fn build(plan: &Plan, attach: bool) -> Result<(Manifest, Vec<DocumentFile>),
         // Two documents may share a file name in different folders; the
         // embedded name must be unique, so the later one gets its id prefixed.
         let mut name = file.file_name.clone();
-        if names.contains(&name) || name == "plan.toml" || name == "manifest.json" {
+        if names.contains(&name)
+            || name == crate::documents::PLAN_FILE
+            || name == crate::documents::MANIFEST_FILE
+        {
             name = format!("{id}-{name}");
         }
         names.push(name.clone());

@@ -123,15 +123,16 @@ pub fn load(path: &Path, trust: &[Certificate]) -> Result<Loaded, RevisionError>
     }
     let bytes = std::fs::read(path).map_err(io)?;
     let (plan, report) = intake::plan_from_pdf(&shown, path, &bytes, trust)?;
-    let manifest_bytes = verify::signed_embedded_file(&bytes, &report, "manifest.json")
-        .map_err(|e| RevisionError::Manifest {
-            path: shown.clone(),
-            message: e.to_string(),
-        })?
-        .ok_or_else(|| RevisionError::Manifest {
-            path: shown.clone(),
-            message: "not embedded".into(),
-        })?;
+    let manifest_bytes =
+        verify::signed_embedded_file(&bytes, &report, crate::documents::MANIFEST_FILE)
+            .map_err(|e| RevisionError::Manifest {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?
+            .ok_or_else(|| RevisionError::Manifest {
+                path: shown.clone(),
+                message: "not embedded".into(),
+            })?;
     let manifest: Manifest =
         serde_json::from_slice(&manifest_bytes).map_err(|e| RevisionError::Manifest {
             path: shown.clone(),

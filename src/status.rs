@@ -542,6 +542,49 @@ pub struct Portfolio {
     pub plans: Vec<PortfolioRow>,
     /// Files that could not be read, by path.
     pub unreadable: Vec<Unreadable>,
+    /// Files of the folders given that are not plans (letters, profiles),
+    /// by path; case files are read with their plans, not listed.
+    pub not_plans: Vec<NotAPlanFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NotAPlanFile {
+    pub file: String,
+    pub reason: String,
+}
+
+/// The portfolio of the paths given on a command line: a file is read as a
+/// plan (and reported if it cannot be), a folder stands for the plans
+/// directly inside it ([`crate::intake::plans_in_folder`]); a folder that
+/// cannot be listed is reported as unreadable.
+pub fn portfolio_of_paths(
+    args: &[std::path::PathBuf],
+    today: NaiveDate,
+    threshold: &Threshold,
+) -> Portfolio {
+    let mut paths = Vec::with_capacity(args.len());
+    let mut not_plans = Vec::new();
+    for a in args {
+        if !a.is_dir() {
+            paths.push(a.clone());
+            continue;
+        }
+        match crate::intake::plans_in_folder(a) {
+            Ok(f) => {
+                paths.extend(f.plans);
+                not_plans.extend(f.not_plans.into_iter().map(|(p, why)| NotAPlanFile {
+                    file: p.display().to_string(),
+                    reason: why.to_string(),
+                }));
+            }
+            // Read as a plan, it is reported with the reason.
+            Err(_) => paths.push(a.clone()),
+        }
+    }
+    let mut p = portfolio(&paths, load, today, threshold);
+    not_plans.sort_by(|a, b| a.file.cmp(&b.file));
+    p.not_plans = not_plans;
+    p
 }
 
 /// Status of many plans, read in parallel with `load`; unreadable files are
@@ -588,5 +631,6 @@ where
         threshold: *threshold,
         plans,
         unreadable,
+        not_plans: Vec::new(),
     }
 }

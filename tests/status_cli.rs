@@ -720,3 +720,74 @@ fn a_review_begun_after_the_deadline_promises_no_extension() {
     let category = j["phase"]["risk_category"].as_str().expect("category");
     assert!(c.contains(&format!("Category: \"{category}\"")), "{c}");
 }
+
+/// A folder of plans also holds each plan's case file, the letters saved
+/// beside it and profiles: none of them is a plan, and none may be reported
+/// unreadable (which fails the run). A plan that is broken still is.
+#[test]
+fn a_folder_stands_for_its_plans_not_its_case_files_letters_or_profiles() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let today = "2026-12-03";
+    let plan = PlanSpec::new(REPORT)
+        .deficiency(vec![step("2027-01-20", "planned")], None)
+        .write(dir.path(), "acme.toml");
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    std::fs::copy(samples.join("am.toml"), dir.path().join("am.toml")).expect("copy");
+    let letter = cip()
+        .args([
+            "letter",
+            "additional-information",
+            "--record",
+            "--date",
+            "2026-12-01",
+        ])
+        .arg("--plan")
+        .arg(&plan)
+        .arg("--from")
+        .arg(samples.join("am.toml"))
+        .arg("-o")
+        .arg(dir.path().join("acme-additional-information.pdf"))
+        .output()
+        .expect("run");
+    assert!(
+        letter.status.success(),
+        "{}",
+        String::from_utf8_lossy(&letter.stderr)
+    );
+    assert!(dir.path().join("acme.case.toml").is_file());
+
+    let out = cip()
+        .args(["status", "--all", "--today", today, "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["plans"].as_array().map(Vec::len), Some(1), "{j}");
+    assert_eq!(j["unreadable"].as_array().map(Vec::len), Some(0), "{j}");
+    let left: Vec<String> = j["not_plans"]
+        .as_array()
+        .expect("not_plans")
+        .iter()
+        .map(|n| format!("{} {}", n["file"], n["reason"]))
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left[0].contains("acme-additional-information.pdf") && left[0].contains("letter"));
+    assert!(left[1].contains("am.toml") && left[1].contains("[plan]"));
+
+    // A broken plan in the folder is still reported, and fails the run.
+    std::fs::write(dir.path().join("broken.toml"), "[plan]\ncompany = \n").expect("write");
+    let out = cip()
+        .args(["status", "--all", "--today", today])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let t = text(&out);
+    assert!(
+        t.contains("Unreadable files (1)") && t.contains("broken.toml"),
+        "{t}"
+    );
+    assert!(t.contains("Not plans, left out (2)"), "{t}");
+    assert!(!t.contains("acme.case.toml"), "{t}");
+}

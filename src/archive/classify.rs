@@ -8,8 +8,7 @@ use serde::Deserialize;
 
 use super::store::sha256_hex;
 
-pub const PLAN_TOML: &str = "plan.toml";
-pub const LETTER_JSON: &str = "letter.json";
+use crate::documents::{LETTER_FILE as LETTER_JSON, PLAN_FILE as PLAN_TOML};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Classified {

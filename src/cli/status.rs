@@ -28,7 +28,7 @@ pub enum ColorChoice {
 #[derive(clap::Args)]
 pub struct Args {
     /// The plan (TOML or signed plan PDF); with --all, any number of plans
-    /// or folders (a folder stands for the .toml and .pdf files in it).
+    /// or folders (a folder stands for the plans directly in it: .toml files with a [plan] table and .pdf files other than letters).
     #[arg(required = true, value_name = "PLAN")]
     plans: Vec<PathBuf>,
     /// Customs' recorded decisions (default: PLAN.case.toml next to the plan
@@ -71,8 +71,7 @@ pub fn run(a: Args) -> ExitCode {
         }
     };
     if a.all {
-        let paths = expand(&a.plans);
-        let p = status::portfolio(&paths, status::load, today, &threshold);
+        let p = status::portfolio_of_paths(&a.plans, today, &threshold);
         match a.format {
             Format::Json => emit(&json(&p)),
             Format::Human => emit(&print_portfolio(&p, color)),
@@ -119,31 +118,6 @@ pub fn run(a: Args) -> ExitCode {
             exit::unreadable()
         }
     }
-}
-
-/// Folders become the plan files directly inside them (sorted); anything
-/// else is kept as given, so that an unreadable path is reported, not lost.
-fn expand(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut out = Vec::with_capacity(paths.len());
-    for p in paths {
-        let Ok(entries) = std::fs::read_dir(p) else {
-            out.push(p.clone());
-            continue;
-        };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|f| {
-                f.is_file()
-                    && f.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                        e.eq_ignore_ascii_case("toml") || e.eq_ignore_ascii_case("pdf")
-                    })
-            })
-            .collect();
-        files.sort();
-        out.extend(files);
-    }
-    out
 }
 
 /// Appends a line to a `String` (formatting into a String cannot fail).
@@ -590,6 +564,12 @@ fn print_portfolio(p: &Portfolio, color: bool) -> String {
             } else {
                 outln!(out, "  {}: {}", safe(&u.file), safe(first));
             }
+        }
+    }
+    if !p.not_plans.is_empty() {
+        outln!(out, "Not plans, left out ({}):", p.not_plans.len());
+        for n in &p.not_plans {
+            outln!(out, "  {}: {}", safe(&n.file), safe(&n.reason));
         }
     }
     out

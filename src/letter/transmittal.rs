@@ -541,7 +541,7 @@ fn document(
                 bytes: json,
             },
             Attachment {
-                name: "plan.toml".into(),
+                name: crate::documents::PLAN_FILE.into(),
                 description: "The plan transmitted (TOML source)".into(),
                 mime: "application/toml".into(),
                 relationship: Relationship::Source,

@@ -93,9 +93,10 @@ fn pairs(body: &Bytes) -> Vec<(String, String)> {
 // ---------------------------------------------------------------------------
 // Portfolio
 
-/// The plans of the workspace: `.toml` plans (with a `[plan]` table) and
-/// signed `.pdf` plans, in the folder and one level below (not `docs/`,
-/// `letters/` or the archive), sorted. Case files and profiles are not plans.
+/// The plans of the workspace, as `cip status --all` finds them in a folder
+/// ([`crate::intake::folder_entry`]: no case files, profiles or letters),
+/// in the folder and one level below (not `docs/`, `letters/` or the
+/// archive), and no `.draft.pdf`; sorted.
 fn workspace_plans(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut dirs = vec![(root.to_path_buf(), 0)];
@@ -120,22 +121,9 @@ fn workspace_plans(root: &Path) -> Vec<PathBuf> {
                 }
                 continue;
             }
-            let lower = name.to_ascii_lowercase();
-            if lower.ends_with(".case.toml") {
-                continue;
-            }
-            if lower.ends_with(".toml") {
-                let is_plan = files::read_bounded(&p, MAX_PLAN, "a plan")
-                    .ok()
-                    .is_some_and(|b| {
-                        String::from_utf8_lossy(&b)
-                            .lines()
-                            .any(|l| l.trim_start().starts_with("[plan]"))
-                    });
-                if is_plan {
-                    out.push(p);
-                }
-            } else if lower.ends_with(".pdf") && !lower.ends_with(".draft.pdf") {
+            if !name.to_ascii_lowercase().ends_with(".draft.pdf")
+                && crate::intake::folder_entry(&p).is_ok()
+            {
                 out.push(p);
             }
         }

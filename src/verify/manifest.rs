@@ -6,8 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-pub const MANIFEST_NAME: &str = "manifest.json";
-pub const PLAN_NAME: &str = "plan.toml";
+use crate::documents::{MANIFEST_FILE as MANIFEST_NAME, PLAN_FILE as PLAN_NAME};
 
 use crate::manifest::Manifest;
 use crate::model::files::sha256_hex;
