@@ -295,3 +295,59 @@ fn a_transmittal_dated_before_the_plan_was_approved_is_refused() {
         );
     }
 }
+
+/// The letterhead and closing print the profile's name, the subject the
+/// plan's company: a profile of another company would make one company's
+/// letter about another's plan. The same name written differently agrees.
+#[test]
+fn a_profile_of_another_company_is_refused() {
+    let ws = workspace();
+    let dir = ws.path();
+    setup(dir);
+    let profile = std::fs::read_to_string(dir.join("company.toml")).expect("profile");
+    let other = profile.replace(
+        "name = \"Acme Imports, Inc.\"",
+        "name = \"Beta Trading LLC\"",
+    );
+    assert_ne!(
+        other, profile,
+        "the sample profile names Acme Imports, Inc."
+    );
+    write(dir, "beta.toml", &other);
+    let args = |from: &'static str| {
+        [
+            "transmittal",
+            "--plan",
+            "plan.toml",
+            "--from",
+            from,
+            "--date",
+            DATE,
+            "-o",
+            "t.pdf",
+        ]
+    };
+    let out = letter(dir, &args("beta.toml"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    for needle in [
+        "profile-names-another-company",
+        "Beta Trading LLC",
+        "Acme Imports, Inc.",
+    ] {
+        assert!(text(&out).contains(needle), "{needle}: {}", text(&out));
+    }
+    assert!(!dir.join("t.pdf").exists(), "a refused letter was written");
+
+    write(
+        dir,
+        "acme-caps.toml",
+        &profile.replace(
+            "name = \"Acme Imports, Inc.\"",
+            "name = \"ACME IMPORTS INC\"",
+        ),
+    );
+    ok(
+        &letter(dir, &args("acme-caps.toml")),
+        "same company, other spelling",
+    );
+}

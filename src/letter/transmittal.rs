@@ -245,6 +245,7 @@ pub fn issue(
     );
     refusals.extend(dated.refusals);
     refusals.extend(dated_after(plan, opts.date, opts.kind));
+    refusals.extend(another_company(plan, from));
     let override_ = super::refused_or_overridden(
         &file,
         opts.kind.as_str(),
@@ -557,6 +558,28 @@ fn document(
 /// as sent, so it cannot precede the latest of those dates for the
 /// deficiencies it reports. (A transmittal dated before the approving
 /// official signed is refused by `lifecycle::review`, as every letter is.)
+/// The letterhead and the closing print the profile's name, the subject
+/// and body the plan's company: when they name different companies the
+/// letter would be one company's about another's plan. Compared on letters
+/// and digits only, so "Acme Imports, Inc." and "ACME Imports Inc" agree.
+fn another_company(plan: &crate::model::Plan, from: &CompanyProfile) -> Option<Objection> {
+    let key = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let company = plan.company();
+    (!company.trim().is_empty() && key(&company) != key(&from.name)).then(|| Objection {
+        code: "profile-names-another-company",
+        message: format!(
+            "the company profile (--from) is \"{}\" but the plan is \"{}\"'s; the letter's letterhead and signature would name one company and its subject the other: use that company's profile, or correct `name` in it or `company` in the plan",
+            from.name.trim(),
+            company.trim()
+        ),
+    })
+}
+
 fn dated_after(plan: &crate::model::Plan, on: NaiveDate, kind: CompanyKind) -> Vec<Objection> {
     let mut out = Vec::new();
     match kind {
