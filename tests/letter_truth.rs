@@ -53,6 +53,25 @@ fn a_denial_never_calls_significant_progress_insufficient() {
     ));
     assert!(!t.contains("does not meet that standard"), "{t}");
     assert!(t.contains("The validation action has not begun"), "{t}");
+
+    // Forced without a reason, the letter still does not call the progress
+    // insufficient: it states the rule and the figures, nothing more.
+    let t = words(&letter_text(
+        dir,
+        "extension",
+        "plan.toml",
+        "2027-04-10",
+        &[
+            "--data",
+            "deny.toml",
+            "--force",
+            "--reason",
+            "AM's decision",
+        ],
+        "f.pdf",
+    ));
+    assert!(t.contains("is denied"), "{t}");
+    assert!(!t.contains("does not meet that standard"), "{t}");
 }
 
 /// The framework extends the period of a company that "has not implemented

@@ -214,6 +214,9 @@ pub struct ExtensionCtx {
     pub reason: String,
     /// Significant progress on the day the request was judged, in words.
     pub progress: String,
+    /// Its verdict, as `case.progress_verdict` ("significant", …; empty
+    /// when not judged): what a denial may say about the progress shown.
+    pub progress_verdict: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -608,6 +611,11 @@ fn extension(x: &ExtensionFacts) -> ExtensionCtx {
                 Some(on) => format!("as of {}: {}", Day::from(on).long, p.rule),
                 None => p.rule.clone(),
             })
+            .unwrap_or_default(),
+        progress_verdict: x
+            .progress
+            .as_ref()
+            .map(|p| p.verdict.as_str().to_string())
             .unwrap_or_default(),
     }
 }
