@@ -915,7 +915,10 @@ pub fn assess(plan: &Plan, case: &Case, as_of: NaiveDate, t: &Threshold) -> Case
         Some(d) if !passed => (
             progress::not_judged(
                 Verdict::NotYetJudged,
-                format!("judged at the end of the period in force ({d}), not yet reached"),
+                format!(
+                    "judged at the end of the period in force ({}), not yet reached",
+                    long(d)
+                ),
                 t,
             ),
             Some(progress_on(plan, as_of, t)),

@@ -149,7 +149,11 @@ pub fn judge(c: Counts, on: NaiveDate, t: &Threshold) -> Progress {
         (
             Verdict::Implemented,
             ProgressRule::AllDone,
-            format!("all {} steps done by {on}", c.total),
+            format!(
+                "all {} steps done by {}",
+                c.total,
+                crate::model::dates::long(on)
+            ),
         )
     } else if share_ok && overdue_ok {
         (
@@ -231,6 +235,11 @@ mod tests {
         assert!(judge(c(2, 3, 0), on, &t).significant);
         assert_eq!(judge(c(0, 0, 0), on, &t).decided_by, ProgressRule::NoSteps);
         assert_eq!(judge(c(3, 3, 0), on, &t).verdict, Verdict::Implemented);
+        // Letters quote the rule inside sentences in the long date form.
+        assert_eq!(
+            judge(c(3, 3, 0), on, &t).rule,
+            "all 3 steps done by April 1, 2027"
+        );
         let strict = Threshold {
             min_done_percent: 75,
             max_overdue_days: 0,
