@@ -204,3 +204,75 @@ fn a_designation_letter_knows_the_review_is_under_way() {
     );
     assert!(!t.contains("please provide the results"), "{t}");
 }
+
+/// A follow-up notice issued (with an override) before full implementation
+/// said "The company reports every corrective action step completed" beside
+/// "results sent for 0 of 3": it now states the counts as they are.
+#[test]
+fn a_follow_up_notice_states_the_steps_done_as_they_are() {
+    let ws = workspace();
+    let dir = ws.path();
+    seven_of_eleven().write(dir, "plan.toml");
+    write(
+        dir,
+        "fu.toml",
+        "[follow_up]\ndate = 2027-04-12\nlocation = \"the company's offices\"\n",
+    );
+    let t = words(&letter_text(
+        dir,
+        "follow-up",
+        "plan.toml",
+        "2027-03-01",
+        &["--data", "fu.toml", "--force", "--reason", "early notice"],
+        "f.pdf",
+    ));
+    assert!(!t.contains("every corrective action step completed"), "{t}");
+    assert!(
+        t.contains("The company reports 7 of 11 corrective action steps completed as of the date of this letter"),
+        "{t}"
+    );
+}
+
+/// A grant issued with an override on a plan without significant progress
+/// said "The company has demonstrated significant progress" beside figures
+/// below the threshold: it now gives the figures without that claim.
+#[test]
+fn a_forced_grant_does_not_claim_significant_progress() {
+    let ws = workspace();
+    let dir = ws.path();
+    Cip::new()
+        .done(0, 2, "2026-12-20")
+        .open_target("2027-03-20")
+        .validation("2027-03-22", "2027-03-26", "2027-03-31")
+        .write(dir, "plan.toml");
+    write(
+        dir,
+        "grant.toml",
+        "[extension]\ndecision = \"granted\"\nrequested = 2027-03-25\nnew_deadline = 2027-06-30\n",
+    );
+    let args = ["--data", "grant.toml"];
+    refused(
+        &letter(dir, "extension", "plan.toml", "2027-04-10", &args),
+        &["extension-without-significant-progress"],
+    );
+    let mut forced = args.to_vec();
+    forced.extend(["--force", "--reason", "AM's decision"]);
+    let t = words(&letter_text(
+        dir,
+        "extension",
+        "plan.toml",
+        "2027-04-10",
+        &forced,
+        "g.pdf",
+    ));
+    assert!(t.contains("is granted"), "{t}");
+    assert!(
+        !t.contains("demonstrated significant progress in implementing"),
+        "{t}"
+    );
+    assert!(
+        t.contains("Progress in implementing the CIP as of April 1, 2027: 2 of 11 steps done"),
+        "{t}"
+    );
+    assert!(t.contains("2 of 11 steps done"), "{t}");
+}

@@ -217,6 +217,9 @@ pub struct ExtensionCtx {
     /// Its verdict, as `case.progress_verdict` ("significant", …; empty
     /// when not judged): what a denial may say about the progress shown.
     pub progress_verdict: String,
+    /// `progress` in its two parts: the day judged and the rule, in words.
+    pub progress_as_of: Option<Day>,
+    pub progress_rule: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -616,6 +619,12 @@ fn extension(x: &ExtensionFacts) -> ExtensionCtx {
             .progress
             .as_ref()
             .map(|p| p.verdict.as_str().to_string())
+            .unwrap_or_default(),
+        progress_as_of: day(x.progress.as_ref().and_then(|p| p.on)),
+        progress_rule: x
+            .progress
+            .as_ref()
+            .map(|p| p.rule.clone())
             .unwrap_or_default(),
     }
 }
