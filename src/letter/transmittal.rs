@@ -570,7 +570,7 @@ fn another_company(plan: &crate::model::Plan, from: &CompanyProfile) -> Option<O
             .collect()
     };
     let company = plan.company();
-    (!company.trim().is_empty() && key(&company) != key(&from.name)).then(|| Objection {
+    (!company.trim().is_empty() && key(company) != key(&from.name)).then(|| Objection {
         code: "profile-names-another-company",
         message: format!(
             "the company profile (--from) is \"{}\" but the plan is \"{}\"'s; the letter's letterhead and signature would name one company and its subject the other: use that company's profile, or correct `name` in it or `company` in the plan",
