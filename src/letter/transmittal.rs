@@ -241,10 +241,12 @@ pub fn issue(
         &input.case,
         &Threshold::default(),
         opts.date,
-        &Notice::Other,
+        &match opts.kind {
+            CompanyKind::Transmittal => Notice::Transmittal,
+            CompanyKind::Results => Notice::ValidationResults,
+        },
     );
     refusals.extend(dated.refusals);
-    refusals.extend(dated_after(plan, opts.date, opts.kind));
     refusals.extend(another_company(plan, from));
     let override_ = super::refused_or_overridden(
         &file,
@@ -553,75 +555,6 @@ fn document(
     }
 }
 
-/// Letters dated before the facts they state. The report of validation
-/// results states testing concluded and forwards results the plan records
-/// as sent, so it cannot precede the latest of those dates for the
-/// deficiencies it reports. (A transmittal dated before the approving
-/// official signed is refused by `lifecycle::review`, as every letter is.)
-/// The letterhead and the closing print the profile's name, the subject
-/// and body the plan's company: when they name different companies the
-/// letter would be one company's about another's plan. Compared on letters
-/// and digits only, so "Acme Imports, Inc." and "ACME Imports Inc" agree.
-fn another_company(plan: &crate::model::Plan, from: &CompanyProfile) -> Option<Objection> {
-    let key = |s: &str| -> String {
-        s.chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    let company = plan.company();
-    (!company.trim().is_empty() && key(company) != key(&from.name)).then(|| Objection {
-        code: "profile-names-another-company",
-        message: format!(
-            "the company profile (--from) is \"{}\" but the plan is \"{}\"'s; the letter's letterhead and signature would name one company and its subject the other: use that company's profile, or correct `name` in it or `company` in the plan",
-            from.name.trim(),
-            company.trim()
-        ),
-    })
-}
-
-fn dated_after(plan: &crate::model::Plan, on: NaiveDate, kind: CompanyKind) -> Vec<Objection> {
-    let mut out = Vec::new();
-    match kind {
-        CompanyKind::Transmittal => {}
-        CompanyKind::Results => {
-            let mut latest: Option<(NaiveDate, String)> = None;
-            for (n, d) in plan.deficiencies.iter().enumerate() {
-                let Some(v) = &d.validation else { continue };
-                let Some(r) = &v.results else { continue };
-                let id = context::text_of(&d.id);
-                let id = if id.is_empty() {
-                    format!("{}", n + 1)
-                } else {
-                    id
-                };
-                let dates = [
-                    (v.concludes.as_ref(), "testing concluded"),
-                    (r.sent.as_ref(), "results sent"),
-                    (v.results_sent.as_ref(), "results sent"),
-                ];
-                for (date, what) in dates {
-                    let Some(date) = date.map(|d| d.value) else {
-                        continue;
-                    };
-                    if on < date && latest.as_ref().is_none_or(|(l, _)| date > *l) {
-                        latest = Some((date, format!("{id}: {what} {date}")));
-                    }
-                }
-            }
-            if let Some((_, fact)) = latest {
-                out.push(Objection {
-                    code: "letter-before-results",
-                    message: format!(
-                        "the letter is dated {on}, before the testing and sending of the results it reports (latest: {fact}); date it on or after that day"
-                    ),
-                });
-            }
-        }
-    }
-    out
-}
-
 /// Every deficiency's `[deficiency.validation.results]`, in plan order.
 fn results_of(plan: &crate::model::Plan, style: DateStyle) -> Vec<ResultCtx> {
     let show = |d: chrono::NaiveDate| {
@@ -673,4 +606,26 @@ fn results_of(plan: &crate::model::Plan, style: DateStyle) -> Vec<ResultCtx> {
         });
     }
     out
+}
+
+/// The letterhead and the closing print the profile's name, the subject
+/// and body the plan's company: when they name different companies the
+/// letter would be one company's about another's plan. Compared on letters
+/// and digits only, so "Acme Imports, Inc." and "ACME Imports Inc" agree.
+fn another_company(plan: &crate::model::Plan, from: &CompanyProfile) -> Option<Objection> {
+    let key = |s: &str| -> String {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let company = plan.company();
+    (!company.trim().is_empty() && key(company) != key(&from.name)).then(|| Objection {
+        code: "profile-names-another-company",
+        message: format!(
+            "the company profile (--from) is \"{}\" but the plan is \"{}\"'s; the letter's letterhead and signature would name one company and its subject the other: use that company's profile, or correct `name` in it or `company` in the plan",
+            from.name.trim(),
+            company.trim()
+        ),
+    })
 }

@@ -30,6 +30,10 @@ pub enum Notice {
         effective: NaiveDate,
         reason: Option<String>,
     },
+    /// The company's letter transmitting the plan.
+    Transmittal,
+    /// The company's report of validation results.
+    ValidationResults,
     /// A letter kind the lifecycle knows nothing about (a user's template).
     Other,
 }
@@ -144,9 +148,43 @@ pub fn review(plan: &Plan, case: &Case, t: &Threshold, on: NaiveDate, notice: &N
         } => designation(
             plan, case, t, &state, on, *category, *effective, &mut r, reason,
         ),
-        Notice::Other => {}
+        Notice::ValidationResults => results_report(plan, on, &mut r),
+        Notice::Transmittal | Notice::Other => {}
     }
     r
+}
+
+/// The report of validation results states that testing concluded and
+/// forwards results the plan records as sent, so it cannot precede the
+/// latest of those dates for the deficiencies it reports.
+fn results_report(plan: &Plan, on: NaiveDate, r: &mut Review) {
+    let mut latest: Option<(NaiveDate, String)> = None;
+    for (n, d) in plan.deficiencies.iter().enumerate() {
+        let Some(v) = &d.validation else { continue };
+        let Some(res) = &v.results else { continue };
+        let id = crate::model::text(&d.id).map_or_else(|| format!("{}", n + 1), str::to_string);
+        let dates = [
+            (v.concludes.as_ref(), "testing concluded"),
+            (res.sent.as_ref(), "results sent"),
+            (v.results_sent.as_ref(), "results sent"),
+        ];
+        for (date, what) in dates {
+            let Some(date) = date.map(|d| d.value) else {
+                continue;
+            };
+            if on < date && latest.as_ref().is_none_or(|(l, _)| date > *l) {
+                latest = Some((date, format!("{id}: {what} {date}")));
+            }
+        }
+    }
+    if let Some((_, fact)) = latest {
+        r.refuse(
+            "letter-before-results",
+            format!(
+                "the letter is dated {on}, before the testing and sending of the results it reports (latest: {fact}); date it on or after that day"
+            ),
+        );
+    }
 }
 
 fn acceptance(s: &CaseState, r: &mut Review) {
