@@ -276,3 +276,89 @@ fn a_forced_grant_does_not_claim_significant_progress() {
     );
     assert!(t.contains("2 of 11 steps done"), "{t}");
 }
+
+/// A denial after the deadline of a plan implemented by then said "it has
+/// passed without full implementation of the CIP (11 of 11 … completed)"
+/// and that the Account Manager "will take appropriate action".
+#[test]
+fn a_denial_for_a_plan_implemented_by_the_deadline_says_so() {
+    let ws = workspace();
+    let dir = ws.path();
+    Cip::new().done(0, 11, "2026-12-20").write(dir, "plan.toml");
+    write(dir, "case.toml", "[[extension]]\nrequested = 2027-03-15\n");
+    write(
+        dir,
+        "deny.toml",
+        "[extension]\ndecision = \"denied\"\nrequested = 2027-03-15\nreason = \"the validation testing can be completed within the period\"\n",
+    );
+    let t = words(&letter_text(
+        dir,
+        "extension",
+        "plan.toml",
+        "2027-04-10",
+        &["--data", "deny.toml", "--case", "case.toml"],
+        "d.pdf",
+    ));
+    assert!(!t.contains("without full implementation"), "{t}");
+    assert!(!t.contains("appropriate action"), "{t}");
+    assert!(
+        t.contains("every corrective action step was completed by then: no extension is needed"),
+        "{t}"
+    );
+}
+
+/// A designation dated before the deadline (effective after it) said "The
+/// company had six months … and did not implement it within that time".
+#[test]
+fn a_designation_before_the_deadline_does_not_say_it_passed() {
+    let ws = workspace();
+    let dir = ws.path();
+    Cip::new().done(0, 2, "2026-12-20").write(dir, "plan.toml");
+    write(
+        dir,
+        "rc.toml",
+        "[risk_category]\ncategory = \"a higher compliance risk category\"\nreason = \"The company will not have implemented its CIP by the end of the period\"\neffective = 2027-04-02\n",
+    );
+    let t = words(&letter_text(
+        dir,
+        "risk-category",
+        "plan.toml",
+        "2027-03-25",
+        &["--data", "rc.toml"],
+        "r.pdf",
+    ));
+    assert!(!t.contains("did not implement it within that time"), "{t}");
+    assert!(
+        t.contains("The company has until April 1, 2027 to implement its CIP (2 of 11"),
+        "{t}"
+    );
+}
+
+/// A follow-up notice dated after the review's first day said "The review
+/// will begin on" that day, and that the period "ends" after it ended.
+#[test]
+fn a_follow_up_notice_after_the_first_day_says_the_review_began() {
+    let ws = workspace();
+    let dir = ws.path();
+    Cip::new()
+        .done(0, 11, "2026-12-20")
+        .validation("2027-01-05", "2027-01-20", "2027-02-01")
+        .sent("2027-01-30")
+        .write(dir, "plan.toml");
+    write(
+        dir,
+        "fu.toml",
+        "[follow_up]\ndate = 2027-03-25\nlocation = \"the company's offices\"\n",
+    );
+    let t = words(&letter_text(
+        dir,
+        "follow-up",
+        "plan.toml",
+        "2027-04-05",
+        &["--data", "fu.toml"],
+        "f.pdf",
+    ));
+    assert!(!t.contains("will begin"), "{t}");
+    assert!(t.contains("The review began on March 25, 2027"), "{t}");
+    assert!(!t.contains("(ending April 1, 2027) ends"), "{t}");
+}

@@ -225,6 +225,8 @@ pub struct ExtensionCtx {
 #[derive(Debug, Clone, Serialize)]
 pub struct FollowUpCtx {
     pub date: Day,
+    /// The review's first day is on or before the letter date.
+    pub begun: bool,
     pub location: String,
     /// Deficiencies in scope (same shape as `deficiencies`).
     pub scope: Vec<DeficiencyCtx>,
@@ -435,7 +437,7 @@ pub fn build(i: &Inputs<'_>) -> Result<LetterContext, ContextError> {
             "an extension letter needs a decision: give [extension] decision = \"granted\" or \"denied\" in LETTER.toml (--data), or record one in the case file".into(),
         ));
     }
-    let follow_up = follow_up(i.facts.follow_up.as_ref(), &deficiencies, &ids)?;
+    let follow_up = follow_up(i.facts.follow_up.as_ref(), &deficiencies, &ids, i.date)?;
     if i.kind == Kind::FollowUp && follow_up.is_none() {
         return Err(ContextError::Missing(
             "a follow-up letter needs the review date: give [follow_up] date = YYYY-MM-DD in LETTER.toml (--data), or a started date in the case file".into(),
@@ -633,6 +635,7 @@ fn follow_up(
     f: Option<&FollowUpFacts>,
     deficiencies: &[DeficiencyCtx],
     ids: &[String],
+    letter_date: NaiveDate,
 ) -> Result<Option<FollowUpCtx>, ContextError> {
     let Some(f) = f else { return Ok(None) };
     let scope = match &f.deficiencies {
@@ -656,6 +659,7 @@ fn follow_up(
     };
     Ok(Some(FollowUpCtx {
         date: f.date.into(),
+        begun: f.date <= letter_date,
         location: f
             .location
             .clone()

@@ -77,6 +77,10 @@ pub struct ResultCtx {
     pub follow_up: String,
     pub concludes: Option<String>,
     pub sent: Option<String>,
+    /// The deficiency's corrective action steps completed by the letter
+    /// date, of all: validation tests transactions after them.
+    pub steps_done: usize,
+    pub steps_total: usize,
 }
 
 /// Name of the approving official's signature field on the letter.
@@ -149,7 +153,13 @@ pub struct PlanFacts {
     pub report_date: Option<Day>,
     pub prepared: Option<Day>,
     pub period_end: Option<Day>,
+    /// The period has ended on the letter date.
+    pub period_ended: bool,
+    /// The deadline in force when Customs granted an extension.
+    pub extended_deadline: Option<Day>,
     pub validation_results_due: Option<Day>,
+    /// That date is before the letter date.
+    pub validation_results_due_passed: bool,
     pub deficiencies_total: usize,
     /// Deficiencies whose plan describes a validation action.
     pub validations_total: usize,
@@ -314,7 +324,7 @@ pub fn issue(
         .filter_map(|d| d.validation.as_ref())
         .filter_map(|v| v.results_to_customs.as_ref().map(|s| s.value))
         .max();
-    let results = results_of(plan, opts.date_style);
+    let results = results_of(plan, &st, opts.date_style);
     if opts.kind == CompanyKind::Results && results.is_empty() {
         return Err(LetterError::Input(InputError::Invalid {
             path: input.file.clone(),
@@ -359,7 +369,12 @@ pub fn issue(
             report_date: context::day(st.report_date),
             prepared: context::day(st.prepared),
             period_end: context::day(st.period_end),
+            period_ended: st.period_ended(),
+            extended_deadline: st
+                .extension_in_force()
+                .and_then(|_| context::day(st.deadline_date())),
             validation_results_due: context::day(validation_results_due),
+            validation_results_due_passed: validation_results_due.is_some_and(|d| d < opts.date),
             deficiencies_total: plan.deficiencies.len(),
             validations_total: plan
                 .deficiencies
@@ -556,7 +571,11 @@ fn document(
 }
 
 /// Every deficiency's `[deficiency.validation.results]`, in plan order.
-fn results_of(plan: &crate::model::Plan, style: DateStyle) -> Vec<ResultCtx> {
+fn results_of(
+    plan: &crate::model::Plan,
+    st: &lifecycle::CaseState,
+    style: DateStyle,
+) -> Vec<ResultCtx> {
     let show = |d: chrono::NaiveDate| {
         let day = Day::from(d);
         match style {
@@ -603,6 +622,8 @@ fn results_of(plan: &crate::model::Plan, style: DateStyle) -> Vec<ResultCtx> {
             follow_up: context::text_of(&r.follow_up),
             concludes: v.concludes.as_ref().map(|c| show(c.value)),
             sent: r.sent.as_ref().map(|s| show(s.value)),
+            steps_done: st.deficiencies.get(n).map_or(0, |s| s.done),
+            steps_total: st.deficiencies.get(n).map_or(0, |s| s.total),
         });
     }
     out
