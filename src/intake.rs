@@ -225,11 +225,7 @@ pub fn folder_entry(path: &Path) -> Result<(), Option<NotAPlan>> {
         let is_letter = crate::model::files::read_bounded(path, MAX_PLAN_PDF_BYTES, "a PDF")
             .ok()
             .and_then(|b| verify::embedded_files(&b).ok())
-            .is_some_and(|files| {
-                files
-                    .iter()
-                    .any(|(n, _)| n == crate::documents::LETTER_FILE)
-            });
+            .is_some_and(|files| files.iter().any(|(n, _)| n == crate::manifest::LETTER_FILE));
         return if is_letter {
             Err(Some(NotAPlan::Letter))
         } else {

@@ -6,6 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Plan, files, text};
 
+/// Names of the files cip embeds and later reads back by name (intake,
+/// verify, archive): one spelling for writers and readers.
+pub const PLAN_FILE: &str = "plan.toml";
+pub const MANIFEST_FILE: &str = "manifest.json";
+pub const LETTER_FILE: &str = "letter.json";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     /// SHA-256 of the exact `plan.toml` bytes embedded in the PDF.
@@ -84,10 +90,7 @@ pub fn build(plan: &Plan, attach: bool) -> Result<(Manifest, Vec<DocumentFile>),
         // Two documents may share a file name in different folders; the
         // embedded name must be unique, so the later one gets its id prefixed.
         let mut name = file.file_name.clone();
-        if names.contains(&name)
-            || name == crate::documents::PLAN_FILE
-            || name == crate::documents::MANIFEST_FILE
-        {
+        if names.contains(&name) || name == PLAN_FILE || name == MANIFEST_FILE {
             name = format!("{id}-{name}");
         }
         names.push(name.clone());

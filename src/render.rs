@@ -178,14 +178,14 @@ pub fn render_plan(
     let manifest_json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     let mut attachments = vec![
         Attachment {
-            name: crate::documents::PLAN_FILE.into(),
+            name: crate::manifest::PLAN_FILE.into(),
             description: "The plan's source (TOML), exactly as checked".into(),
             mime: "application/toml".into(),
             relationship: Relationship::Source,
             bytes: plan.source.text.as_bytes().to_vec(),
         },
         Attachment {
-            name: crate::documents::MANIFEST_FILE.into(),
+            name: crate::manifest::MANIFEST_FILE.into(),
             description: "Supporting documentation manifest (SHA-256 of every document)".into(),
             mime: "application/json".into(),
             relationship: Relationship::Data,

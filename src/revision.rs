@@ -124,7 +124,7 @@ pub fn load(path: &Path, trust: &[Certificate]) -> Result<Loaded, RevisionError>
     let bytes = std::fs::read(path).map_err(io)?;
     let (plan, report) = intake::plan_from_pdf(&shown, path, &bytes, trust)?;
     let manifest_bytes =
-        verify::signed_embedded_file(&bytes, &report, crate::documents::MANIFEST_FILE)
+        verify::signed_embedded_file(&bytes, &report, crate::manifest::MANIFEST_FILE)
             .map_err(|e| RevisionError::Manifest {
                 path: shown.clone(),
                 message: e.to_string(),

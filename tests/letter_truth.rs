@@ -8,6 +8,16 @@ mod lifecycle_common;
 
 use letter_common::{repo, set_key, workspace, write};
 use lifecycle_common::*;
+use std::path::Path;
+
+/// The words of a `kind` letter on plan.toml dated `date`, with `data` as
+/// its letter data (`--data`) and `extra` arguments.
+fn letter_with(dir: &Path, kind: &str, date: &str, data: &str, extra: &[&str]) -> String {
+    write(dir, "data.toml", data);
+    let mut args = vec!["--data", "data.toml"];
+    args.extend_from_slice(extra);
+    words(&letter_text(dir, kind, "plan.toml", date, &args, "out.pdf"))
+}
 
 /// Letter text with its line breaks undone, to compare sentences.
 fn words(t: &str) -> String {
@@ -38,19 +48,13 @@ fn a_denial_never_calls_significant_progress_insufficient() {
     assert!(msg.contains("significant progress (7 of 11"), "{msg}");
     assert!(!dir.join("d.pdf").exists());
 
-    write(
-        dir,
-        "deny-why.toml",
-        "[extension]\ndecision = \"denied\"\nrequested = 2027-03-25\nreason = \"The validation action has not begun and no date is proposed for it\"\n",
-    );
-    let t = words(&letter_text(
+    let t = letter_with(
         dir,
         "extension",
-        "plan.toml",
         "2027-04-10",
-        &["--data", "deny-why.toml"],
-        "w.pdf",
-    ));
+        "[extension]\ndecision = \"denied\"\nrequested = 2027-03-25\nreason = \"The validation action has not begun and no date is proposed for it\"\n",
+        &[],
+    );
     assert!(!t.contains("does not meet that standard"), "{t}");
     assert!(t.contains("The validation action has not begun"), "{t}");
 
@@ -213,19 +217,13 @@ fn a_follow_up_notice_states_the_steps_done_as_they_are() {
     let ws = workspace();
     let dir = ws.path();
     seven_of_eleven().write(dir, "plan.toml");
-    write(
-        dir,
-        "fu.toml",
-        "[follow_up]\ndate = 2027-04-12\nlocation = \"the company's offices\"\n",
-    );
-    let t = words(&letter_text(
+    let t = letter_with(
         dir,
         "follow-up",
-        "plan.toml",
         "2027-03-01",
-        &["--data", "fu.toml", "--force", "--reason", "early notice"],
-        "f.pdf",
-    ));
+        "[follow_up]\ndate = 2027-04-12\nlocation = \"the company's offices\"\n",
+        &["--force", "--reason", "early notice"],
+    );
     assert!(!t.contains("every corrective action step completed"), "{t}");
     assert!(
         t.contains("The company reports 7 of 11 corrective action steps completed as of the date of this letter"),
@@ -286,19 +284,13 @@ fn a_denial_for_a_plan_implemented_by_the_deadline_says_so() {
     let dir = ws.path();
     Cip::new().done(0, 11, "2026-12-20").write(dir, "plan.toml");
     write(dir, "case.toml", "[[extension]]\nrequested = 2027-03-15\n");
-    write(
-        dir,
-        "deny.toml",
-        "[extension]\ndecision = \"denied\"\nrequested = 2027-03-15\nreason = \"the validation testing can be completed within the period\"\n",
-    );
-    let t = words(&letter_text(
+    let t = letter_with(
         dir,
         "extension",
-        "plan.toml",
         "2027-04-10",
-        &["--data", "deny.toml", "--case", "case.toml"],
-        "d.pdf",
-    ));
+        "[extension]\ndecision = \"denied\"\nrequested = 2027-03-15\nreason = \"the validation testing can be completed within the period\"\n",
+        &["--case", "case.toml"],
+    );
     assert!(!t.contains("without full implementation"), "{t}");
     assert!(!t.contains("appropriate action"), "{t}");
     assert!(
@@ -314,19 +306,13 @@ fn a_designation_before_the_deadline_does_not_say_it_passed() {
     let ws = workspace();
     let dir = ws.path();
     Cip::new().done(0, 2, "2026-12-20").write(dir, "plan.toml");
-    write(
-        dir,
-        "rc.toml",
-        "[risk_category]\ncategory = \"a higher compliance risk category\"\nreason = \"The company will not have implemented its CIP by the end of the period\"\neffective = 2027-04-02\n",
-    );
-    let t = words(&letter_text(
+    let t = letter_with(
         dir,
         "risk-category",
-        "plan.toml",
         "2027-03-25",
-        &["--data", "rc.toml"],
-        "r.pdf",
-    ));
+        "[risk_category]\ncategory = \"a higher compliance risk category\"\nreason = \"The company will not have implemented its CIP by the end of the period\"\neffective = 2027-04-02\n",
+        &[],
+    );
     assert!(!t.contains("did not implement it within that time"), "{t}");
     assert!(
         t.contains("The company has until April 1, 2027 to implement its CIP (2 of 11"),
@@ -345,19 +331,13 @@ fn a_follow_up_notice_after_the_first_day_says_the_review_began() {
         .validation("2027-01-05", "2027-01-20", "2027-02-01")
         .sent("2027-01-30")
         .write(dir, "plan.toml");
-    write(
-        dir,
-        "fu.toml",
-        "[follow_up]\ndate = 2027-03-25\nlocation = \"the company's offices\"\n",
-    );
-    let t = words(&letter_text(
+    let t = letter_with(
         dir,
         "follow-up",
-        "plan.toml",
         "2027-04-05",
-        &["--data", "fu.toml"],
-        "f.pdf",
-    ));
+        "[follow_up]\ndate = 2027-03-25\nlocation = \"the company's offices\"\n",
+        &[],
+    );
     assert!(!t.contains("will begin"), "{t}");
     assert!(t.contains("The review began on March 25, 2027"), "{t}");
     assert!(!t.contains("(ending April 1, 2027) ends"), "{t}");

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::store::sha256_hex;
 
-use crate::documents::{LETTER_FILE as LETTER_JSON, PLAN_FILE as PLAN_TOML};
+use crate::manifest::{LETTER_FILE as LETTER_JSON, PLAN_FILE as PLAN_TOML};
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Classified {

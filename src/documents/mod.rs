@@ -261,12 +261,6 @@ pub enum MarkerKind {
     Triangle,
 }
 
-/// Names of the files cip embeds and later reads back by name (intake,
-/// verify, archive): one spelling for writers and readers.
-pub const PLAN_FILE: &str = "plan.toml";
-pub const MANIFEST_FILE: &str = "manifest.json";
-pub const LETTER_FILE: &str = "letter.json";
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Attachment {
     /// File name inside the PDF, e.g. "plan.toml".

@@ -1035,7 +1035,7 @@ pub fn letter_document(
     let letter_json = serde_json::to_vec_pretty(meta).unwrap_or_default();
     let attachments = vec![
         Attachment {
-            name: crate::documents::LETTER_FILE.into(),
+            name: crate::manifest::LETTER_FILE.into(),
             description: "What this letter is: kind, company, assessment report, date, plan digest"
                 .into(),
             mime: "application/json".into(),
@@ -1043,7 +1043,7 @@ pub fn letter_document(
             bytes: letter_json,
         },
         Attachment {
-            name: crate::documents::PLAN_FILE.into(),
+            name: crate::manifest::PLAN_FILE.into(),
             description: "The plan the letter answers (TOML source)".into(),
             mime: "application/toml".into(),
             relationship: Relationship::Source,

@@ -559,7 +559,7 @@ fn document(
                 bytes: json,
             },
             Attachment {
-                name: crate::documents::PLAN_FILE.into(),
+                name: crate::manifest::PLAN_FILE.into(),
                 description: "The plan transmitted (TOML source)".into(),
                 mime: "application/toml".into(),
                 relationship: Relationship::Source,

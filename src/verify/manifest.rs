@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::documents::{MANIFEST_FILE as MANIFEST_NAME, PLAN_FILE as PLAN_NAME};
+use crate::manifest::{MANIFEST_FILE as MANIFEST_NAME, PLAN_FILE as PLAN_NAME};
 
 use crate::manifest::Manifest;
 use crate::model::files::sha256_hex;

@@ -176,7 +176,7 @@ pub fn verify_pdf_at(
     }
     let signed_plan_toml = files.as_ref().ok().and_then(|f| {
         f.iter()
-            .find(|(n, _)| n == crate::documents::PLAN_FILE)
+            .find(|(n, _)| n == crate::manifest::PLAN_FILE)
             .map(|(_, b)| b.clone())
     });
     let manifest = match files {
