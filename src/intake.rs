@@ -253,32 +253,26 @@ fn has_plan_table(text: &str) -> bool {
     })
 }
 
-/// The files directly inside a folder of plans, sorted: the plans to read,
-/// and the files that are not plans with the reason (case files left out:
-/// they are read with their plans).
-#[derive(Debug, Default)]
-pub struct FolderPlans {
-    pub plans: Vec<std::path::PathBuf>,
-    pub not_plans: Vec<(std::path::PathBuf, NotAPlan)>,
-}
-
-/// [`FolderPlans`] of `dir`.
-pub fn plans_in_folder(dir: &Path) -> std::io::Result<FolderPlans> {
+/// The files directly inside `dir` that may be plans, by name only, sorted:
+/// `.toml` files other than case files (read with their plans), and `.pdf`
+/// files. Their content is not read here: a portfolio loads them anyway,
+/// and asks [`folder_entry`] only about those that fail to load.
+pub fn plan_candidates_in(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|f| f.is_file())
+        .filter(|f| {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            f.is_file()
+                && ((name.ends_with(".toml") && !name.ends_with(".case.toml"))
+                    || name.ends_with(".pdf"))
+        })
         .collect();
     files.sort();
-    let mut out = FolderPlans::default();
-    for f in files {
-        match folder_entry(&f) {
-            Ok(()) => out.plans.push(f),
-            Err(Some(NotAPlan::CaseFile) | None) => {}
-            Err(Some(why)) => out.not_plans.push((f, why)),
-        }
-    }
-    Ok(out)
+    Ok(files)
 }
 
 #[cfg(test)]

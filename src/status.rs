@@ -554,36 +554,51 @@ pub struct NotAPlanFile {
 }
 
 /// The portfolio of the paths given on a command line: a file is read as a
-/// plan (and reported if it cannot be), a folder stands for the plans
-/// directly inside it ([`crate::intake::plans_in_folder`]); a folder that
-/// cannot be listed is reported as unreadable.
+/// plan (and reported if it cannot be); a folder stands for the plans
+/// directly inside it. Of a folder's files, one that fails to load and is
+/// not a plan at all ([`crate::intake::folder_entry`]: a letter, a profile)
+/// is listed apart instead of reported unreadable; plans are read once.
+/// A folder that cannot be listed is reported as unreadable.
 pub fn portfolio_of_paths(
     args: &[std::path::PathBuf],
     today: NaiveDate,
     threshold: &Threshold,
 ) -> Portfolio {
     let mut paths = Vec::with_capacity(args.len());
-    let mut not_plans = Vec::new();
+    let mut in_folders = std::collections::HashSet::new();
     for a in args {
         if !a.is_dir() {
             paths.push(a.clone());
             continue;
         }
-        match crate::intake::plans_in_folder(a) {
-            Ok(f) => {
-                paths.extend(f.plans);
-                not_plans.extend(f.not_plans.into_iter().map(|(p, why)| NotAPlanFile {
-                    file: p.display().to_string(),
-                    reason: why.to_string(),
-                }));
+        match crate::intake::plan_candidates_in(a) {
+            Ok(files) => {
+                in_folders.extend(files.iter().map(|f| f.display().to_string()));
+                paths.extend(files);
             }
             // Read as a plan, it is reported with the reason.
             Err(_) => paths.push(a.clone()),
         }
     }
     let mut p = portfolio(&paths, load, today, threshold);
-    not_plans.sort_by(|a, b| a.file.cmp(&b.file));
-    p.not_plans = not_plans;
+    let unreadable = std::mem::take(&mut p.unreadable);
+    for u in unreadable {
+        let why = in_folders
+            .contains(&u.file)
+            .then(|| {
+                crate::intake::folder_entry(Path::new(&u.file))
+                    .err()
+                    .flatten()
+            })
+            .flatten();
+        match why {
+            Some(why) => p.not_plans.push(NotAPlanFile {
+                file: u.file,
+                reason: why.to_string(),
+            }),
+            None => p.unreadable.push(u),
+        }
+    }
     p
 }
 
