@@ -340,5 +340,6 @@ fn a_follow_up_notice_after_the_first_day_says_the_review_began() {
     );
     assert!(!t.contains("will begin"), "{t}");
     assert!(t.contains("The review began on March 25, 2027"), "{t}");
+    assert!(!t.contains("confirm the date"), "{t}");
     assert!(!t.contains("(ending April 1, 2027) ends"), "{t}");
 }

@@ -125,6 +125,28 @@ fn within_extension() {
     assert_eq!(j["period"]["deadline"], "2027-06-30");
     assert_eq!(j["period"]["days_left"], 60);
     assert_eq!(j["phase"]["risk_category"], "standard");
+
+    // Two extensions print on two lines of the table, not joined by an
+    // escaped "\n".
+    plan.extensions
+        .push(("2027-06-20", Some("2027-06-25"), "2027-08-31"));
+    let p = plan.write(dir.path(), "p.toml");
+    let out = cip()
+        .args(["status", "--today", "2027-07-01", "--color", "never"])
+        .arg(&p)
+        .output()
+        .expect("run");
+    let t = text(&out);
+    assert!(!t.contains("\\n"), "{t}");
+    let line = |needle: &str| {
+        t.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} missing from\n{t}"))
+    };
+    assert!(
+        line("1. requested 2027-03-20") < line("2. requested 2027-06-20"),
+        "{t}"
+    );
 }
 
 #[test]

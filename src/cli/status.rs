@@ -274,16 +274,18 @@ fn print_status(s: &PlanStatus, color: bool) -> String {
                     ),
                     _ => "pending (awaiting Customs' decision)".to_string(),
                 };
-                format!(
+                // Each entry made safe alone: the line breaks between
+                // them are the table's, not escaped text.
+                safe(format!(
                     "{}. requested {}: {decided}",
                     e.number,
                     opt_date(e.requested)
-                )
+                ))
+                .to_string()
             })
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let extensions = safe(extensions).to_string();
     let deadline = match (p.deadline, p.days_left, p.days_overdue) {
         (Some(d), _, _) if p.met_on.is_some() => {
             format!("{d}: met (every step done {})", opt_date(p.met_on))
